@@ -1,0 +1,59 @@
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts import audit
+from accounts.forms import StaffImportForm
+from accounts.importers.staff import import_staff, template_workbook
+from accounts.models import Role
+from accounts.permissions import RoleRequiredMixin, require_roles
+from accounts.xlsx import ImportFailed
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class StaffImportView(RoleRequiredMixin, View):
+    roles = (Role.HR, Role.ADMIN)
+    template_name = "accounts/staff_import.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": StaffImportForm()})
+
+    def post(self, request):
+        form = StaffImportForm(request.POST, request.FILES)
+        context = {"form": form}
+        if form.is_valid():
+            create_units = form.cleaned_data["create_units"]
+            if create_units and not request.user.has_role(Role.ADMIN):
+                form.add_error("create_units", _("只有系统管理员可以自动创建单位。"))
+                return render(request, self.template_name, context, status=400)
+            try:
+                result = import_staff(
+                    form.cleaned_data["file"],
+                    create_units=create_units,
+                    dry_run=form.cleaned_data["dry_run"],
+                    initial_password=form.cleaned_data["initial_password"] or None,
+                )
+            except ImportFailed as exc:
+                context["problems"] = exc.problems
+                return render(request, self.template_name, context, status=400)
+            context["result"] = result
+            if not result.dry_run:
+                audit.record(
+                    actor=request.user,
+                    action="staff_import",
+                    summary=_("导入人员：新增 %(c)s，更新 %(u)s，未变 %(n)s")
+                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
+                    details={"file": form.cleaned_data["file"].name, "units_created": result.units_created},
+                )
+                messages.success(request, _("导入完成。"))
+        return render(request, self.template_name, context, status=200 if form.is_valid() else 400)
+
+
+def template_download(request):
+    require_roles(request.user, Role.HR, Role.ADMIN)
+    response = HttpResponse(template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename=\"staff-template.xlsx\"; filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    return response
