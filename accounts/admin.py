@@ -35,11 +35,20 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("employee_no", "password")}),
         (_("个人信息"), {"fields": ("full_name", "email", "phone")}),
         (_("任职"), {"fields": ("org_unit", "position", "staff_category", "credential_no", "joined_on", "left_on")}),
-        (_("角色与权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "scope_units", "user_permissions")}),
+        (
+            _("角色与权限"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "scope_units", "user_permissions")},
+        ),
         (_("时间"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("employee_no", "full_name", "org_unit", "staff_category", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("employee_no", "full_name", "org_unit", "staff_category", "password1", "password2"),
+            },
+        ),
     )
 
     def get_queryset(self, request):

@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.users.forms import UserCreationForm, UserEditForm
@@ -9,11 +10,14 @@ class StaffImportForm(forms.Form):
     file = forms.FileField(label=_("人员名单（Excel .xlsx）"))
     dry_run = forms.BooleanField(label=_("只检查，不导入"), required=False)
     create_units = forms.BooleanField(
-        label=_("自动创建不存在的单位（仅系统管理员）"), required=False,
+        label=_("自动创建不存在的单位（仅系统管理员）"),
+        required=False,
         help_text=_("默认不创建：单位路径拼写错误时会报错。"),
     )
     initial_password = forms.CharField(
-        label=_("新账号的初始密码（可选）"), required=False, min_length=8,
+        label=_("新账号的初始密码（可选）"),
+        required=False,
+        min_length=8,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("留空则新账号须通过“忘记密码”邮件设置密码。"),
     )
@@ -63,3 +67,12 @@ class AdminUserCreationForm(forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form, labelled for employee numbers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("工号或邮箱")
+        self.fields["login"].widget.attrs["placeholder"] = _("工号或邮箱")

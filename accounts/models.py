@@ -148,9 +148,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         constraints = [
-            models.UniqueConstraint(
-                Lower("email"), condition=Q(email__isnull=False), name="uniq_user_email_ci"
-            ),
+            models.UniqueConstraint(Lower("email"), condition=Q(email__isnull=False), name="uniq_user_email_ci"),
             models.UniqueConstraint(
                 fields=["credential_no"],
                 condition=Q(credential_no__isnull=False),
@@ -203,9 +201,7 @@ class AuditLog(models.Model):
     """
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, related_name="+"
-    )
+    actor = models.ForeignKey(User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(_("操作"), max_length=64, db_index=True)
     summary = models.CharField(_("摘要"), max_length=500)
     details = models.JSONField(_("详情"), default=dict, blank=True)

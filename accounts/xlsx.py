@@ -73,8 +73,12 @@ def _open(fileobj):
         fileobj.seek(0)
     if size > max_bytes:
         raise ImportFailed(
-            [ImportProblem(_("文件过大（%(size)s MB），上限为 %(max)s MB。")
-                           % {"size": round(size / 1048576, 1), "max": max_bytes // 1048576})]
+            [
+                ImportProblem(
+                    _("文件过大（%(size)s MB），上限为 %(max)s MB。")
+                    % {"size": round(size / 1048576, 1), "max": max_bytes // 1048576}
+                )
+            ]
         )
     try:
         return load_workbook(fileobj, read_only=True, data_only=True)
@@ -122,9 +126,7 @@ def read_table(
         for number, values in enumerate(rows, start=2):
             if values is None or all(v is None or cell_text(v) == "" for v in values):
                 continue
-            yield number, {
-                name: cell_text(values[i]) if i < len(values) else "" for name, i in index.items()
-            }
+            yield number, {name: cell_text(values[i]) if i < len(values) else "" for name, i in index.items()}
 
     ignored = [h for h in headers if h and h not in known]
     return ignored, iterator()

@@ -14,8 +14,12 @@ def org_tree(db):
     shache = OrgUnitFactory(name="莎车县", code="KS-SC", kind=OrgUnit.Kind.COUNTY, parent=pref)
     shufu = OrgUnitFactory(name="疏附县", code="KS-SF", kind=OrgUnit.Kind.COUNTY, parent=pref)
     pref.refresh_from_db()
-    shache_dept = OrgUnitFactory(name="莎车县市场监督管理局", code="KS-SC-SJ", kind=OrgUnit.Kind.DEPARTMENT, parent=shache)
-    shufu_dept = OrgUnitFactory(name="疏附县市场监督管理局", code="KS-SF-SJ", kind=OrgUnit.Kind.DEPARTMENT, parent=shufu)
+    shache_dept = OrgUnitFactory(
+        name="莎车县市场监督管理局", code="KS-SC-SJ", kind=OrgUnit.Kind.DEPARTMENT, parent=shache
+    )
+    shufu_dept = OrgUnitFactory(
+        name="疏附县市场监督管理局", code="KS-SF-SJ", kind=OrgUnit.Kind.DEPARTMENT, parent=shufu
+    )
     return {"pref": pref, "shache": shache, "shufu": shufu, "shache_dept": shache_dept, "shufu_dept": shufu_dept}
 
 
@@ -42,7 +46,9 @@ def hr_shache(org_tree):
 
 @pytest.fixture
 def admin_user(org_tree):
-    user = UserFactory(full_name="管理员", org_unit=org_tree["pref"], roles=[Role.ADMIN], is_staff=True, is_superuser=True)
+    user = UserFactory(
+        full_name="管理员", org_unit=org_tree["pref"], roles=[Role.ADMIN], is_staff=True, is_superuser=True
+    )
     enable_totp(user)
     return user
 
@@ -82,9 +88,16 @@ def _wagtail_site(request):
     With migrations they come from ``cms/migrations/0002``; with
     ``--nomigrations`` (fast local runs) they are created here.
     """
-    if "db" not in request.fixturenames and "transactional_db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+    names = request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in names
+        or "live_server" in names
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+    if not (transactional or "db" in names or marker):
         return
-    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    request.getfixturevalue("transactional_db" if transactional else "db")
     from cms.models import HomePage
     from tests.wagtail_site import ensure_home_page
 

@@ -159,7 +159,10 @@ def _validate(rows, units_by_path: dict[str, int], create_units: bool):
             if not CREDENTIAL_RE.match(credential):
                 bad(COL_CREDENTIAL, _("执法证号“%(v)s”格式不对。") % {"v": credential})
             elif credential in seen_credential:
-                bad(COL_CREDENTIAL, _("执法证号“%(v)s”与第 %(row)s 行重复。") % {"v": credential, "row": seen_credential[credential]})
+                bad(
+                    COL_CREDENTIAL,
+                    _("执法证号“%(v)s”与第 %(row)s 行重复。") % {"v": credential, "row": seen_credential[credential]},
+                )
             else:
                 seen_credential[credential] = number
 
@@ -211,18 +214,28 @@ def _check_against_database(parsed: list[_Row]) -> list[ImportProblem]:
             if owner_no != row.employee_no and (
                 owner_no not in by_no or by_no[owner_no].values.get("credential_no") == credential
             ):
-                problems.append(ImportProblem(
-                    _("执法证号“%(v)s”已属于工号 %(no)s 的人员。") % {"v": credential, "no": owner_no},
-                    row=row.number, column=COL_CREDENTIAL))
+                problems.append(
+                    ImportProblem(
+                        _("执法证号“%(v)s”已属于工号 %(no)s 的人员。") % {"v": credential, "no": owner_no},
+                        row=row.number,
+                        column=COL_CREDENTIAL,
+                    )
+                )
     if emails:
         for owner_no, email in User.objects.filter(email__in=emails).values_list("employee_no", "email"):
             row = emails[email.lower()] if email.lower() in emails else None
-            if row and owner_no != row.employee_no and (
-                owner_no not in by_no or by_no[owner_no].values.get("email") == email
+            if (
+                row
+                and owner_no != row.employee_no
+                and (owner_no not in by_no or by_no[owner_no].values.get("email") == email)
             ):
-                problems.append(ImportProblem(
-                    _("邮箱“%(v)s”已属于工号 %(no)s 的人员。") % {"v": email, "no": owner_no},
-                    row=row.number, column=COL_EMAIL))
+                problems.append(
+                    ImportProblem(
+                        _("邮箱“%(v)s”已属于工号 %(no)s 的人员。") % {"v": email, "no": owner_no},
+                        row=row.number,
+                        column=COL_EMAIL,
+                    )
+                )
     return problems
 
 
@@ -240,8 +253,13 @@ def import_staff(
     ignored, rows = read_table(fileobj, required=REQUIRED, optional=OPTIONAL)
     refused = [h for h in ignored if h in REFUSED]
     if refused:
-        raise ImportFailed([ImportProblem(
-            _("文件含有“%(col)s”列。平台不保存身份证号，请删除该列后再导入。") % {"col": refused[0]}, row=1)])
+        raise ImportFailed(
+            [
+                ImportProblem(
+                    _("文件含有“%(col)s”列。平台不保存身份证号，请删除该列后再导入。") % {"col": refused[0]}, row=1
+                )
+            ]
+        )
     units_by_path = dict(OrgUnit.objects.values_list("full_path", "id"))
     parsed, problems, missing_units = _validate(rows, units_by_path, create_units)
     if not parsed and not problems:
@@ -295,6 +313,14 @@ def template_workbook() -> bytes:
     """The downloadable template: headers plus one example row."""
     from accounts.xlsx import write_workbook
 
-    example = ["喀什地区/莎车县/莎车县市场监督管理局", "10001", "艾力·买买提", "执法人员",
-               "科员", "65310012345", "13899990000", "aili@example.cn"]
+    example = [
+        "喀什地区/莎车县/莎车县市场监督管理局",
+        "10001",
+        "艾力·买买提",
+        "执法人员",
+        "科员",
+        "65310012345",
+        "13899990000",
+        "aili@example.cn",
+    ]
     return write_workbook(HEADERS, [example], title="人员")

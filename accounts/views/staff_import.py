@@ -55,5 +55,7 @@ class StaffImportView(RoleRequiredMixin, View):
 def template_download(request):
     require_roles(request.user, Role.HR, Role.ADMIN)
     response = HttpResponse(template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename=\"staff-template.xlsx\"; filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    response["Content-Disposition"] = (
+        "attachment; filename=\"staff-template.xlsx\"; filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
     return response

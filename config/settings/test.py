@@ -1,13 +1,14 @@
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Tests run tasks in-process unless a test starts a real worker itself.
-CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = "memory://"
-CELERY_RESULT_BACKEND = None
+# Tests run tasks in-process; the real-worker test starts a worker whose
+# environment turns eager mode off and points at the real broker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -16,3 +17,8 @@ ACCOUNT_RATE_LIMITS = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].pop("OPTIONS", None)
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+
+# Uploaded and generated files of a test run go to a throw-away directory.
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="fazhi-test-media-")

@@ -1,0 +1,40 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts import audit
+from accounts.importers.staff import import_staff
+from accounts.xlsx import ImportFailed
+
+
+class Command(BaseCommand):
+    help = "从 Excel 文件导入人员（按工号新增或更新；任何一行有错则不导入）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="人员名单 .xlsx")
+        parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+        parser.add_argument("--create-units", action="store_true", help="自动创建不存在的单位路径")
+        parser.add_argument("--initial-password", default=None, help="新账号的初始密码")
+
+    def handle(self, *args, file, dry_run, create_units, initial_password, **options):
+        try:
+            with open(file, "rb") as fh:
+                result = import_staff(fh, create_units=create_units, dry_run=dry_run, initial_password=initial_password)
+        except FileNotFoundError:
+            raise CommandError(f"找不到文件：{file}") from None
+        except ImportFailed as exc:
+            for problem in exc.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(f"导入失败：共 {len(exc.problems)} 个问题，未导入任何数据。") from None
+        if not dry_run:
+            audit.record(
+                actor=None,
+                action="staff_import",
+                summary=f"命令行导入人员 {file}",
+                details={"created": result.created, "updated": result.updated, "units_created": result.units_created},
+            )
+        prefix = "检查通过（未写入）" if dry_run else "导入完成"
+        self.stdout.write(
+            f"{prefix}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"
+            + (f"，新建单位 {len(result.units_created)}" if result.units_created else "")
+        )
+        if result.ignored_columns:
+            self.stdout.write("忽略的列：" + "、".join(result.ignored_columns))

@@ -1,0 +1,101 @@
+import time
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import encrypt
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts import demo
+from accounts.models import ROLE_GROUP_NAMES, OrgUnit, Role, StaffCategory, User
+
+ROLE_BY_KEY = {"trainer": Role.TRAINER, "reviewer": Role.REVIEWER, "hr": Role.HR, "admin": Role.ADMIN}
+
+
+class Command(BaseCommand):
+    help = "生成演示数据（确定性、可重复运行）：组织机构、人员、各角色演示账号、课程与学时记录。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--staff", type=int, default=300, help="人员数量（默认 300，最多 20000）")
+        parser.add_argument("--quiet", action="store_true", help="不打印演示账号")
+
+    def handle(self, *args, staff, quiet, **options):
+        if not 0 <= staff <= 20000:
+            raise CommandError("--staff 必须在 0 到 20000 之间")
+        started = time.perf_counter()
+        workplaces = demo.seed_org()
+        created = demo.seed_staff(staff, workplaces)
+        accounts = self._demo_accounts()
+        for step in self._content_steps():
+            step()
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"演示数据就绪：单位 {OrgUnit.objects.count()} 个，人员 {User.objects.count()} 名（本次新增 {created}），用时 {elapsed:.1f} 秒。"
+        )
+        if not quiet:
+            self._print_logins(accounts)
+
+    def _content_steps(self):
+        """Content and activity that other apps seed on top of the organisation."""
+        return []
+
+    @transaction.atomic
+    def _demo_accounts(self):
+        units = {u.code: u for u in OrgUnit.objects.filter(code__in={a.unit_code for a in demo.DEMO_ACCOUNTS})}
+        result = []
+        for account in demo.DEMO_ACCOUNTS:
+            user, _ = User.objects.get_or_create(
+                employee_no=account.employee_no,
+                defaults={
+                    "full_name": account.full_name,
+                    "org_unit": units[account.unit_code],
+                    "staff_category": StaffCategory.ENFORCEMENT,
+                    "position": "科员" if account.role is None else "",
+                },
+            )
+            if not user.check_password(demo.DEMO_PASSWORD):
+                user.set_password(demo.DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            role = ROLE_BY_KEY.get(account.role)
+            if role:
+                user.groups.add(Group.objects.get_or_create(name=ROLE_GROUP_NAMES[role])[0])
+                if role == Role.ADMIN and not (user.is_superuser and user.is_staff):
+                    user.is_superuser = user.is_staff = True
+                    user.save(update_fields=["is_superuser", "is_staff"])
+                if role in (Role.TRAINER, Role.REVIEWER) and not user.is_staff:
+                    user.is_staff = True
+                    user.save(update_fields=["is_staff"])
+                if role == Role.HR:
+                    user.scope_units.add(units[account.unit_code])
+            codes = self._mfa(user) if account.employee_no in demo.DEMO_TOTP_SECRETS else []
+            result.append((account, codes))
+        return result
+
+    def _mfa(self, user):
+        secret = demo.DEMO_TOTP_SECRETS[user.employee_no]
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, secret)
+        rc = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
+        if rc is None:
+            seed = f"{demo.DEMO_RECOVERY_SEED}{user.employee_no.encode().hex()}"[:80]
+            rc = Authenticator.objects.create(
+                user=user, type=Authenticator.Type.RECOVERY_CODES, data={"seed": encrypt(seed), "used_mask": 0}
+            )
+        return RecoveryCodes(rc).get_unused_codes()[:3]
+
+    def _print_logins(self, accounts):
+        w = self.stdout.write
+        w("")
+        w("=" * 72)
+        w(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）— 用工号登录：")
+        for account, codes in accounts:
+            w(f"  {account.employee_no:<14} {account.full_name:<10} {account.description}")
+            if codes:
+                secret = demo.DEMO_TOTP_SECRETS[account.employee_no]
+                w(
+                    f"      两步验证 TOTP 密钥：{secret}   （或运行 python manage.py demo_totp {account.employee_no} 获取当前验证码）"
+                )
+                w(f"      恢复码（各可用一次）：{'  '.join(codes)}")
+        w("=" * 72)

@@ -1,0 +1,57 @@
+"""Helpers shared by the benchmarks: a scratch PostgreSQL database per benchmark."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def base_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("benchmarks run against PostgreSQL: set DATABASE_URL=postgres://user@host:port/db")
+    return url
+
+
+def scratch_database(suffix: str) -> str:
+    """Create (or recreate) an empty database next to DATABASE_URL's and return its URL."""
+    import psycopg
+
+    parsed = urlparse(base_database_url())
+    name = f"{parsed.path.lstrip('/') or 'fazhi'}_bench_{suffix}"
+    admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunparse(parsed._replace(path=f"/{name}"))
+
+
+def manage(*args: str, database_url: str, settings: str = "config.settings.dev", env_extra=None) -> float:
+    """Run a management command; return its wall-clock seconds."""
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": settings, **(env_extra or {})}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def median_seconds(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def emit(results: list[tuple[str, object]]) -> None:
+    for name, value in results:
+        if isinstance(value, float):
+            value = f"{value:.3f}"
+        print(f"{name}: {value}", flush=True)

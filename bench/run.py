@@ -1,0 +1,104 @@
+"""Run every benchmark against PostgreSQL and rewrite docs/benchmarks.md.
+
+Each benchmark is a module in bench/ with a ``run()`` returning
+``[(name, value), ...]``; it is run in its own process so that one cannot
+disturb another. Ratios are measured against their baseline in the same run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = [
+    ("seed", "组织与人员初始化（seed_demo，5,235 人）"),
+    ("compliance", "合规统计页与 Excel 导出"),
+    ("heartbeat", "学习心跳接口吞吐"),
+    ("exam_load", "1,800 人同场考试压测"),
+    ("certificates", "证书生成"),
+]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1048576:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip() or "PostgreSQL"
+    return f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}; {pg}"
+
+
+def main() -> int:
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        print("make bench needs DATABASE_URL=postgres://… (benchmarks run against PostgreSQL)", file=sys.stderr)
+        return 2
+    only = set(sys.argv[1:])
+    sections, failed = [], False
+    for module, title in BENCHMARKS:
+        if only and module not in only:
+            continue
+        path = ROOT / "bench" / f"{module}.py"
+        if not path.exists():
+            continue
+        print(f"# {module}", flush=True)
+        proc = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True, text=True)
+        lines = [ln for ln in proc.stdout.splitlines() if ": " in ln and not ln.startswith("#")]
+        for ln in lines:
+            print(ln, flush=True)
+        if proc.returncode != 0:
+            failed = True
+            print(proc.stderr[-3000:], file=sys.stderr)
+            lines.append(f"error: exit status {proc.returncode}")
+        sections.append((module, title, lines))
+    write_report(sections)
+    return 1 if failed else 0
+
+
+def write_report(sections) -> None:
+    out = ROOT / "docs" / "benchmarks.md"
+    previous = out.read_text(encoding="utf-8") if out.exists() else ""
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    parts = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); do not edit by hand.",
+        "",
+        f"- Date: {now:%Y-%m-%d %H:%M} (Asia/Shanghai)",
+        f"- Machine: {machine()}",
+        "",
+    ]
+    ran = {m for m, _, _ in sections}
+    for module, title, lines in sections:
+        parts += [f"## {module} — {title}", "", "```"]
+        parts += lines or ["(no figures)"]
+        parts += ["```", ""]
+    # Keep sections of benchmarks not run this time (e.g. `bench/run.py seed`).
+    if previous:
+        keep, current = [], None
+        for line in previous.splitlines():
+            if line.startswith("## "):
+                current = line[3:].split(" ", 1)[0]
+            if current and current not in ran:
+                keep.append(line)
+        if keep:
+            parts += ["<!-- kept from an earlier run -->", *keep, ""]
+    out.write_text("\n".join(parts), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

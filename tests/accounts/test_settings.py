@@ -1,0 +1,44 @@
+"""Production settings refuse to start unconfigured and pass ``check --deploy``."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, env_extra):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **env_extra})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _manage("check", env_extra={"ALLOWED_HOSTS": "fazhi.example.cn"})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = _manage("check", env_extra={"SECRET_KEY": "x" * 64})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_passes_check_deploy_without_warnings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={"SECRET_KEY": "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3, "ALLOWED_HOSTS": "fazhi.example.cn"},
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout

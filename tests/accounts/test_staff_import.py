@@ -1,0 +1,206 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.importers.staff import import_staff
+from accounts.models import AuditLog, OrgUnit, StaffCategory, User
+from accounts.xlsx import ImportFailed
+
+from .xlsx_files import HEADERS, good_rows, staff_file
+
+
+def test_valid_file_creates_people_with_their_units(org_tree):
+    result = import_staff(staff_file(good_rows(3)))
+    assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
+    person = User.objects.get(employee_no="S00001")
+    assert person.full_name == "王芳"
+    assert person.org_unit == org_tree["shache_dept"]
+    assert person.staff_category == StaffCategory.ENFORCEMENT
+    assert person.credential_no == "653100000001"
+    assert not person.has_usable_password()
+
+
+def test_second_import_of_same_file_changes_nothing(org_tree):
+    import_staff(staff_file(good_rows(5)))
+    before = list(User.objects.order_by("pk").values())
+    result = import_staff(staff_file(good_rows(5)))
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 5)
+    assert list(User.objects.order_by("pk").values()) == before
+
+
+def test_reimport_updates_by_employee_number(org_tree):
+    import_staff(staff_file(good_rows(2)))
+    rows = good_rows(2)
+    rows[1][4] = "科长"
+    rows[1][0] = "喀什地区/疏附县/疏附县市场监督管理局"
+    result = import_staff(staff_file(rows))
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    person = User.objects.get(employee_no="S00002")
+    assert person.position == "科长"
+    assert person.org_unit == org_tree["shufu_dept"]
+    assert User.objects.filter(employee_no__startswith="S").count() == 2
+
+
+def test_one_bad_row_imports_nothing_and_names_row_and_column(org_tree):
+    rows = good_rows(4)
+    rows[2][0] = "喀什地区/莎车县/莎车县市场监管局"  # typo in the unit
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(rows))
+    assert User.objects.filter(employee_no__startswith="S").count() == 0
+    messages = [str(p) for p in exc.value.problems]
+    assert len(messages) == 1
+    assert "第 4 行" in messages[0] and "「单位」" in messages[0] and "不存在" in messages[0]
+    assert OrgUnit.objects.filter(name="莎车县市场监管局").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        (1, "", "工号不能为空"),
+        (2, "", "姓名不能为空"),
+        (3, "临时工", "人员类别“临时工”无效"),
+        (6, "12345", "手机号“12345”格式不对"),
+        (7, "not-an-email", "邮箱“not-an-email”格式不对"),
+        (5, "65-31 x", "执法证号"),
+    ],
+)
+def test_each_invalid_cell_is_reported(org_tree, column, value, expected):
+    rows = good_rows(2)
+    rows[1][column] = value
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(rows))
+    text = "\n".join(str(p) for p in exc.value.problems)
+    assert "第 3 行" in text and f"「{HEADERS[column]}」" in text and expected in text
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+
+
+def test_duplicates_within_file_are_reported(org_tree):
+    rows = good_rows(3)
+    rows[2][1] = rows[0][1]
+    rows[1][5] = rows[0][5]
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(rows))
+    text = "\n".join(str(p) for p in exc.value.problems)
+    assert "工号“S00001”与第 2 行重复" in text
+    assert "执法证号“653100000001”与第 2 行重复" in text
+
+
+def test_credential_of_another_person_in_database_is_refused(org_tree, learner):
+    learner.credential_no = "653100000002"
+    learner.save()
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(good_rows(2)))
+    assert f"已属于工号 {learner.employee_no}" in str(exc.value)
+
+
+def test_missing_header_and_id_number_column_are_refused(org_tree):
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file([["x", "1"]], headers=["单位", "工号"]))
+    assert "缺少表头“姓名”" in str(exc.value)
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(good_rows(1), headers=[*HEADERS[:4], "身份证号"]))
+    assert "不保存身份证号" in str(exc.value)
+
+
+def test_not_an_excel_file_gets_a_message(db):
+    import io
+
+    fake = io.BytesIO(b"this is not a workbook")
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(fake)
+    assert "无法读取文件" in str(exc.value)
+
+
+def test_headers_in_any_order_and_optional_columns_absent(org_tree):
+    headers = ["姓名", "人员类别", "工号", "单位"]
+    result = import_staff(staff_file([["王芳", "领导干部", "X1", "喀什地区/莎车县"]], headers=headers))
+    assert result.created == 1
+    assert User.objects.get(employee_no="X1").staff_category == StaffCategory.LEADER
+
+
+def test_create_units_builds_missing_path(org_tree):
+    rows = good_rows(1, unit="喀什地区/莎车县/莎车镇/莎车镇司法所")
+    result = import_staff(staff_file(rows), create_units=True)
+    assert result.units_created == ["喀什地区/莎车县/莎车镇/莎车镇司法所"]
+    unit = OrgUnit.objects.get(full_path="喀什地区/莎车县/莎车镇/莎车镇司法所")
+    assert unit.kind == OrgUnit.Kind.STATION
+    assert unit.get_parent().kind == OrgUnit.Kind.TOWNSHIP
+    assert User.objects.get(employee_no="S00001").org_unit == unit
+
+
+def test_dry_run_changes_nothing(org_tree):
+    result = import_staff(staff_file(good_rows(3)), dry_run=True)
+    assert result.created == 3
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+
+
+def test_full_prefecture_file_imports(org_tree):
+    rows = [
+        ["喀什地区/莎车县/莎车县市场监督管理局", f"B{i:05d}", "艾力·买买提", "执法人员", "", "", "", ""]
+        for i in range(5235)
+    ]
+    result = import_staff(staff_file(rows))
+    assert result.created == 5235
+    rows[4000][3] = "无"
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(rows))
+    assert "第 4002 行" in str(exc.value)
+    assert User.objects.filter(employee_no__startswith="B").count() == 5235
+    assert import_staff(staff_file([r[:3] + ["执法人员", *r[4:]] for r in rows])).unchanged == 5235
+
+
+def test_command_reports_errors_on_stderr_and_fails(org_tree, tmp_path, capsys):
+    path = tmp_path / "staff.xlsx"
+    rows = good_rows(2)
+    rows[0][3] = "坏"
+    path.write_bytes(staff_file(rows).getvalue())
+    with pytest.raises(CommandError, match="未导入任何数据"):
+        call_command("import_staff", str(path))
+    assert "第 2 行" in capsys.readouterr().err
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+    rows[0][3] = "执法人员"
+    path.write_bytes(staff_file(rows).getvalue())
+    call_command("import_staff", str(path))
+    assert User.objects.filter(employee_no__startswith="S").count() == 2
+
+
+def test_command_create_units_flag(org_tree, tmp_path):
+    path = tmp_path / "staff.xlsx"
+    path.write_bytes(staff_file(good_rows(1, unit="喀什地区/新县")).getvalue())
+    with pytest.raises(CommandError):
+        call_command("import_staff", str(path))
+    call_command("import_staff", str(path), "--create-units")
+    assert OrgUnit.objects.filter(full_path="喀什地区/新县").exists()
+
+
+def test_import_page_lists_problems_and_template_downloads(org_tree, hr_shache, client_for):
+    client = client_for(hr_shache)
+    response = client.get(reverse("accounts:staff_import_template"))
+    workbook = load_workbook(__import__("io").BytesIO(response.content))
+    assert [c.value for c in workbook.active[1]] == HEADERS
+    rows = good_rows(2)
+    rows[1][2] = ""
+    response = client.post(reverse("accounts:staff_import"), {"file": staff_file(rows)})
+    assert response.status_code == 400
+    assert "第 3 行" in response.content.decode() and "姓名不能为空" in response.content.decode()
+    response = client.post(reverse("accounts:staff_import"), {"file": staff_file(good_rows(2))})
+    assert response.status_code == 200
+    assert User.objects.filter(employee_no__startswith="S").count() == 2
+    assert AuditLog.objects.filter(action="staff_import", actor=hr_shache).count() == 1
+
+
+def test_hr_cannot_create_units_from_page(org_tree, hr_shache, client_for):
+    client = client_for(hr_shache)
+    response = client.post(
+        reverse("accounts:staff_import"),
+        {"file": staff_file(good_rows(1, unit="喀什地区/新县")), "create_units": "on"},
+    )
+    assert response.status_code == 400
+    assert "只有系统管理员" in response.content.decode()
+    assert not OrgUnit.objects.filter(name="新县").exists()
+
+
+def test_learner_cannot_open_import_page(learner, client_for):
+    assert client_for(learner).get(reverse("accounts:staff_import")).status_code == 403
