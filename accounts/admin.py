@@ -1,5 +1,6 @@
 """Django admin for administrators. Every listing of people goes through the scope rule."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +9,8 @@ from treebeard.forms import movenodeform_factory
 
 from . import scope
 from .forms import AdminUserCreationForm
-from .models import AuditLog, OrgUnit, User
+from .models import AuditLog, Credential, CredentialEvent, OrgUnit, User
+from .services.credentials import change_status
 
 
 @admin.register(OrgUnit)
@@ -68,6 +70,63 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CredentialForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("状态变更原因"), required=False, help_text=_("修改状态时必填，记入执法证状态记录。")
+    )
+
+    class Meta:
+        model = Credential
+        fields = ["holder", "number", "issuing_authority", "issued_on", "expires_on", "domain", "status"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "status" in self.changed_data and not cleaned.get("change_reason", "").strip():
+            self.add_error("change_reason", _("修改状态时必须填写原因。"))
+        return cleaned
+
+
+class CredentialEventInline(admin.TabularInline):
+    model = CredentialEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "reason", "year", "actor"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    form = CredentialForm
+    list_display = ["number", "holder", "status", "domain", "expires_on"]
+    list_filter = ["status", "domain"]
+    search_fields = ["number", "holder__full_name", "holder__employee_no"]
+    list_select_related = ["holder", "holder__org_unit"]
+    autocomplete_fields = ["holder"]
+    inlines = [CredentialEventInline]
+
+    def get_queryset(self, request):
+        return scope.filter_people(request.user, super().get_queryset(request), user_field="holder")
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            new_status = obj.status
+            obj.status = form.initial["status"]
+            super().save_model(request, obj, form, change)
+            change_status(
+                credential=obj, to_status=new_status, reason=form.cleaned_data["change_reason"], actor=request.user
+            )
+            return
+        super().save_model(request, obj, form, change)
+        if not change:
+            CredentialEvent.objects.create(credential=obj, actor=request.user, to_status=obj.status, reason=_("登记"))
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from .models import OrgUnit, StaffCategory, User
+from .services.credentials import sync_from_staff
 
 PREFECTURE = ("喀什地区", "KS")
 
@@ -466,4 +467,5 @@ def seed_staff(count: int, workplaces: list[OrgUnit], *, seed: int = 2026) -> in
         user.set_unusable_password()
         new_users.append(user)
     User.objects.bulk_create(new_users, batch_size=1000)
+    sync_from_staff(list(User.objects.filter(employee_no__in=[u.employee_no for u in new_users])))
     return len(new_users)

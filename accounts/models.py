@@ -221,3 +221,59 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("审计日志不能删除")
+
+
+class CredentialStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    PENDING_REVIEW = "pending_review", _("待审核")
+    SUSPENDED = "suspended", _("暂扣")
+    REVOKED = "revoked", _("吊销")
+    EXPIRED = "expired", _("过期")
+
+
+class Credential(models.Model):
+    """An enforcement credential (执法证). Status changes only through
+    ``accounts.services.credentials.change_status`` so that each one is in the history."""
+
+    holder = models.ForeignKey(User, verbose_name=_("持证人"), on_delete=models.PROTECT, related_name="credentials")
+    number = models.CharField(_("执法证号"), max_length=32, unique=True)
+    issuing_authority = models.CharField(_("发证机关"), max_length=100, blank=True)
+    issued_on = models.DateField(_("发证日期"), null=True, blank=True)
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    domain = models.CharField(_("执法领域"), max_length=100, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=CredentialStatus.choices, default=CredentialStatus.VALID, db_index=True
+    )
+    status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("执法证")
+        verbose_name_plural = _("执法证")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number}（{self.holder.full_name}）"
+
+
+class CredentialEvent(models.Model):
+    """One change of a credential's status: who, when, why. Append-only."""
+
+    credential = models.ForeignKey(
+        Credential, on_delete=models.PROTECT, related_name="events", verbose_name=_("执法证")
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(_("原状态"), max_length=20, choices=CredentialStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=CredentialStatus.choices)
+    reason = models.CharField(_("原因"), max_length=500)
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("执法证状态记录")
+        verbose_name_plural = _("执法证状态记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.credential.number} {self.from_status}→{self.to_status}"

@@ -1,9 +1,15 @@
 from celery import shared_task
 
-from . import services
+from .services import credentials, staff
 
 
 @shared_task(acks_late=True)
 def deactivate_departed_staff() -> int:
     """Daily: sign-in is closed for people who have left (their records stay)."""
-    return services.deactivate_departed_staff()
+    return staff.deactivate_departed_staff()
+
+
+@shared_task(acks_late=True)
+def expire_credentials() -> int:
+    """Daily: credentials past their expiry date become expired (recorded in their history)."""
+    return credentials.expire_overdue()

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, StaffCategory, User
+from accounts.services.credentials import sync_from_staff
 from accounts.xlsx import ImportFailed, ImportProblem, read_table
 
 COL_UNIT, COL_NO, COL_NAME, COL_CATEGORY = "单位", "工号", "姓名", "人员类别"
@@ -50,6 +51,7 @@ class StaffImportResult:
     units_created: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
+    credentials_created: int = 0
 
     @property
     def total(self) -> int:
@@ -304,6 +306,7 @@ def import_staff(
         if to_update:
             User.objects.bulk_update(to_update, sorted(changed_fields), batch_size=1000)
         result.created, result.updated = len(to_create), len(to_update)
+        result.credentials_created = sync_from_staff(to_create + to_update)
         if dry_run:
             transaction.set_rollback(True)
     return result

@@ -66,3 +66,9 @@ def test_navigation_shows_each_role_its_tools(client, learner, hr_shache):
     client.force_login(hr_shache)
     html = client.get("/").content.decode()
     assert reverse("accounts:staff_list") in html
+
+
+def test_chinese_is_shown_even_to_an_english_browser(client, db):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "zh-hans"
+    assert "登录" in response.content.decode()

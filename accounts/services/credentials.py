@@ -1,0 +1,59 @@
+"""The credential register's writes. Every status change leaves a history row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Credential, CredentialEvent, CredentialStatus, User
+
+
+@transaction.atomic
+def change_status(
+    *, credential: Credential, to_status: str, reason: str, actor: User | None = None, year: int | None = None
+) -> CredentialEvent | None:
+    """Move a credential to ``to_status``; a no-op (None) when it is already there."""
+    if not reason.strip():
+        raise ValueError(_("变更执法证状态必须填写原因"))
+    locked = Credential.objects.select_for_update().get(pk=credential.pk)
+    if locked.status == to_status:
+        return None
+    event = CredentialEvent.objects.create(
+        credential=locked, actor=actor, from_status=locked.status, to_status=to_status, reason=reason.strip(), year=year
+    )
+    locked.status = to_status
+    locked.status_changed_at = timezone.now()
+    locked.save(update_fields=["status", "status_changed_at"])
+    credential.status, credential.status_changed_at = locked.status, locked.status_changed_at
+    return event
+
+
+def sync_from_staff(users: list[User]) -> int:
+    """Make sure each person's 执法证号 from the staff file is in the register. Returns created."""
+    numbers = {u.credential_no: u for u in users if u.credential_no}
+    existing = set(Credential.objects.filter(number__in=numbers).values_list("number", flat=True))
+    new = [Credential(holder=numbers[n], number=n) for n in numbers if n not in existing]
+    Credential.objects.bulk_create(new, batch_size=1000)
+    CredentialEvent.objects.bulk_create(
+        [
+            CredentialEvent(credential=c, to_status=CredentialStatus.VALID, reason=_("随人员名单导入登记"))
+            for c in Credential.objects.filter(number__in=[c.number for c in new])
+        ],
+        batch_size=1000,
+    )
+    return len(new)
+
+
+def expire_overdue(*, today: dt.date | None = None) -> int:
+    today = today or timezone.localdate()
+    overdue = Credential.objects.filter(expires_on__lt=today).exclude(
+        status__in=[CredentialStatus.EXPIRED, CredentialStatus.REVOKED]
+    )
+    count = 0
+    for credential in overdue:
+        if change_status(credential=credential, to_status=CredentialStatus.EXPIRED, reason=_("超过有效期")):
+            count += 1
+    return count
