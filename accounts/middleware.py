@@ -32,6 +32,8 @@ class RequireMFAMiddleware:
         ):
             if not request.session.get("mfa_required_notice"):
                 request.session["mfa_required_notice"] = True
-                messages.warning(request, _("您的角色可以查看他人信息或发布内容，必须先开启两步验证（TOTP）才能继续使用。"))
+                messages.warning(
+                    request, _("您的角色可以查看他人信息或发布内容，必须先开启两步验证（TOTP）才能继续使用。")
+                )
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return self.get_response(request)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("课程与法规")
+
+    def ready(self):
+        from cms import course_signals  # search indexing of courses, review workflow after migrate
+
+        course_signals.connect(self)

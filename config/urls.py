@@ -22,6 +22,10 @@ urlpatterns = [
     path("learning/", include("learning.urls")),
     path("exams/", include("exams.urls")),
     path("courses/", include("cms.urls")),
+    path("verify/", include("learning.urls_verify")),
+    path("certificates/", include("learning.urls_certificates")),
+    path("laws/", include("cms.urls_laws")),
+    path("search/", include("cms.search.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,3 +1,21 @@
+from django.urls import path
+
+from exams.views import learner, staff
+
 app_name = "exams"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", learner.my_exams, name="my_exams"),
+    path("<int:exam_id>/", learner.exam_detail, name="exam_detail"),
+    path("<int:exam_id>/start/", learner.start, name="start"),
+    path("attempts/<int:attempt_id>/", learner.attempt_page, name="attempt"),
+    path("attempts/<int:attempt_id>/state/", learner.attempt_state, name="state"),
+    path("attempts/<int:attempt_id>/save/", learner.save, name="save"),
+    path("attempts/<int:attempt_id>/submit/", learner.submit, name="submit"),
+    path("attempts/<int:attempt_id>/result/", learner.result, name="result"),
+    path("api/ping/", learner.ping, name="ping"),
+    path("stats/", staff.stats_index, name="stats_index"),
+    path("stats/<int:exam_id>/", staff.stats_exam, name="stats_exam"),
+    path("grading/", staff.grading_queue, name="grading_queue"),
+    path("grading/<int:item_id>/", staff.grade, name="grade"),
+]

@@ -1,3 +1,20 @@
+from django.urls import include, path
+
+from learning.views import compliance, hours, notifications
+
 app_name = "learning"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("hours/", hours.my_hours, name="my_hours"),
+    path("compliance/", compliance.compliance, name="compliance"),
+    path("compliance/export.xlsx", compliance.compliance_export, name="compliance_export"),
+    path("compliance/person/<int:user_id>/", compliance.person_ledger, name="person_ledger"),
+    path("compliance/person/<int:user_id>/adjust/", compliance.person_adjust, name="person_adjust"),
+    path("compliance/person/<int:user_id>/reverse/<int:entry_id>/", compliance.person_reverse, name="person_reverse"),
+    path("messages/", notifications.notification_list, name="notifications"),
+    path("messages/read-all/", notifications.notification_read_all, name="notifications_read_all"),
+    path("messages/<int:pk>/open/", notifications.notification_open, name="notification_open"),
+    path("sessions/", include("learning.urls_sessions")),
+    path("", include("learning.urls_review")),
+    path("", include("learning.urls_progress")),
+]

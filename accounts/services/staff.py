@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from .models import User
+from accounts.models import User
 
 
 @transaction.atomic

@@ -23,6 +23,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Short code of the prefecture, used in certificate serial numbers (KS-2026-TR-000123).
 ORG_CODE = env("ORG_CODE", default="KS")
+# Directory of law texts (Markdown) that `manage.py import_laws` reads when given no DIR.
+LAWS_DIR = env("LAWS_DIR", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -160,6 +162,17 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Certificate PDFs, bulk ZIPs and the seal: never published, served by permission-checking views.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
+# A TrueType font covering Chinese, Latin and digits (Debian: apt-get install fonts-wqy-microhei).
+_CERTIFICATE_FONTS = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+]
+CERTIFICATE_FONT_PATH = env(
+    "CERTIFICATE_FONT_PATH", default=next((p for p in _CERTIFICATE_FONTS if Path(p).is_file()), _CERTIFICATE_FONTS[0])
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -180,6 +193,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

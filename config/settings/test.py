@@ -20,5 +20,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Uploaded and generated files of a test run go to a throw-away directory.
 import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="fazhi-test-media-")
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="fazhi-test-private-"))

@@ -72,3 +72,12 @@ def test_chinese_is_shown_even_to_an_english_browser(client, db):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response["Content-Language"] == "zh-hans"
     assert "登录" in response.content.decode()
+
+
+def test_english_is_available_from_the_switcher(client, learner):
+    client.force_login(learner)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/")
+    html = response.content.decode()
+    assert response["Content-Language"] == "en"
+    assert "My class hours" in html and "我的学时" not in html

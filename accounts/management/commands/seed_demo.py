@@ -1,9 +1,11 @@
 import time
+from pathlib import Path
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import encrypt
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -39,7 +41,83 @@ class Command(BaseCommand):
 
     def _content_steps(self):
         """Content and activity that other apps seed on top of the organisation."""
-        return []
+        return [self._laws_and_courses, self._exam, self._activity, self._ledger_history, self._review]
+
+    def _exam(self):
+        from exams.demo import seed_demo_exam
+        from learning import timeutil
+
+        exam = seed_demo_exam(year=timeutil.current_year(), created_by=User.objects.get(employee_no="demo_trainer"))
+        self.stdout.write(f"考试：{exam.title}")
+
+    def _laws_and_courses(self):
+        from cms.demo import seed_demo_course
+        from cms.laws.importer import import_law_directory
+        from cms.setup import ensure_workflow_and_permissions
+
+        laws_dir = Path(settings.LAWS_DIR or settings.BASE_DIR / "cms" / "demo_data" / "laws")
+        summary = import_law_directory(laws_dir)
+        ensure_workflow_and_permissions()
+        self._courses = seed_demo_course()
+        self.stdout.write(
+            f"法规：{summary.laws_created} 部新增，{summary.articles_created} 条条文新增；课程 {len(self._courses)} 门。"
+        )
+
+    def _activity(self):
+        from learning.demo_activity import seed_plan, seed_sessions
+
+        trainer = User.objects.get(employee_no="demo_trainer")
+        hr = User.objects.get(employee_no="demo_hr_pref")
+        created = seed_sessions(organiser=trainer)
+        seed_plan(actor=hr, courses=self._courses[:2])
+        self.stdout.write(f"面授培训：新增 {created} 场。")
+
+    def _ledger_history(self):
+        import random
+
+        from learning import timeutil
+        from learning.demo import seed_ledger_history
+
+        year = timeutil.current_year()
+        # The demo learner keeps an empty year so that their path to 60 has something to show.
+        people = list(User.objects.exclude(employee_no="demo_learner").order_by("pk"))
+        written = seed_ledger_history(people, year - 1, rng=random.Random(year - 1))
+        written += seed_ledger_history(people, year, rng=random.Random(year))
+        self._learner_history(year)
+        self.stdout.write(f"学时记录：新增 {written} 条。")
+
+    def _learner_history(self, year):
+        """The demo learner is behind pace: a few credits, well short of the requirement."""
+        import datetime as dt
+        from decimal import Decimal
+
+        from learning.models import SourceKind
+        from learning.services.ledger import post_credit
+
+        learner = User.objects.get(employee_no="demo_learner")
+        credits = [
+            ("《行政许可法》实务解读", SourceKind.COURSE, "legal", "6", 3),
+            ("执法文书规范制作", SourceKind.COURSE, "professional", "4", 4),
+            ("地区行政执法人员集中轮训班", SourceKind.SESSION, "professional", "8", 5),
+            ("法治讲堂·逢九必讲", SourceKind.SESSION, "legal", "2", 6),
+            ("常务会议前学法", SourceKind.MEETING, "legal", "1", 9),
+        ]
+        for n, (title, kind, category, hours, month) in enumerate(credits, start=1):
+            post_credit(
+                user=learner,
+                hours=Decimal(hours),
+                category=category,
+                source_kind=kind,
+                source_key=f"demo:{year}:learner:{n}",
+                source_ref=title,
+                earned_on=dt.date(year, month, 12),
+            )
+
+    def _review(self):
+        from learning import timeutil
+        from learning.demo_review import seed_review_demo
+
+        seed_review_demo(timeutil.current_year())
 
     @transaction.atomic
     def _demo_accounts(self):

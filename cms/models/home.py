@@ -1,4 +1,3 @@
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -18,7 +17,7 @@ class HomePage(Page):
         verbose_name = _("首页")
 
     def get_context(self, request, *args, **kwargs):
-        from .dashboard import dashboard_context
+        from cms.dashboard import dashboard_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(dashboard_context(request.user))

@@ -1,0 +1,263 @@
+"""Course content: the catalogue, courses and their lessons (Wagtail pages).
+
+Pages describe content only. What a learner *does* with it (time studied, the
+check question, completion, credits) lives in ``learning`` and points back at
+these pages; the pages ask ``cms.selectors.courses`` and
+``learning.selectors.progress`` for what to show.
+
+Every one of these pages needs a signed-in learner; a course (and its lessons)
+is served only while it is published and meant for the learner's audience —
+the one rule for that is ``cms.selectors.courses.courses_for``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, MultipleChooserPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from accounts.models import StaffCategory
+from cms.blocks import LessonBodyBlock
+from cms.fields import ChoiceListField
+from cms.search.registry import COURSE, LESSON, register_kind
+from cms.widgets import HourCategorySelect
+
+DEFAULT_MIN_STUDY_SECONDS = 600
+
+
+class SignedInPageMixin:
+    """Learner pages: sign-in first, then the page's own visibility rule (404 otherwise)."""
+
+    def learner_may_open(self, user) -> bool:
+        return True
+
+    def serve(self, request, *args, **kwargs):
+        if not getattr(request, "is_preview", False):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not self.learner_may_open(request.user):
+                raise Http404
+        return super().serve(request, *args, **kwargs)
+
+
+class CourseIndexPage(SignedInPageMixin, Page):
+    """The course catalogue (课程中心)."""
+
+    intro = RichTextField(_("简介"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.CoursePage"]
+    template = "cms/course_index_page.html"
+
+    class Meta:
+        verbose_name = _("课程中心")
+        verbose_name_plural = _("课程中心")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors.courses import catalogue
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalogue(user=request.user, index=self, params=request.GET))
+        return context
+
+
+class CoursePage(SignedInPageMixin, Page):
+    """A course: a sequence of lessons worth ``credit_hours`` of one hour category once completed."""
+
+    summary = models.TextField(_("课程简介"), max_length=600)
+    cover = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("封面图片"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    category = models.CharField(
+        _("学时类别"),
+        max_length=32,
+        default="legal",
+        help_text=_("完成课程后计入的学时类别。"),
+    )
+    credit_hours = models.DecimalField(
+        _("学时"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("1.0"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("100"))],
+        help_text=_("完成全部课时（及课程考试）后计入台账的学时。"),
+    )
+    audience_units = ParentalManyToManyField(
+        "accounts.OrgUnit",
+        verbose_name=_("面向单位"),
+        blank=True,
+        related_name="audience_courses",
+        help_text=_("所选单位及其下属单位的人员可学习；不选表示全部单位。"),
+    )
+    audience_categories = ChoiceListField(
+        _("面向人员类别"),
+        item_choices=StaffCategory.choices,
+        help_text=_("不选表示全部人员类别。"),
+    )
+    exam = models.ForeignKey(
+        "exams.Exam",
+        verbose_name=_("课程考试"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+        help_text=_("可选。设置后，学员须完成全部课时并通过此考试，课程才算完成。"),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("cover"),
+        FieldRowPanel([FieldPanel("category", widget=HourCategorySelect), FieldPanel("credit_hours")]),
+        MultiFieldPanel([FieldPanel("audience_units"), FieldPanel("audience_categories")], heading=_("学习对象")),
+        FieldPanel("exam"),
+        MultipleChooserPanel(
+            "law_article_links", chooser_field_name="article", label=_("涵盖法条"), heading=_("涵盖法条")
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    parent_page_types = ["cms.CourseIndexPage"]
+    subpage_types = ["cms.LessonPage"]
+    template = "cms/course_page.html"
+
+    class Meta:
+        verbose_name = _("课程")
+        verbose_name_plural = _("课程")
+
+    def clean(self):
+        super().clean()
+        from learning.models import HourCategory
+
+        if not HourCategory.objects.filter(code=self.category).exists():
+            raise ValidationError({"category": _("未知的学时类别“%(code)s”。") % {"code": self.category}})
+
+    def learner_may_open(self, user) -> bool:
+        from cms.selectors.courses import can_study
+
+        return can_study(user, self)
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors.courses import course_detail
+        from learning.services.progress import complete_course_if_done
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_detail(user=request.user, course=self))
+        progress = context["course_progress"]
+        if progress.total and progress.completed == progress.total and not progress.done:
+            # e.g. the last missing lesson was withdrawn, or the course exam was passed since
+            context["course_completed_now"] = complete_course_if_done(user=request.user, course_id=self.pk)
+        return context
+
+
+class CourseLawArticle(Orderable):
+    """A law article a course covers (for the catalogue's law filter and exam statistics)."""
+
+    page = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="law_article_links")
+    article = models.ForeignKey(
+        "cms.LawArticle", verbose_name=_("法条"), on_delete=models.CASCADE, related_name="course_links"
+    )
+
+    panels = [FieldPanel("article")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("涵盖法条")
+        verbose_name_plural = _("涵盖法条")
+        constraints = [models.UniqueConstraint(fields=["page", "article"], name="cms_courselawarticle_unique")]
+
+
+class LessonPage(SignedInPageMixin, Page):
+    """One lesson of a course: body blocks, an optional check question and a minimum study time."""
+
+    body = StreamField(LessonBodyBlock(), verbose_name=_("正文"), blank=True)
+    min_study_seconds = models.PositiveIntegerField(
+        _("最少学习时间（秒）"),
+        default=DEFAULT_MIN_STUDY_SECONDS,
+        validators=[MinValueValidator(30), MaxValueValidator(6 * 3600)],
+        help_text=_("页面处于前台的累计学习时间达到此值，且随堂检测答对后，本课时才算完成。"),
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("min_study_seconds"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("body")]
+    parent_page_types = ["cms.CoursePage"]
+    subpage_types: list[str] = []
+    template = "cms/lesson_page.html"
+
+    class Meta:
+        verbose_name = _("课时")
+        verbose_name_plural = _("课时")
+
+    def learner_may_open(self, user) -> bool:
+        from cms.selectors.courses import course_of_lesson
+
+        return course_of_lesson(user, self) is not None
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors.courses import lesson_detail
+        from learning.services.progress import start_lesson
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_detail(user=request.user, lesson=self))
+        preview = getattr(request, "is_preview", False)
+        context["preview"] = preview
+        if not preview and context["progress"] is None and request.user.is_authenticated:
+            context["progress"] = start_lesson(user=request.user, lesson=self)
+        return context
+
+    def check_question(self):
+        """The value (``StructValue``) of the lesson's check question, or ``None``.
+
+        Read from the raw stream so that heartbeats do not load the images,
+        documents and articles the other blocks point at.
+        """
+        for item in self.body.raw_data:
+            if item.get("type") == "check":
+                return self.body.stream_block.child_blocks["check"].to_python(item.get("value") or {})
+        return None
+
+    @property
+    def has_check_question(self) -> bool:
+        return any(item.get("type") == "check" for item in self.body.raw_data)
+
+    @property
+    def required_seconds(self) -> int:
+        return required_seconds_for(self.min_study_seconds)
+
+
+def required_seconds_for(min_study_seconds: int) -> int:
+    """A lesson's minimum study time, shortened in test settings (``LESSON_MIN_SECONDS_OVERRIDE``)."""
+    override = getattr(settings, "LESSON_MIN_SECONDS_OVERRIDE", None)
+    return int(override) if override is not None else min_study_seconds
+
+
+def _visible_course_ids(user):
+    from cms.course_search import visible_course_ids
+
+    return visible_course_ids(user)
+
+
+def _visible_lesson_ids(user):
+    from cms.course_search import visible_lesson_ids
+
+    return visible_lesson_ids(user)
+
+
+# Search hits for courses and lessons follow the same audience rule as the pages.
+register_kind(COURSE, label=_("课程"), order=10, visible=_visible_course_ids)
+register_kind(LESSON, label=_("课时"), order=20, visible=_visible_lesson_ids)

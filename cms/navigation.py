@@ -1,0 +1,17 @@
+"""Navigation entries of the cms app (see ``accounts.navigation``)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.navigation import NavItem
+from cms import navigation_courses
+
+
+def items(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [
+        *navigation_courses.items(user),
+        NavItem(_("法规库"), reverse("laws:law_list"), 40, "main"),
+        NavItem(_("搜索"), reverse("search:search"), 45, "main"),
+    ]

@@ -1,0 +1,16 @@
+"""Navigation entry for the course catalogue (merge into ``cms.navigation.items``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.navigation import NavItem
+
+
+def items(user) -> list[NavItem]:
+    from cms.models import CourseIndexPage
+
+    if not user.is_authenticated:
+        return []
+    index = CourseIndexPage.objects.live().order_by("path").first()
+    return [NavItem(_("课程中心"), index.url, 30, "main")] if index else []

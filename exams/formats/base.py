@@ -1,0 +1,153 @@
+"""What every question format produces: drafts, and issues naming question and line.
+
+A parser never writes to the database. It turns a file into ``DraftQuestion``
+values plus ``Issue`` values: errors (the import must not happen), warnings
+(something the file holds that we cannot keep — shown to the user before they
+confirm) and "unsupported" (a question type we cannot represent: an error unless
+the user chose to skip such questions, then a warning naming each one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from exams.models import Difficulty
+from exams.richtext import excerpt, html_to_text
+
+ERROR, WARNING, UNSUPPORTED = "error", "warning", "unsupported"
+
+
+@dataclass
+class Issue:
+    message: str
+    line: int | None = None
+    question: str | None = None
+    level: str = ERROR
+
+    def __str__(self) -> str:
+        where = []
+        if self.line:
+            where.append(_("第 %(line)s 行") % {"line": self.line})
+        if self.question:
+            where.append(self.question)
+        return f"{'，'.join(where)}：{self.message}" if where else self.message
+
+
+@dataclass
+class DraftQuestion:
+    """A question as read from a file, before validation. ``stem``/``explanation`` are HTML."""
+
+    qtype: str
+    stem: str
+    number: int
+    line: int | None = None
+    name: str = ""
+    options: list[dict] = field(default_factory=list)
+    accepted_answers: list[str] = field(default_factory=list)
+    points: Decimal = Decimal("1")
+    difficulty: str = Difficulty.MEDIUM
+    explanation: str = ""
+    idnumber: str = ""
+    tags: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    law_refs: list[str] = field(default_factory=list)
+    is_archived: bool = False
+
+    @property
+    def label(self) -> str:
+        return question_label(self.number, self.name, self.stem)
+
+
+def question_label(number: int, name: str = "", stem: str = "") -> str:
+    """How errors name a question: 第 3 题「Q5」 (its name, or the start of its stem)."""
+    title = " ".join(html_to_text(name).split())[:40] if name else excerpt(stem, 24)
+    return _("第 %(n)s 题「%(t)s」") % {"n": number, "t": title} if title else _("第 %(n)s 题") % {"n": number}
+
+
+@dataclass
+class ParseResult:
+    questions: list[DraftQuestion] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    #: Descriptions of categories the file declares, by path tuple.
+    category_descriptions: dict[tuple[str, ...], str] = field(default_factory=dict)
+    #: Labels of questions with a Moodle penalty (reported once, for the whole file).
+    penalised: list[str] = field(default_factory=list)
+
+    def error(self, message: str, *, line: int | None = None, question: str | None = None) -> None:
+        self.issues.append(Issue(message, line, question, ERROR))
+
+    def warn(self, message: str, *, line: int | None = None, question: str | None = None) -> None:
+        issue = Issue(message, line, question, WARNING)
+        if issue not in self.issues:  # one warning per kind and question is enough
+            self.issues.append(issue)
+
+    def unsupported(self, message: str, *, line: int | None = None, question: str | None = None) -> None:
+        self.issues.append(Issue(message, line, question, UNSUPPORTED))
+
+
+class FormatError(Exception):
+    """The file as a whole cannot be read (wrong encoding, not XML, unsafe XML)."""
+
+    def __init__(self, message: str, line: int | None = None):
+        self.issue = Issue(message, line)
+        super().__init__(str(self.issue))
+
+
+def decode_text(data: bytes, result: ParseResult) -> str:
+    """UTF-8 (with or without BOM); GB18030 as Windows Notepad saves Chinese, with a warning."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FormatError(_("无法识别文件编码：请另存为 UTF-8 编码的文本文件。")) from None
+    result.warn(_("文件不是 UTF-8 编码，已按 GB18030（GBK）读取，请核对预览中的文字。"))
+    return text
+
+
+# Moodle's list of valid grades (question_bank::fraction_options_full), as fractions.
+_MOODLE_GRADES = [
+    "1",
+    "0.9",
+    "0.8333333",
+    "0.8",
+    "0.75",
+    "0.7",
+    "0.6666667",
+    "0.6",
+    "0.5",
+    "0.4",
+    "0.3333333",
+    "0.3",
+    "0.25",
+    "0.2",
+    "0.1666667",
+    "0.1428571",
+    "0.125",
+    "0.1111111",
+    "0.1",
+    "0.05",
+    "0",
+]
+MOODLE_FRACTIONS = sorted({Decimal(g) for g in _MOODLE_GRADES} | {-Decimal(g) for g in _MOODLE_GRADES})
+_GRADE_TOLERANCE = Decimal("0.00001")  # Moodle: abs(grade - value) < 0.00001
+
+
+def match_moodle_fraction(fraction: Decimal) -> Decimal | None:
+    """The valid Moodle grade this fraction is (33.33333% → 0.3333333), or None (33% is not one)."""
+    for valid in MOODLE_FRACTIONS:
+        if abs(valid - fraction) < _GRADE_TOLERANCE:
+            return valid
+    return None
+
+
+def percent(fraction: Decimal) -> str:
+    """0.3333333 → "33.33333" (how Moodle writes grades)."""
+    value = (Decimal(fraction) * 100).quantize(Decimal("0.00001")).normalize()
+    text = format(value, "f")
+    return "0" if text in ("-0", "0") else text

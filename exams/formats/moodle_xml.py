@@ -1,0 +1,604 @@
+"""Moodle XML (https://docs.moodle.org/en/Moodle_XML_format): import and export.
+
+Parsing goes through defusedxml with DTDs forbidden: a Moodle export never has
+one, and refusing them refuses external entities (XXE) and entity-expansion
+bombs before any entity is expanded.
+
+Mapping (Moodle → ours): multichoice single/multiple → 单选/多选 (fractions kept
+for partial credit), truefalse → 判断, shortanswer → 填空 (100% answers), essay →
+简答 (graderinfo → reference answer), category pseudo-questions → category path
+(``$course$/top/`` stripped), generalfeedback → 解析, defaultgrade → 分值, tags,
+idnumber, hidden → archived, ``@@PLUGINFILE@@`` images → data-URI images.
+Numerical, matching, cloze and the other Moodle types cannot be represented and
+are reported by name; details we drop (per-answer feedback, hints, penalty in
+adaptive modes, partial-credit short answers…) are listed as warnings.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote, unquote
+
+from defusedxml.common import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+from django.utils.translation import gettext as _
+
+from exams.formats.base import (
+    DraftQuestion,
+    FormatError,
+    ParseResult,
+    match_moodle_fraction,
+    percent,
+    question_label,
+)
+from exams.models import QuestionType
+from exams.richtext import (
+    DATA_URI_RE,
+    ImageError,
+    auto_to_html,
+    decode_base64,
+    html_to_text,
+    image_data_uri,
+    lost_markup,
+    plain_to_html,
+    sanitize_html,
+)
+
+UNSUPPORTED_TYPES = {
+    "numerical": "数值题",
+    "matching": "匹配题",
+    "match": "匹配题",
+    "cloze": "完形填空（嵌入式答案）题",
+    "multianswer": "完形填空（嵌入式答案）题",
+    "calculated": "计算题",
+    "calculatedsimple": "简单计算题",
+    "calculatedmulti": "计算选择题",
+    "ddwtos": "拖放文字题",
+    "gapselect": "选择缺失词题",
+    "ddimageortext": "拖放到图片题",
+    "ddmarker": "拖放标记题",
+    "randomsamatch": "随机简答匹配题",
+    "ordering": "排序题",
+    "random": "随机题",
+}
+DEFAULT_COMBINED_FEEDBACK = {
+    "",
+    "Your answer is correct.",
+    "Your answer is partially correct.",
+    "Your answer is incorrect.",
+}
+CATEGORY_PREFIX_RE = re.compile(r"^\$(course|system|module|coursecategory|cat\d*|[a-z]+)\$/?")
+
+
+# --- safe parsing with line numbers -------------------------------------------
+
+
+class _Element(ET.Element):
+    line: int = 0
+
+
+class _LineTreeBuilder(ET.TreeBuilder):
+    def __init__(self):
+        super().__init__(element_factory=_Element)
+        self.parser: DefusedXMLParser | None = None
+
+    def start(self, tag, attrs):
+        element = super().start(tag, attrs)
+        element.line = self.parser.parser.CurrentLineNumber
+        return element
+
+
+def parse_xml(data: bytes) -> _Element:
+    """Parse untrusted XML: no DTD, no entities, no external references; elements know their line."""
+    builder = _LineTreeBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    builder.parser = parser
+    try:
+        parser.feed(data)
+        return parser.close()
+    except DefusedXmlException as exc:
+        line = parser.parser.CurrentLineNumber
+        raise FormatError(
+            _("文件含有 DTD 或实体声明（%(what)s），可能引用外部文件或无限展开，出于安全原因拒绝导入。")
+            % {"what": exc.__class__.__name__},
+            line,
+        ) from None
+    except ET.ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else None
+        raise FormatError(_("不是有效的 XML 文件（%(err)s）。") % {"err": exc.msg}, line) from None
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _text(element, path: str = "text") -> str:
+    if element is None:
+        return ""
+    node = element.find(path) if path else element
+    return (node.text or "") if node is not None else ""
+
+
+def _format(element) -> str:
+    return (element.get("format") or "html") if element is not None else "html"
+
+
+class _Files:
+    """``@@PLUGINFILE@@/name`` references of one question → data-URI images."""
+
+    def __init__(self, result: ParseResult, label: str):
+        self.result = result
+        self.label = label
+
+    def resolve(self, element, html: str) -> str:
+        if element is None or "@@PLUGINFILE@@" not in html:
+            return html
+        files = {}
+        for node in element.findall("file"):
+            name = node.get("name") or ""
+            try:
+                if (node.get("encoding") or "base64") != "base64":
+                    raise ImageError(_("只支持 base64 编码"))
+                files[name] = image_data_uri(decode_base64(node.text or ""))
+            except ImageError as exc:
+                self.result.warn(
+                    _("附件“%(name)s”无法保存（%(why)s），题目中的引用已移除。") % {"name": name, "why": exc},
+                    line=node.line,
+                    question=self.label,
+                )
+
+        def replace(match):
+            name = unquote(match.group(1))
+            if name in files:
+                return files[name]
+            if not any(name == n for n in files):
+                self.result.warn(
+                    _("引用的附件“%(name)s”在文件中不存在或无法保存，已移除。") % {"name": name},
+                    line=element.line,
+                    question=self.label,
+                )
+            return ""
+
+        return re.sub(r"@@PLUGINFILE@@/([^\"'<>\s]+)", replace, html)
+
+
+def _rich(element, files: _Files, result: ParseResult, label: str) -> str:
+    """A Moodle text element (questiontext, generalfeedback) as our sanitised HTML."""
+    if element is None:
+        return ""
+    raw = _text(element)
+    fmt = _format(element)
+    raw = files.resolve(element, raw)
+    if fmt == "html":
+        return sanitize_html(raw)
+    if fmt == "markdown":
+        result.warn(_("Markdown 格式的文字按纯文本导入。"), line=element.line, question=label)
+        return plain_to_html(raw)
+    if fmt == "plain_text":
+        return plain_to_html(raw)
+    return auto_to_html(raw)
+
+
+def _option_text(answer, files: _Files, result: ParseResult, label: str) -> str:
+    """Option texts are plain: HTML answers lose markup, with a warning when it carried content."""
+    raw = files.resolve(answer, _text(answer))
+    if _format(answer) in ("html", "moodle_auto_format"):
+        lost = lost_markup(raw)
+        if lost:
+            result.warn(
+                _("选项中的%(what)s无法保留，仅导入文字。") % {"what": "、".join(lost)},
+                line=answer.line,
+                question=label,
+            )
+        return html_to_text(raw)
+    return raw.strip()
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def category_parts(path: str) -> list[str]:
+    """``$course$/top/行政执法/执法文书`` → ["行政执法", "执法文书"] (Moodle's // escapes a slash)."""
+    path = CATEGORY_PREFIX_RE.sub("", (path or "").strip())
+    parts = [p.replace("\x00", "/").strip() for p in path.replace("//", "\x00").split("/")]
+    parts = [p for p in parts if p]
+    if parts and parts[0] == "top":
+        parts = parts[1:]
+    return parts
+
+
+# --- import ------------------------------------------------------------------------
+
+
+def parse(data: bytes) -> ParseResult:
+    result = ParseResult()
+    root = parse_xml(data)
+    if root.tag != "quiz":
+        raise FormatError(_("根元素应为 <quiz>，这不是 Moodle XML 题库文件。"), root.line)
+    category: list[str] = []
+    number = 0
+    for element in root:
+        if not isinstance(element.tag, str) or element.tag != "question":
+            continue
+        qtype = element.get("type") or ""
+        if qtype == "category":
+            category = category_parts(_text(element, "category/text"))
+            info = element.find("info")
+            if info is not None and _text(info).strip():
+                result.category_descriptions[tuple(category)] = html_to_text(_text(info))
+            continue
+        number += 1
+        _read_question(element, qtype, number, category, result)
+    if number == 0:
+        result.error(_("文件中没有题目。"))
+    if result.penalised:
+        result.warn(
+            _(
+                "%(n)s 道题设置了重答扣分（penalty），它只在 Moodle 的多次作答模式中起作用，本平台每题只作答一次，已忽略：%(q)s。"
+            )
+            % {
+                "n": len(result.penalised),
+                "q": "、".join(result.penalised[:10]) + ("…" if len(result.penalised) > 10 else ""),
+            }
+        )
+    return result
+
+
+def _read_question(element, qtype: str, number: int, category: list[str], result: ParseResult) -> None:
+    name = html_to_text(_text(element, "name/text")).strip()
+    stem_element = element.find("questiontext")
+    label = question_label(number, name, _text(stem_element))
+    line = element.line
+    if qtype == "description":
+        result.warn(_("说明（description）不是题目，未导入。"), line=line, question=label)
+        return
+    if qtype in ("cloze", "multianswer") and not _check_cloze(_text(stem_element), result, line, label):
+        return
+    if qtype not in ("multichoice", "truefalse", "shortanswer", "essay"):
+        kind = UNSUPPORTED_TYPES.get(qtype, qtype or "?")
+        result.unsupported(
+            _("不支持的题型：%(kind)s（%(type)s）。") % {"kind": kind, "type": qtype}, line=line, question=label
+        )
+        return
+    files = _Files(result, label)
+    draft = DraftQuestion(
+        qtype=QuestionType.SINGLE,
+        stem=_rich(stem_element, files, result, label),
+        number=number,
+        line=line,
+        name=name,
+        explanation=_rich(element.find("generalfeedback"), files, result, label),
+        idnumber=(_text(element, "idnumber") if element.find("idnumber") is not None else "").strip(),
+        tags=[html_to_text(_text(t)) for t in element.findall("tags/tag")],
+        category=list(category),
+        is_archived=_text(element, "hidden").strip() == "1",
+    )
+    idnumber_el = element.find("idnumber")
+    if idnumber_el is not None:
+        draft.idnumber = (idnumber_el.text or "").strip()
+    grade = element.find("defaultgrade")
+    if grade is not None:
+        points = _decimal(grade.text)
+        if points is None:
+            result.error(
+                _("分值（defaultgrade）“%(v)s”不是数字。") % {"v": grade.text}, line=grade.line, question=label
+            )
+        else:
+            draft.points = points
+    _warn_lost(element, qtype, result, label)
+    reader = {
+        "multichoice": _read_multichoice,
+        "truefalse": _read_truefalse,
+        "shortanswer": _read_shortanswer,
+        "essay": _read_essay,
+    }[qtype]
+    if reader(element, draft, files, result, label):
+        result.questions.append(draft)
+
+
+def _warn_lost(element, qtype: str, result: ParseResult, label: str) -> None:
+    for answer in element.findall("answer"):
+        if html_to_text(_text(answer.find("feedback"))):
+            result.warn(_("各选项的反馈（feedback）无法保留，已忽略。"), line=answer.line, question=label)
+            break
+    for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+        text = html_to_text(_text(element.find(tag)))
+        if text not in DEFAULT_COMBINED_FEEDBACK:
+            result.warn(
+                _("作答后的综合反馈（%(tag)s）无法保留，已忽略。") % {"tag": tag},
+                line=element.find(tag).line,
+                question=label,
+            )
+    hints = element.findall("hint")
+    if any(html_to_text(_text(h)) for h in hints):
+        result.warn(_("提示（hint）无法保留，已忽略。"), line=hints[0].line, question=label)
+    penalty_el = element.find("penalty")
+    penalty = _decimal(penalty_el.text) if penalty_el is not None else None
+    if penalty and qtype != "truefalse":
+        result.penalised.append(label)
+
+
+def _fraction(answer, result: ParseResult, label: str) -> Decimal | None:
+    raw = answer.get("fraction", "0")
+    value = _decimal(raw)
+    valid = match_moodle_fraction(value / 100) if value is not None else None
+    if valid is None:
+        result.error(
+            _("选项的分数 %(v)s%% 不是 Moodle 允许的得分比例（如 100、50、33.33333、-100）。") % {"v": raw},
+            line=answer.line,
+            question=label,
+        )
+    return valid
+
+
+def _read_multichoice(element, draft, files, result, label) -> bool:
+    single = _text(element, "single").strip().lower() in ("true", "1")
+    draft.qtype = QuestionType.SINGLE if single else QuestionType.MULTIPLE
+    ok = True
+    for answer in element.findall("answer"):
+        fraction = _fraction(answer, result, label)
+        ok = ok and fraction is not None
+        draft.options.append(
+            {"text": _option_text(answer, files, result, label), "fraction": fraction if fraction is not None else 0}
+        )
+    if single and any(Decimal(o["fraction"]) < 0 for o in draft.options):
+        result.warn(_("单选题的负分选项按 0 分计（本平台单题得分不为负）。"), line=element.line, question=label)
+    return ok
+
+
+def _read_truefalse(element, draft, files, result, label) -> bool:
+    draft.qtype = QuestionType.TRUEFALSE
+    correct = None
+    for answer in element.findall("answer"):
+        text = html_to_text(_text(answer)).strip().lower()
+        value = _decimal(answer.get("fraction", "0"))
+        if text in ("true", "正确", "对") and value and value > 0:
+            correct = True
+        elif text in ("false", "错误", "错") and value and value > 0:
+            correct = False
+    if correct is None:
+        result.error(_("判断题没有标明正确答案（true 或 false 的分数应为 100）。"), line=element.line, question=label)
+        return False
+    draft.options = [{"key": "T", "correct": correct}, {"key": "F", "correct": not correct}]
+    return True
+
+
+def _read_shortanswer(element, draft, files, result, label) -> bool:
+    draft.qtype = QuestionType.FILL
+    if _text(element, "usecase").strip() == "1":
+        result.warn(_("原题区分大小写，本平台判分不区分大小写与全角半角。"), line=element.line, question=label)
+    ok = True
+    for answer in element.findall("answer"):
+        text = _text(answer).strip()  # Moodle keeps short-answer answers as plain text
+        fraction = _fraction(answer, result, label)
+        if fraction is None:
+            ok = False
+            continue
+        if "*" in text.replace("\\*", ""):
+            result.warn(_("含通配符 * 的答案“%(a)s”无法表示，已忽略。") % {"a": text}, line=answer.line, question=label)
+        elif fraction < 1:
+            if fraction > 0:
+                result.warn(
+                    _("部分得分的答案“%(a)s”（%(p)s%%）无法表示，已忽略（只保留满分答案）。")
+                    % {"a": text, "p": percent(fraction)},
+                    line=answer.line,
+                    question=label,
+                )
+        elif text:
+            draft.accepted_answers.append(text.replace("\\*", "*"))
+    return ok
+
+
+def _read_essay(element, draft, files, result, label) -> bool:
+    draft.qtype = QuestionType.SHORT
+    grader = element.find("graderinfo")
+    raw = _text(grader)
+    info = raw.strip() if _format(grader) == "plain_text" else html_to_text(raw)
+    if info:
+        draft.accepted_answers = [info]
+    if html_to_text(_text(element.find("responsetemplate"))):
+        result.warn(_("作答模板（responsetemplate）无法保留，已忽略。"), line=element.line, question=label)
+    if _text(element, "attachments").strip() not in ("", "0"):
+        result.warn(_("本平台简答题不接受附件，附件设置已忽略。"), line=element.line, question=label)
+    return True
+
+
+# --- cloze checking (Moodle's own rules), so a broken one says what is wrong --------
+
+_CLOZE_RE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}|\{(\d*):([A-Z_]+)\}")
+_CHOICE_KINDS = {
+    "MULTICHOICE",
+    "MC",
+    "MULTICHOICE_V",
+    "MCV",
+    "MULTICHOICE_H",
+    "MCH",
+    "MULTICHOICE_S",
+    "MCS",
+    "MULTICHOICE_VS",
+    "MCVS",
+    "MULTICHOICE_HS",
+    "MCHS",
+    "MULTIRESPONSE",
+    "MR",
+    "MULTIRESPONSE_H",
+    "MRH",
+    "MULTIRESPONSE_S",
+    "MRS",
+    "MULTIRESPONSE_HS",
+    "MRHS",
+}
+_NUMERIC_KINDS = {"NUMERICAL", "NM"}
+_TEXT_KINDS = {"SHORTANSWER", "SA", "MW", "SHORTANSWER_C", "SAC", "MWC"}
+
+
+def _cloze_answers(body: str) -> list[tuple[Decimal, str]]:
+    answers = []
+    for part in re.split(r"(?<!\\)~", body):
+        part = part.strip()
+        if not part:
+            continue
+        fraction = Decimal(0)
+        if part.startswith("="):
+            fraction, part = Decimal(1), part[1:]
+        else:
+            weight = re.match(r"^%(-?\d+(?:\.\d+)?)%", part)
+            if weight:
+                fraction, part = Decimal(weight.group(1)) / 100, part[weight.end() :]
+        answers.append((fraction, re.split(r"(?<!\\)#", part, maxsplit=1)[0].strip()))
+    return answers
+
+
+def _check_cloze(text: str, result: ParseResult, line: int, label: str) -> bool:
+    """Report what is broken in a cloze question as Moodle would; True when it is well-formed."""
+    before = len(result.issues)
+    matches = list(_CLOZE_RE.finditer(text or ""))
+    if not matches:
+        result.error(
+            _("完形填空题的题干中没有任何嵌入的子问题（如 {1:MULTICHOICE:=甲~乙}）。"), line=line, question=label
+        )
+        return False
+    for index, match in enumerate(matches, start=1):
+        kind = match.group(2) or match.group(5)
+        answers = _cloze_answers(match.group(3) or "")
+        where = _("第 %(i)s 个子问题 %(code)s") % {"i": index, "code": match.group(0)}
+        if kind not in _CHOICE_KINDS | _NUMERIC_KINDS | _TEXT_KINDS:
+            result.error(_("%(w)s：未知的子问题类型 %(k)s。") % {"w": where, "k": kind}, line=line, question=label)
+        elif kind in _CHOICE_KINDS and len(answers) < 2:
+            result.error(_("%(w)s：选择类子问题至少需要 2 个选项。") % {"w": where}, line=line, question=label)
+        elif not answers:
+            result.error(_("%(w)s：没有答案。") % {"w": where}, line=line, question=label)
+        elif kind in _NUMERIC_KINDS and any(a != "*" and _decimal(a.split(":")[0]) is None for _f, a in answers):
+            result.error(
+                _("%(w)s：数值子问题的答案必须是数字（如 -1.234、3e8）或 *。") % {"w": where}, line=line, question=label
+            )
+        elif max(f for f, _a in answers) < 1:
+            result.error(_("%(w)s：没有得分为 100%% 的答案，无法得满分。") % {"w": where}, line=line, question=label)
+    return len(result.issues) == before
+
+
+# --- export ------------------------------------------------------------------------
+
+_CDATA_MARK = "\ue000CDATA\ue000"
+
+
+def _text_child(parent: ET.Element, value: str, fmt: str | None = "html", *, cdata: bool = True) -> None:
+    """``<parent format=..><text>value</text>``; HTML goes in CDATA as Moodle writes it."""
+    if fmt:
+        parent.set("format", fmt)
+    ET.SubElement(parent, "text").text = (_CDATA_MARK + value) if cdata and value else value
+
+
+def _embed_images(html: str, parent: ET.Element) -> str:
+    """data: URIs → @@PLUGINFILE@@/image-N.ext + <file> children (how Moodle carries images)."""
+    counter = {"n": 0}
+
+    def replace(match):
+        mime, payload = match.group(1), match.group(2)
+        counter["n"] += 1
+        name = f"image-{counter['n']}.{mime.split('/')[1].replace('jpeg', 'jpg')}"
+        node = ET.SubElement(parent, "file", {"name": name, "path": "/", "encoding": "base64"})
+        node.text = payload
+        return f"@@PLUGINFILE@@/{quote(name)}"
+
+    return re.sub(DATA_URI_RE.pattern.strip("^$"), replace, html)
+
+
+def _rich_child(parent_tag: str, node: ET.Element, html: str) -> None:
+    parent = ET.SubElement(node, parent_tag)
+    _text_child(parent, "")
+    parent.find("text").text = (_CDATA_MARK + _embed_images(html, parent)) if html else ""
+    # <file> elements must follow <text>
+    files = parent.findall("file")
+    for f in files:
+        parent.remove(f)
+        parent.append(f)
+
+
+def _unmark_cdata(xml: str) -> str:
+    def repl(match):
+        inner = html_lib.unescape(match.group(1)).replace("]]>", "]]]]><![CDATA[>")
+        return f"<text><![CDATA[{inner}]]></text>"
+
+    return re.sub("<text>" + _CDATA_MARK + "(.*?)</text>", repl, xml, flags=re.S)
+
+
+MOODLE_TYPES = {
+    QuestionType.SINGLE: "multichoice",
+    QuestionType.MULTIPLE: "multichoice",
+    QuestionType.TRUEFALSE: "truefalse",
+    QuestionType.FILL: "shortanswer",
+    QuestionType.SHORT: "essay",
+}
+
+
+def export(questions, *, category_of) -> bytes:
+    """Moodle XML for ``questions`` (``current_version`` and tags loaded), with category switches.
+
+    ``category_of(question)`` gives the path parts to write after ``$course$/top/``.
+    """
+    quiz = ET.Element("quiz")
+    current = None
+    for question in questions:
+        path = category_of(question)
+        if path != current:
+            current = path
+            cat = ET.SubElement(quiz, "question", {"type": "category"})
+            text = "$course$/top/" + "/".join(p.replace("/", "//") for p in path)
+            ET.SubElement(ET.SubElement(cat, "category"), "text").text = text
+        quiz.append(_export_question(question))
+    ET.indent(quiz)
+    body = _unmark_cdata(ET.tostring(quiz, encoding="unicode"))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+
+
+def _export_question(question) -> ET.Element:
+    version = question.current_version
+    qtype = question.type
+    node = ET.Element("question", {"type": MOODLE_TYPES[qtype]})
+    ET.SubElement(ET.SubElement(node, "name"), "text").text = question.name
+    _rich_child("questiontext", node, version.stem)
+    _rich_child("generalfeedback", node, version.explanation)
+    ET.SubElement(node, "defaultgrade").text = format(Decimal(version.points).normalize(), "f")
+    ET.SubElement(node, "penalty").text = "0"
+    ET.SubElement(node, "hidden").text = "1" if question.is_archived else "0"
+    ET.SubElement(node, "idnumber").text = question.idnumber
+    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        ET.SubElement(node, "single").text = "true" if qtype == QuestionType.SINGLE else "false"
+        ET.SubElement(node, "shuffleanswers").text = "true"
+        ET.SubElement(node, "answernumbering").text = "ABCD"
+        for option in version.options:
+            attrs = {"fraction": percent(Decimal(option["fraction"])), "format": "plain_text"}
+            _text_child(ET.SubElement(node, "answer", attrs), option["text"], None, cdata=False)
+    elif qtype == QuestionType.TRUEFALSE:
+        correct_t = any(o["key"] == "T" and o["correct"] for o in version.options)
+        for text, is_true in (("true", True), ("false", False)):
+            attrs = {"fraction": "100" if correct_t == is_true else "0", "format": "moodle_auto_format"}
+            _text_child(ET.SubElement(node, "answer", attrs), text, None, cdata=False)
+    elif qtype == QuestionType.FILL:
+        ET.SubElement(node, "usecase").text = "0"
+        for accepted in version.accepted_answers:
+            attrs = {"fraction": "100", "format": "plain_text"}
+            _text_child(ET.SubElement(node, "answer", attrs), accepted.replace("*", "\\*"), None, cdata=False)
+    else:
+        for tag, value in (
+            ("responseformat", "editor"),
+            ("responserequired", "1"),
+            ("responsefieldlines", "10"),
+            ("attachments", "0"),
+        ):
+            ET.SubElement(node, tag).text = value
+        _text_child(ET.SubElement(node, "graderinfo"), (version.accepted_answers or [""])[0], "plain_text", cdata=False)
+    tags = [t.name for t in question.tags.all()]
+    if tags:
+        tags_node = ET.SubElement(node, "tags")
+        for tag in tags:
+            ET.SubElement(ET.SubElement(tags_node, "tag"), "text").text = tag
+    return node

@@ -1,0 +1,46 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from exams.services.question_import import FORMATS, QuestionImportFailed, import_questions
+
+
+class Command(BaseCommand):
+    help = "导入题库文件（Excel 模板、Moodle XML、GIFT、Aiken）。任何一题有错则整个文件不导入。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="题库文件")
+        parser.add_argument("--format", required=True, choices=sorted(FORMATS), dest="fmt")
+        parser.add_argument("--category", default="", help="导入到的分类路径，如 法律知识/行政处罚法")
+        parser.add_argument("--dry-run", action="store_true", help="只检查并列出将导入的题目，不写入")
+        parser.add_argument(
+            "--skip-unsupported", action="store_true", help="跳过本平台没有的题型（匹配、数值、完形填空等），而不是报错"
+        )
+
+    def handle(self, *args, file, fmt, category, dry_run, skip_unsupported, **options):
+        try:
+            with open(file, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise CommandError(f"无法读取文件：{file}（{exc.strerror}）") from None
+        try:
+            outcome = import_questions(
+                data=data, fmt=fmt, base_category=category, dry_run=dry_run, skip_unsupported=skip_unsupported
+            )
+        except QuestionImportFailed as exc:
+            for issue in exc.outcome.errors:
+                self.stderr.write(f"错误 {issue}")
+            for issue in exc.outcome.warnings:
+                self.stderr.write(f"提示 {issue}")
+            raise CommandError(f"导入失败：共 {len(exc.outcome.errors)} 个错误，未导入任何题目。") from None
+        for issue in outcome.warnings:
+            self.stderr.write(f"提示 {issue}")
+        counts = "，".join(f"{label} {n}" for label, n in outcome.by_type.items())
+        if dry_run:
+            for row in outcome.preview:
+                self.stdout.write(
+                    f"第 {row.line} 行\t{row.type_label}\t{row.category}\t{row.points} 分\t{row.label}\t{row.answer}"
+                )
+            self.stdout.write(f"检查通过（未写入）：{len(outcome.preview)} 题（{counts}）")
+        else:
+            self.stdout.write(f"导入完成：{outcome.created} 题（{counts}）")
+        if outcome.categories:
+            self.stdout.write("新建分类：" + "、".join(outcome.categories))

@@ -1,0 +1,13 @@
+from .attempts import *  # noqa: F403
+from .exams import *  # noqa: F403
+from .questions import (  # noqa: F401
+    CHOICE_TYPES,
+    OBJECTIVE_TYPES,
+    Difficulty,
+    PendingQuestionImport,
+    Question,
+    QuestionCategory,
+    QuestionTag,
+    QuestionType,
+    QuestionVersion,
+)

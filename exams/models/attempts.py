@@ -1,0 +1,145 @@
+"""Attempts: a learner's frozen paper, their answers, and the result.
+
+The paper of an attempt is frozen at start (``AttemptQuestion`` rows, written in
+one ``bulk_create``): the question *version*, the option order shown, and the
+points. Nothing a trainer edits later changes an attempt in flight or already
+graded.
+
+``AttemptAnswer`` has one row per frozen question from the start (so saving is a
+single conditional ``UPDATE``). Each save carries the page's increasing sequence
+number for that question; the server keeps the highest, so a late retry never
+overwrites a newer answer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .questions import QuestionType
+
+__all__ = ["AttemptAnswer", "AttemptQuestion", "ExamAttempt"]
+
+
+class ExamAttempt(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("作答中")
+        SUBMITTED = "submitted", _("已交卷，待阅卷")
+        FINALISED = "finalised", _("已到时收卷，待阅卷")
+        GRADED = "graded", _("已评分")
+
+    class ClosedBy(models.TextChoices):
+        LEARNER = "learner", _("学员交卷")
+        DEADLINE = "deadline", _("到时自动收卷")
+
+    CLOSED_STATUSES = (Status.SUBMITTED, Status.FINALISED, Status.GRADED)
+
+    exam = models.ForeignKey("exams.Exam", verbose_name=_("考试"), on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("考生"), on_delete=models.PROTECT, related_name="exam_attempts"
+    )
+    number = models.PositiveSmallIntegerField(_("第几次作答"))
+    started_at = models.DateTimeField(_("开始时间"))
+    deadline = models.DateTimeField(_("截止时间"), help_text=_("以服务器时间为准。"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    submitted_at = models.DateTimeField(_("交卷时间"), null=True, blank=True)
+    finalised_by = models.CharField(_("收卷方式"), max_length=16, choices=ClosedBy.choices, blank=True)
+    graded_at = models.DateTimeField(_("评分完成时间"), null=True, blank=True)
+    max_score = models.DecimalField(_("试卷总分"), max_digits=8, decimal_places=2, default=Decimal("0"))
+    score = models.DecimalField(_("得分"), max_digits=8, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(_("是否及格"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("答卷")
+        verbose_name_plural = _("答卷")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "user", "number"], name="uniq_attempt_number"),
+            models.UniqueConstraint(
+                fields=["exam", "user"],
+                condition=Q(status="in_progress"),
+                name="one_open_attempt_per_user_exam",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gt=models.F("started_at")), name="attempt_deadline_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="attempt_status_deadline"),
+            models.Index(fields=["exam", "status"], name="attempt_exam_status"),
+            models.Index(fields=["user", "exam"], name="attempt_user_exam"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam_id}/{self.user_id}#{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.IN_PROGRESS
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.GRADED
+
+
+class AttemptQuestion(models.Model):
+    """One frozen question of an attempt's paper."""
+
+    attempt = models.ForeignKey(ExamAttempt, verbose_name=_("答卷"), on_delete=models.CASCADE, related_name="items")
+    question_version = models.ForeignKey(
+        "exams.QuestionVersion", verbose_name=_("题目版本"), on_delete=models.PROTECT, related_name="attempt_items"
+    )
+    position = models.PositiveSmallIntegerField(_("题号"))
+    qtype = models.CharField(_("题型"), max_length=16, choices=QuestionType.choices)
+    option_order = models.JSONField(_("选项顺序"), default=list, blank=True, help_text=_("按显示顺序排列的选项键。"))
+    points = models.DecimalField(_("分值"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("答卷题目")
+        verbose_name_plural = _("答卷题目")
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="uniq_attempt_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}#{self.position}"
+
+
+class AttemptAnswer(models.Model):
+    """The learner's answer to one frozen question, and its grade.
+
+    ``response`` holds original option keys (``{"choices": ["B"]}``) or text
+    (``{"text": "…"}``); ``None`` means not answered. ``seq`` is the client's
+    sequence number of the save that wrote it (0 = never saved).
+    """
+
+    item = models.OneToOneField(
+        AttemptQuestion, verbose_name=_("答卷题目"), on_delete=models.CASCADE, primary_key=True, related_name="answer"
+    )
+    response = models.JSONField(_("作答"), null=True, blank=True)
+    seq = models.BigIntegerField(_("保存序号"), default=0)
+    saved_at = models.DateTimeField(_("保存时间"), null=True, blank=True)
+    score = models.DecimalField(_("得分"), max_digits=6, decimal_places=2, null=True, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("阅卷人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    graded_at = models.DateTimeField(_("阅卷时间"), null=True, blank=True)
+    feedback = models.TextField(_("评语"), blank=True)
+
+    class Meta:
+        verbose_name = _("作答")
+        verbose_name_plural = _("作答")
+        constraints = [models.CheckConstraint(condition=Q(seq__gte=0), name="answer_seq_nonneg")]
+
+    def __str__(self) -> str:
+        return f"answer {self.item_id}"

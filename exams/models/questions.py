@@ -1,0 +1,205 @@
+"""The question bank: a category tree, questions and their immutable-once-used versions.
+
+A ``Question`` is the stable identity trainers manage (category, type, tags, law
+articles); what a learner actually sees lives in a ``QuestionVersion``. Once a
+version has been put on an attempt's paper it never changes again: editing the
+question then writes a new version (see ``exams.services.questions.save_question``),
+so old attempts keep grading against exactly what they showed.
+
+Options are a JSON list on the version rather than a child table: freezing a paper
+is then one row per question (version id + option order) and grading never joins.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+from treebeard.mp_tree import MP_Node
+
+CATEGORY_SEPARATOR = "/"
+
+
+class QuestionCategory(MP_Node):
+    """A node of the bank's category tree, e.g. 法律知识 → 行政处罚法."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    full_path = models.CharField(_("完整路径"), max_length=500, unique=True, editable=False)
+    description = models.TextField(_("说明"), blank=True)
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = _("题目分类")
+        verbose_name_plural = _("题目分类")
+
+    def __str__(self) -> str:
+        return self.full_path or self.name
+
+    def compute_full_path(self) -> str:
+        parent = self.get_parent() if self.depth and self.depth > 1 else None
+        return f"{parent.full_path}{CATEGORY_SEPARATOR}{self.name}" if parent else self.name
+
+    def save(self, *args, **kwargs):
+        self.name = self.name.replace(CATEGORY_SEPARATOR, "／").strip()
+        self.full_path = self.compute_full_path()
+        super().save(*args, **kwargs)
+
+
+class QuestionType(models.TextChoices):
+    SINGLE = "single", _("单选题")
+    MULTIPLE = "multiple", _("多选题")
+    TRUEFALSE = "truefalse", _("判断题")
+    FILL = "fill", _("填空题")
+    SHORT = "short", _("简答题")
+
+
+OBJECTIVE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUEFALSE, QuestionType.FILL})
+CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUEFALSE})
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", _("容易")
+    MEDIUM = "medium", _("中等")
+    HARD = "hard", _("困难")
+
+
+class QuestionTag(TaggedItemBase):
+    content_object = models.ForeignKey("exams.Question", on_delete=models.CASCADE, related_name="tagged_items")
+
+    class Meta:
+        verbose_name = _("题目标签")
+        verbose_name_plural = _("题目标签")
+
+
+class Question(models.Model):
+    """The stable identity of a question; its content is ``current_version``."""
+
+    category = models.ForeignKey(
+        QuestionCategory,
+        verbose_name=_("分类"),
+        on_delete=models.PROTECT,
+        related_name="questions",
+    )
+    type = models.CharField(_("题型"), max_length=16, choices=QuestionType.choices)
+    name = models.CharField(
+        _("题目名称"),
+        max_length=255,
+        blank=True,
+        help_text=_("便于在列表中识别；导入时取自 Moodle 的题目名称或 GIFT 标题。"),
+    )
+    idnumber = models.CharField(_("编号"), max_length=100, blank=True)
+    tags = TaggableManager(verbose_name=_("标签"), through=QuestionTag, blank=True)
+    law_articles = models.ManyToManyField(
+        "cms.LawArticle",
+        verbose_name=_("考查法条"),
+        blank=True,
+        related_name="questions",
+    )
+    current_version = models.ForeignKey(
+        "exams.QuestionVersion",
+        verbose_name=_("当前版本"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    is_archived = models.BooleanField(_("已归档"), default=False)
+
+    class Meta:
+        verbose_name = _("题目")
+        verbose_name_plural = _("题目")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["category", "type", "is_archived"])]
+
+    def __str__(self) -> str:
+        if self.name:
+            return self.name
+        return f"{self.get_type_display()} #{self.pk}"
+
+
+class QuestionVersion(models.Model):
+    """One immutable-once-used snapshot of a question's content.
+
+    ``options``: list of ``{"key": "A", "text": "...", "correct": bool,
+    "fraction": "0.5"}`` (plain text; fraction a decimal string in [-1, 1], the
+    Moodle grade for that option; used only for partial credit). True/false
+    questions have the two options ``T`` (正确) and ``F`` (错误).
+    ``accepted_answers``: list of strings for fill-in-the-blank (one blank).
+    ``stem`` and ``explanation`` are sanitised HTML.
+    """
+
+    question = models.ForeignKey(Question, verbose_name=_("题目"), on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    stem = models.TextField(_("题干"))
+    options = models.JSONField(_("选项"), default=list, blank=True)
+    accepted_answers = models.JSONField(_("参考答案"), default=list, blank=True)
+    points = models.DecimalField(
+        _("分值"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    difficulty = models.CharField(_("难度"), max_length=8, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    explanation = models.TextField(_("解析"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("题目版本")
+        verbose_name_plural = _("题目版本")
+        ordering = ["question", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "number"], name="uniq_question_version"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="question_points_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} v{self.number}"
+
+    @property
+    def correct_keys(self) -> list[str]:
+        return [o["key"] for o in self.options if o.get("correct")]
+
+
+class PendingQuestionImport(models.Model):
+    """An uploaded bank waiting for the trainer to confirm its preview (kept in the database
+    so that the confirming request may land on any web process); deleted on import."""
+
+    token = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    format = models.CharField(max_length=20)
+    base_category = models.CharField(max_length=500, blank=True)
+    skip_unsupported = models.BooleanField(default=False)
+    filename = models.CharField(max_length=255, blank=True)
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("待确认的题库导入")
+        verbose_name_plural = _("待确认的题库导入")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.format})"

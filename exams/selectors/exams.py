@@ -1,0 +1,211 @@
+"""Reads about exams for one learner: audience, attempts used, the counted result, review rights.
+
+The audience rule lives here and only here:
+
+* named people (``audience_users``) may always sit the exam;
+* when units and/or staff categories are set, people in those units' subtrees
+  (any unit if none set) *and* of those categories (any if none set) may sit it;
+* an exam with no units, no categories and no named people is open to everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from exams.models import Exam, ExamAttempt
+
+Status = ExamAttempt.Status
+AudienceUser = Exam.audience_users.through
+
+
+def with_audience_flags(queryset: QuerySet, user) -> QuerySet:
+    """Annotate exams with whether ``user`` is named and whether anyone is (saves a query per exam)."""
+    return queryset.annotate(
+        _user_named=Exists(AudienceUser.objects.filter(exam_id=OuterRef("pk"), user_id=user.pk)),
+        _has_named=Exists(AudienceUser.objects.filter(exam_id=OuterRef("pk"))),
+    ).prefetch_related("audience_units")
+
+
+def in_audience(exam: Exam, user) -> bool:
+    named = getattr(exam, "_user_named", None)
+    if named is None:
+        named = exam.audience_users.filter(pk=user.pk).exists()
+    if named:
+        return True
+    has_named = getattr(exam, "_has_named", None)
+    if has_named is None:
+        has_named = exam.audience_users.exists()
+    units = list(exam.audience_units.all())
+    categories = exam.audience_staff_categories or []
+    if not units and not categories:
+        return not has_named
+    if units:
+        unit = user.org_unit
+        if unit is None or not any(unit.path.startswith(u.path) for u in units):
+            return False
+    return not categories or user.staff_category in categories
+
+
+@dataclass
+class AttemptsSummary:
+    """One learner's standing in one exam."""
+
+    used: int = 0
+    in_progress: ExamAttempt | None = None
+    pending: bool = False
+    counted: ExamAttempt | None = None
+    attempts: list[ExamAttempt] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.counted and self.counted.passed)
+
+    @property
+    def failed(self) -> bool:
+        return self.counted is not None and not self.counted.passed
+
+
+def counted_attempt(exam: Exam, attempts: list[ExamAttempt]) -> ExamAttempt | None:
+    """The graded attempt that is the learner's result (highest score or the last one)."""
+    graded = [a for a in attempts if a.status == Status.GRADED]
+    if not graded:
+        return None
+    if exam.counted_attempt == Exam.CountedAttempt.LAST:
+        return max(graded, key=lambda a: a.number)
+    return max(graded, key=lambda a: (a.score or Decimal("0"), -a.number))
+
+
+def summarise(exam: Exam, attempts: list[ExamAttempt]) -> AttemptsSummary:
+    attempts = sorted(attempts, key=lambda a: a.number)
+    return AttemptsSummary(
+        used=len(attempts),
+        in_progress=next((a for a in attempts if a.status == Status.IN_PROGRESS), None),
+        pending=any(a.status in (Status.SUBMITTED, Status.FINALISED) for a in attempts),
+        counted=counted_attempt(exam, attempts),
+        attempts=attempts,
+    )
+
+
+def attempts_summary(exam: Exam, user) -> AttemptsSummary:
+    return summarise(exam, list(ExamAttempt.objects.filter(exam=exam, user=user)))
+
+
+def makeup_eligible(exam: Exam, user, summaries: dict[int, AttemptsSummary] | None = None) -> bool:
+    """A make-up is for people whose result in the original exam is a fail."""
+    if not exam.makeup_for_id:
+        return True
+    if summaries is not None and exam.makeup_for_id in summaries:
+        original = summaries[exam.makeup_for_id]
+    else:
+        original = attempts_summary(exam.makeup_for, user)
+    return original.failed
+
+
+@dataclass
+class LearnerExam:
+    """A row of "我的考试"."""
+
+    exam: Exam
+    summary: AttemptsSummary
+    state: str  # upcoming | open | closed
+    can_start: bool
+    attempts_left: int
+
+
+def exams_for_learner(user, *, now=None) -> list[LearnerExam]:
+    """Published exams the learner is (or was) in the audience of, with their standing; three queries."""
+    now = now or timezone.now()
+    mine = ExamAttempt.objects.filter(user=user, exam_id=OuterRef("pk"))
+    exams = list(
+        with_audience_flags(Exam.objects.filter(is_published=True), user)
+        .filter(Q(closes_at__gt=now - timedelta(days=60)) | Exists(mine))
+        .select_related("makeup_for")
+        .order_by("closes_at", "pk")
+    )
+    wanted = {e.pk for e in exams} | {e.makeup_for_id for e in exams if e.makeup_for_id}
+    by_exam: dict[int, list[ExamAttempt]] = {}
+    for attempt in ExamAttempt.objects.filter(user=user, exam_id__in=wanted):
+        by_exam.setdefault(attempt.exam_id, []).append(attempt)
+    exam_by_id = {e.pk: e for e in exams}
+    summaries = {
+        exam_id: summarise(exam_by_id.get(exam_id) or _Counting(), attempts) for exam_id, attempts in by_exam.items()
+    }
+    rows = []
+    for exam in exams:
+        summary = summaries.get(exam.pk) or AttemptsSummary()
+        if not summary.used:
+            if not in_audience(exam, user):
+                continue
+            if exam.makeup_for_id and not makeup_eligible(exam, user, summaries):
+                continue
+        state = "upcoming" if now < exam.opens_at else ("open" if now < exam.closes_at else "closed")
+        left = max(exam.attempts_allowed - summary.used, 0)
+        can_start = state == "open" and left > 0 and not summary.passed and not summary.pending
+        rows.append(LearnerExam(exam, summary, state, can_start or summary.in_progress is not None, left))
+    return rows
+
+
+class _Counting:
+    """Stand-in for an original exam not in the list (only its counting rule matters: highest)."""
+
+    counted_attempt = Exam.CountedAttempt.HIGHEST
+
+
+@dataclass(frozen=True)
+class ReviewRights:
+    score: bool
+    responses: bool
+    key: bool
+    available_from: object = None
+
+
+def review_rights(attempt: ExamAttempt, *, now=None) -> ReviewRights:
+    """What the learner may see of a closed attempt.
+
+    The answer key (correct options, accepted answers, explanations) is shown only
+    when the attempt is graded, the exam's policy allows it, the review time has
+    come (by default the exam's close, so that nobody still sitting it can learn the
+    key from someone who finished) and the learner has no attempt in progress.
+    """
+    now = now or timezone.now()
+    exam = attempt.exam
+    if attempt.status != Status.GRADED:
+        return ReviewRights(False, False, False)
+    opens = exam.review_from or exam.closes_at
+    if now < opens:
+        return ReviewRights(True, False, False, opens)
+    policy = exam.review_policy
+    responses = policy in (Exam.ReviewPolicy.RESPONSES, Exam.ReviewPolicy.FULL)
+    key = (
+        policy == Exam.ReviewPolicy.FULL
+        and not ExamAttempt.objects.filter(exam=exam, user_id=attempt.user_id, status=Status.IN_PROGRESS).exists()
+    )
+    return ReviewRights(True, responses, key, opens)
+
+
+def audience_people(exam: Exam) -> QuerySet:
+    """The active people ``in_audience`` admits, as one queryset (statistics: who should sit it)."""
+    from accounts.models import User
+
+    people = User.objects.filter(is_active=True)
+    named = Q(pk__in=AudienceUser.objects.filter(exam_id=exam.pk).values("user_id"))
+    unit_paths = list(exam.audience_units.values_list("path", flat=True))
+    categories = exam.audience_staff_categories or []
+    if not unit_paths and not categories:
+        if AudienceUser.objects.filter(exam_id=exam.pk).exists():
+            return people.filter(named)
+        return people
+    rule = Q()
+    if unit_paths:
+        unit_q = Q(pk__in=[])
+        for path in unit_paths:
+            unit_q |= Q(org_unit__path__startswith=path)
+        rule &= unit_q
+    if categories:
+        rule &= Q(staff_category__in=categories)
+    return people.filter(rule | named)

@@ -1,0 +1,644 @@
+"""Taking an exam: start (freeze the paper), save answers, submit, finalise, grade.
+
+The invariants this module holds (DESIGN.md, "Exams"):
+
+* one attempt in progress per learner per exam — the database's partial unique
+  index decides a race between two starts; the loser resumes the winner's attempt;
+* a paper is frozen at start in one ``bulk_create`` (question versions, option
+  order, points) and never changes afterwards;
+* a saved answer is never lost and never overwritten by an older save: every
+  save is a conditional ``UPDATE … WHERE seq < new_seq`` under a lock on the
+  attempt row, which is the same lock submitting and finalising take, so no save
+  can slip in after an attempt was closed and graded;
+* closing is idempotent (a second submit, the deadline task and a submit racing
+  each other give one result), and a pass credits hours once (the ledger's
+  unique source key).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from importlib import import_module
+
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from exams.grading import score_fraction
+from exams.models import (
+    AttemptAnswer,
+    AttemptQuestion,
+    Exam,
+    ExamAttempt,
+    Question,
+    QuestionCategory,
+    QuestionType,
+    QuestionVersion,
+)
+from exams.selectors.exams import (
+    AttemptsSummary,
+    attempts_summary,
+    in_audience,
+    makeup_eligible,
+    summarise,
+    with_audience_flags,
+)
+
+CENT = Decimal("0.01")
+SHUFFLED_OPTION_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE})
+MAX_TEXT_CHARS = {QuestionType.FILL: 500, QuestionType.SHORT: 10_000}
+MAX_SEQ = 2**62
+MAX_ANSWERS_PER_SAVE = 200
+Status = ExamAttempt.Status
+
+
+class AttemptError(Exception):
+    """Something a learner or grader caused; ``status`` is the HTTP status a view should answer."""
+
+    status = 400
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class AttemptNotFound(AttemptError):
+    """No such attempt *for this user* (another user's attempt looks exactly like a missing one)."""
+
+    status = 404
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("没有找到这份答卷。"))
+
+
+class DeadlinePassed(AttemptError):
+    status = 410
+
+    def __init__(self):
+        super().__init__(_("考试时间已到，答案未保存；已保存的答案将被提交。"))
+
+
+class AttemptClosed(AttemptError):
+    status = 409
+
+    def __init__(self):
+        super().__init__(_("答卷已经提交，答案未保存；已保存的答案已被提交。"))
+
+
+# --- starting: checks and the frozen paper -------------------------------------
+
+
+@dataclass(frozen=True)
+class FrozenItem:
+    version_id: int
+    qtype: str
+    option_order: list[str]
+    points: Decimal
+
+
+def check_can_start(exam: Exam, user, *, now=None, summary: AttemptsSummary | None = None) -> None:
+    """Raise ``AttemptError`` (in Chinese) when ``user`` may not start a new attempt now."""
+    now = now or timezone.now()
+    if not exam.is_published or not in_audience(exam, user):
+        raise AttemptError(_("您不在本场考试的参考范围内。"), status=403)
+    if now < exam.opens_at:
+        raise AttemptError(_("考试尚未开始，开考时间为 %(t)s。") % {"t": _local(exam.opens_at)}, status=403)
+    if now >= exam.closes_at:
+        raise AttemptError(_("考试已经结束。"), status=403)
+    if exam.makeup_for_id and not makeup_eligible(exam, user):
+        raise AttemptError(_("补考只对原考试未通过的人员开放。"), status=403)
+    summary = summary or attempts_summary(exam, user)
+    if summary.passed:
+        raise AttemptError(_("您已通过本场考试，无需再次作答。"), status=403)
+    if summary.pending:
+        raise AttemptError(_("您上一次的答卷正在阅卷，请在成绩公布后再作答。"), status=403)
+    if summary.used >= exam.attempts_allowed:
+        raise AttemptError(_("您的作答次数已用完（共 %(n)s 次）。") % {"n": exam.attempts_allowed}, status=403)
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _fixed_paper(exam: Exam) -> list[tuple[int, Decimal | None]]:
+    slots = list(
+        exam.paper_questions.order_by("sort_order", "pk").values_list(
+            "question_id", "question__current_version_id", "points", "question__name"
+        )
+    )
+    if not slots:
+        raise AttemptError(_("本场考试还没有试卷，请联系培训管理员。"))
+    missing = [name or f"#{qid}" for qid, vid, _p, name in slots if vid is None]
+    if missing:
+        raise AttemptError(_("试卷中的题目“%(q)s”没有内容，请联系培训管理员。") % {"q": missing[0]})
+    return [(vid, points) for _qid, vid, points, _name in slots]
+
+
+def _rule_paper(exam: Exam, rng) -> list[tuple[int, Decimal | None]]:
+    rules = list(exam.paper_rules.select_related("category").order_by("sort_order", "pk"))
+    if not rules:
+        raise AttemptError(_("本场考试还没有抽题规则，请联系培训管理员。"))
+    chosen: set[int] = set()
+    paper: list[tuple[int, Decimal | None]] = []
+    for rule in rules:
+        candidates = [row for row in rule_candidates(rule) if row[0] not in chosen]
+        if len(candidates) < rule.count:
+            raise AttemptError(
+                _("抽题规则“%(rule)s”需要 %(need)s 道题，题库中只有 %(have)s 道，请联系培训管理员。")
+                % {"rule": rule, "need": rule.count, "have": len(candidates)}
+            )
+        for qid, vid in rng.sample(candidates, rule.count):
+            chosen.add(qid)
+            paper.append((vid, rule.points_each))
+    return paper
+
+
+def rule_candidates(rule) -> list[tuple[int, int]]:
+    """(question id, current version id) of every question a rule may draw."""
+    if rule.include_subcategories:
+        categories = QuestionCategory.objects.filter(path__startswith=rule.category.path)
+    else:
+        categories = QuestionCategory.objects.filter(pk=rule.category_id)
+    return list(
+        Question.objects.filter(
+            category__in=categories, type=rule.question_type, is_archived=False, current_version__isnull=False
+        )
+        .order_by("pk")
+        .values_list("pk", "current_version_id")
+    )
+
+
+def draw_paper(exam: Exam, rng=None) -> list[FrozenItem]:
+    """The paper one attempt will see: versions, shuffled order and option order, points."""
+    rng = rng or secrets.SystemRandom()
+    slots = _fixed_paper(exam) if exam.paper_mode == Exam.PaperMode.FIXED else _rule_paper(exam, rng)
+    versions = {
+        v["pk"]: v
+        for v in QuestionVersion.objects.filter(pk__in=[vid for vid, _p in slots]).values(
+            "pk", "options", "points", "question__type"
+        )
+    }
+    items = []
+    for vid, points in slots:
+        version = versions[vid]
+        qtype = version["question__type"]
+        keys = [o["key"] for o in version["options"]] if qtype not in (QuestionType.FILL, QuestionType.SHORT) else []
+        if exam.shuffle_options and qtype in SHUFFLED_OPTION_TYPES:
+            rng.shuffle(keys)
+        items.append(FrozenItem(vid, qtype, keys, Decimal(points if points is not None else version["points"])))
+    if exam.shuffle_questions:
+        rng.shuffle(items)
+    return items
+
+
+def start_attempt(*, exam_id: int, user) -> ExamAttempt:
+    """Resume the learner's attempt in progress, or start (and freeze) a new one."""
+    exam = with_audience_flags(Exam.objects.filter(pk=exam_id, is_published=True), user).first()
+    if exam is None:
+        raise AttemptError(_("没有找到这场考试。"), status=404)
+    now = timezone.now()
+    summary = summarise(exam, list(ExamAttempt.objects.filter(exam=exam, user=user)))
+    current = summary.in_progress
+    if current is not None:
+        if current.deadline > now:
+            return current
+        close_attempt(attempt_id=current.pk, by=ExamAttempt.ClosedBy.DEADLINE)
+        summary = attempts_summary(exam, user)
+    check_can_start(exam, user, now=now, summary=summary)
+    paper = draw_paper(exam)
+    number = summary.used + 1
+    try:
+        with transaction.atomic():
+            attempt = ExamAttempt.objects.create(
+                exam=exam,
+                user=user,
+                number=number,
+                started_at=now,
+                deadline=min(now + timedelta(minutes=exam.duration_minutes), exam.closes_at),
+                max_score=sum((item.points for item in paper), Decimal("0")),
+            )
+            _freeze(attempt, paper)
+    except IntegrityError:
+        # A concurrent start (double click, two tabs) won the race: resume its attempt.
+        winner = ExamAttempt.objects.filter(exam=exam, user=user, status=Status.IN_PROGRESS).first()
+        if winner is None:
+            raise AttemptError(_("开始考试失败，请刷新页面重试。"), status=409)
+        return winner
+    return attempt
+
+
+def _freeze(attempt: ExamAttempt, paper: list[FrozenItem]) -> None:
+    items = AttemptQuestion.objects.bulk_create(
+        [
+            AttemptQuestion(
+                attempt=attempt,
+                question_version_id=item.version_id,
+                position=position,
+                qtype=item.qtype,
+                option_order=item.option_order,
+                points=item.points,
+            )
+            for position, item in enumerate(paper, start=1)
+        ]
+    )
+    AttemptAnswer.objects.bulk_create([AttemptAnswer(item_id=item.pk) for item in items])
+
+
+# --- saving ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    position: int
+    seq: int
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    results: list[SaveResult]
+    deadline: object
+
+    def remaining_seconds(self, now=None) -> int:
+        return max(int((self.deadline - (now or timezone.now())).total_seconds()), 0)
+
+
+def _check_open(attempt: ExamAttempt | None, *, now) -> ExamAttempt:
+    if attempt is None:
+        raise AttemptNotFound
+    if attempt.status != Status.IN_PROGRESS:
+        raise AttemptClosed
+    if now >= attempt.deadline:
+        raise DeadlinePassed
+    return attempt
+
+
+def _lock_items(attempt_id: int, user, positions: set[int], *, now) -> tuple[ExamAttempt, dict[int, AttemptQuestion]]:
+    """Lock the attempt row and read the frozen questions being answered, in one statement.
+
+    The lock (``FOR NO KEY UPDATE`` of the attempt) is the one ``close_attempt`` takes
+    ``FOR UPDATE``: a save either commits before the attempt is closed and graded, or
+    sees it closed. It also serialises two saves of one attempt (two tabs).
+    """
+    items = list(
+        AttemptQuestion.objects.select_for_update(no_key=True, of=("attempt",))
+        .select_related("attempt")
+        .only("pk", "position", "qtype", "option_order", "attempt__status", "attempt__deadline")
+        .filter(attempt_id=attempt_id, attempt__user=user, position__in=positions)
+        .order_by()
+    )
+    if not items:
+        attempt = (
+            ExamAttempt.objects.select_for_update(no_key=True)
+            .only("pk", "status", "deadline")
+            .filter(pk=attempt_id, user=user)
+            .first()
+        )
+        _check_open(attempt, now=now)
+        raise AttemptError(_("答卷中没有第 %(n)s 题，请刷新页面。") % {"n": min(positions)})
+    return _check_open(items[0].attempt, now=now), {item.position: item for item in items}
+
+
+def _int(value, message: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise AttemptError(message)
+    try:
+        return int(value)
+    except ValueError:
+        raise AttemptError(message)
+
+
+def response_from_client(qtype: str, option_order: list[str], raw, *, position: int):
+    """Turn what the page sent (display indices or text) into the stored answer (option keys or text)."""
+    bad = _("第 %(n)s 题的作答无效，请刷新页面后重新作答。") % {"n": position}
+    if raw is None or raw == "" or raw == []:
+        return None
+    if qtype in MAX_TEXT_CHARS:
+        if not isinstance(raw, str):
+            raise AttemptError(bad)
+        text = raw.strip()
+        if len(text) > MAX_TEXT_CHARS[qtype]:
+            raise AttemptError(
+                _("第 %(n)s 题的答案过长（最多 %(max)s 字）。") % {"n": position, "max": MAX_TEXT_CHARS[qtype]}
+            )
+        return text or None
+    indices = raw if isinstance(raw, list) else [raw]
+    picked = []
+    for value in indices:
+        index = _int(value, bad)
+        if not 0 <= index < len(option_order) or option_order[index] in picked:
+            raise AttemptError(bad)
+        picked.append(option_order[index])
+    if qtype == QuestionType.MULTIPLE:
+        return sorted(picked)
+    if len(picked) != 1:
+        raise AttemptError(bad)
+    return picked[0]
+
+
+def response_to_client(qtype: str, option_order: list[str], response):
+    """The stored answer as the page shows it (display indices or text)."""
+    if response is None:
+        return None
+    if qtype in MAX_TEXT_CHARS:
+        return response
+    keys = response if isinstance(response, list) else [response]
+    indices = [option_order.index(k) for k in keys if k in option_order]
+    return indices if qtype == QuestionType.MULTIPLE else (indices[0] if indices else None)
+
+
+def _parse_answers(answers) -> list[tuple[int, int, object]]:
+    if not isinstance(answers, list) or not answers:
+        raise AttemptError(_("没有收到答案。"))
+    if len(answers) > MAX_ANSWERS_PER_SAVE:
+        raise AttemptError(_("一次提交的答案过多。"))
+    parsed = []
+    for entry in answers:
+        if not isinstance(entry, dict):
+            raise AttemptError(_("答案格式无效，请刷新页面。"))
+        position = _int(entry.get("item"), _("答案格式无效，请刷新页面。"))
+        seq = _int(entry.get("seq"), _("第 %(n)s 题的保存序号无效，请刷新页面。") % {"n": position})
+        if not 0 < seq < MAX_SEQ:
+            raise AttemptError(_("第 %(n)s 题的保存序号无效，请刷新页面。") % {"n": position})
+        parsed.append((position, seq, entry.get("response")))
+    return parsed
+
+
+def _newest_per_question(parsed: list[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
+    newest: dict[int, tuple[int, int, object]] = {}
+    for entry in parsed:
+        if entry[0] not in newest or entry[1] > newest[entry[0]][1]:
+            newest[entry[0]] = entry
+    return sorted(newest.values())
+
+
+def save_answers(*, attempt_id: int, user, answers: list[dict]) -> SaveOutcome:
+    """Store the newest answer per question; an older ``seq`` than the stored one changes nothing.
+
+    ``answers`` is ``[{"item": position, "seq": n, "response": …}]`` as the page sends
+    it. All of one request is saved or none (a bad entry refuses the batch).
+    """
+    parsed = _newest_per_question(_parse_answers(answers))
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        return _save_postgresql(attempt_id, user, parsed, now=now)
+    with transaction.atomic():
+        attempt, items = _lock_items(attempt_id, user, {p for p, _s, _r in parsed}, now=now)
+        results = []
+        for position, seq, raw in parsed:
+            item = items.get(position)
+            if item is None:
+                raise AttemptError(_("答卷中没有第 %(n)s 题，请刷新页面。") % {"n": position})
+            value = response_from_client(item.qtype, item.option_order, raw, position=position)
+            updated = AttemptAnswer.objects.filter(item_id=item.pk, seq__lt=seq).update(
+                response=value, seq=seq, saved_at=now
+            )
+            results.append(SaveResult(position, seq, bool(updated)))
+    return SaveOutcome(results, attempt.deadline)
+
+
+# On PostgreSQL a save is one statement in autocommit: the CTE takes the same row lock on
+# the attempt as the ORM path (``FOR NO KEY UPDATE``, which ``close_attempt``'s ``FOR UPDATE``
+# waits for and which re-checks status and deadline after waiting), then every answer whose
+# stored ``seq`` is older is updated. Items must belong to the locked attempt (the join).
+SAVE_SQL = """
+WITH open_attempt AS (
+    SELECT id, deadline FROM exams_examattempt
+    WHERE id = %(attempt)s AND user_id = %(user)s AND status = 'in_progress' AND deadline > %(now)s
+    FOR NO KEY UPDATE
+), incoming AS (
+    SELECT * FROM unnest(%(items)s::bigint[], %(seqs)s::bigint[], %(responses)s::jsonb[]) AS t(item_id, seq, response)
+)
+UPDATE exams_attemptanswer AS a
+SET response = incoming.response, seq = incoming.seq, saved_at = %(now)s
+FROM incoming, exams_attemptquestion AS q, open_attempt
+WHERE a.item_id = incoming.item_id AND q.id = a.item_id AND q.attempt_id = open_attempt.id
+  AND a.seq < incoming.seq
+RETURNING a.item_id, open_attempt.deadline
+"""
+PAPER_CACHE_SECONDS = 6 * 3600
+
+
+def _paper_index(attempt_id: int, user, *, fresh: bool = False) -> dict[int, tuple[int, str, list[str]]]:
+    """position → (item id, type, option order) of the learner's frozen paper, cached (it never changes)."""
+    key = f"exams:paper:{attempt_id}"
+    cached = None if fresh else cache.get(key)
+    if cached is None or cached[0] != user.pk:
+        rows = AttemptQuestion.objects.filter(attempt_id=attempt_id, attempt__user=user).values_list(
+            "pk", "position", "qtype", "option_order"
+        )
+        cached = (user.pk, {position: (pk, qtype, order) for pk, position, qtype, order in rows})
+        if not cached[1]:
+            raise AttemptNotFound
+        cache.set(key, cached, PAPER_CACHE_SECONDS)
+    return cached[1]
+
+
+def _save_postgresql(attempt_id: int, user, parsed, *, now) -> SaveOutcome:
+    paper = _paper_index(attempt_id, user)
+    items, seqs, responses = [], [], []
+    for position, seq, raw in parsed:
+        if position not in paper:
+            raise AttemptError(_("答卷中没有第 %(n)s 题，请刷新页面。") % {"n": position})
+        item_id, qtype, order = paper[position]
+        value = response_from_client(qtype, order, raw, position=position)
+        items.append(item_id)
+        seqs.append(seq)
+        responses.append(None if value is None else json.dumps(value, ensure_ascii=False))
+    params = {"attempt": attempt_id, "user": user.pk, "now": now, "items": items, "seqs": seqs, "responses": responses}
+    with connection.cursor() as cursor:
+        cursor.execute(SAVE_SQL, params)
+        applied = dict(cursor.fetchall())
+    if applied:
+        deadline = next(iter(applied.values()))
+    else:
+        # Nothing newer to store, or the attempt is not open: say which.
+        attempt = ExamAttempt.objects.only("pk", "status", "deadline").filter(pk=attempt_id, user=user).first()
+        deadline = _check_open(attempt, now=now).deadline
+    return SaveOutcome([SaveResult(p, s, i in applied) for (p, s, _r), i in zip(parsed, items, strict=True)], deadline)
+
+
+# --- closing and grading --------------------------------------------------------
+
+
+def submit_attempt(*, attempt_id: int, user) -> ExamAttempt:
+    """The learner hands in. Idempotent: a repeat (or a race with the deadline task) changes nothing."""
+    return close_attempt(attempt_id=attempt_id, by=ExamAttempt.ClosedBy.LEARNER, user=user)
+
+
+def close_attempt(*, attempt_id: int, by: str, user=None) -> ExamAttempt:
+    """Close an attempt with what was saved and grade what a machine can; no-op if already closed.
+
+    ``user``, when given, must own the attempt (otherwise ``AttemptNotFound``).
+    """
+    now = timezone.now()
+    owner = {"user": user} if user is not None else {}
+    with transaction.atomic():
+        attempt = (
+            ExamAttempt.objects.select_for_update(of=("self",))
+            .select_related("exam")
+            .filter(pk=attempt_id, **owner)
+            .first()
+        )
+        if attempt is None:
+            raise AttemptNotFound
+        if attempt.status != Status.IN_PROGRESS:
+            return attempt
+        late = now >= attempt.deadline
+        attempt.status = Status.FINALISED if late else Status.SUBMITTED
+        attempt.finalised_by = ExamAttempt.ClosedBy.DEADLINE if late else by
+        attempt.submitted_at = min(now, attempt.deadline)
+        pending = _auto_grade(attempt, now=now)
+        if pending == 0:
+            _finish(attempt, now=now)
+        attempt.save(update_fields=["status", "finalised_by", "submitted_at", "score", "passed", "graded_at"])
+    return attempt
+
+
+def _auto_grade(attempt: ExamAttempt, *, now) -> int:
+    """Score every objective answer (and every empty short answer); return how many await a grader."""
+    rows = list(AttemptAnswer.objects.filter(item__attempt_id=attempt.pk).select_related("item__question_version"))
+    pending = 0
+    graded = []
+    for answer in rows:
+        item = answer.item
+        version = item.question_version
+        if item.qtype == QuestionType.SHORT:
+            if answer.response:
+                pending += 1
+                continue
+            answer.score = Decimal("0")
+        else:
+            fraction = score_fraction(
+                item.qtype,
+                version.options,
+                version.accepted_answers,
+                answer.response,
+                partial_credit=attempt.exam.partial_credit,
+            )
+            answer.score = (item.points * fraction).quantize(CENT, rounding=ROUND_HALF_UP)
+        answer.graded_at = now
+        graded.append(answer)
+    by_score: dict[Decimal, list[int]] = {}
+    for answer in graded:
+        by_score.setdefault(answer.score, []).append(answer.item_id)
+    for score, item_ids in by_score.items():  # a handful of distinct scores: one UPDATE each
+        AttemptAnswer.objects.filter(item_id__in=item_ids).update(score=score, graded_at=now)
+    return pending
+
+
+def _finish(attempt: ExamAttempt, *, now) -> None:
+    """All answers have a score: the result is final. Credit a pass (once)."""
+    total = sum(AttemptAnswer.objects.filter(item__attempt_id=attempt.pk).values_list("score", flat=True), Decimal("0"))
+    attempt.score = total
+    attempt.passed = total * 100 >= attempt.max_score * attempt.exam.pass_percent
+    attempt.status = Status.GRADED
+    attempt.graded_at = now
+    if attempt.passed:
+        credit_pass(attempt)
+
+
+def credit_pass(attempt: ExamAttempt) -> None:
+    """Post the exam's hours (source key ``exam:{exam}:{user}``) and, after commit, issue a certificate."""
+    from learning import timeutil
+    from learning.models import SourceKind
+    from learning.selectors.requirements import credit_rules
+    from learning.services.ledger import post_credit
+
+    exam = attempt.exam
+    earned_on = timeutil.local_date(attempt.submitted_at or timezone.now())
+    hours = exam.credit_hours if exam.credit_hours is not None else credit_rules(earned_on.year).exam_pass_hours
+    if hours and hours > 0:
+        post_credit(
+            user=attempt.user,
+            hours=hours,
+            category=exam.credit_category_id or "legal",
+            source_kind=SourceKind.EXAM,
+            source_key=f"exam:{exam.pk}:{attempt.user_id}",
+            source_ref=exam.title,
+            source_url=reverse("exams:exam_detail", args=[exam.pk]),
+            earned_on=earned_on,
+        )
+    attempt_id, hours_text, day = attempt.pk, str(hours or ""), earned_on.isoformat()
+    transaction.on_commit(lambda: _enqueue_certificate(attempt_id, hours_text, day), robust=True)
+
+
+def _enqueue_certificate(attempt_id: int, hours: str, passed_on: str) -> None:
+    from exams.tasks import issue_exam_certificate
+
+    issue_exam_certificate.delay(attempt_id, hours, passed_on)
+
+
+def issue_certificate(*, attempt_id: int, hours: Decimal | None, passed_on) -> None:
+    """Hand a passed attempt to the certificates module (idempotent there), when that module exists.
+
+    Runs in Celery: issuing takes the certificate serial counter's row lock, which
+    must not sit in the request path when a whole room submits at the deadline.
+    """
+    try:
+        certificates = import_module("learning.services.certificates")
+    except ModuleNotFoundError:
+        return
+    issue = getattr(certificates, "issue_exam_certificate", None)
+    if issue is None:
+        return
+    attempt = ExamAttempt.objects.select_related("exam", "user").get(pk=attempt_id)
+    if not attempt.passed:
+        return
+    issue(holder=attempt.user, exam=attempt.exam, score=attempt.score, passed_on=passed_on, hours=hours or None)
+
+
+def finalise_overdue(*, now=None, batch: int = 200) -> int:
+    """Close every attempt whose deadline has passed with what was saved (the beat task calls this)."""
+    now = now or timezone.now()
+    closed = 0
+    while True:
+        ids = list(
+            ExamAttempt.objects.filter(status=Status.IN_PROGRESS, deadline__lte=now)
+            .order_by("deadline")
+            .values_list("pk", flat=True)[:batch]
+        )
+        for attempt_id in ids:
+            before = ExamAttempt.objects.filter(pk=attempt_id, status=Status.IN_PROGRESS).exists()
+            attempt = close_attempt(attempt_id=attempt_id, by=ExamAttempt.ClosedBy.DEADLINE)
+            closed += int(before and attempt.status != Status.IN_PROGRESS)
+        if len(ids) < batch:
+            return closed
+
+
+def grade_answer(*, item_id: int, grader, score, feedback: str = "") -> ExamAttempt:
+    """A grader scores one short answer; the attempt's result is final when none are left."""
+    item = (
+        AttemptQuestion.objects.select_related("attempt__exam")
+        .filter(pk=item_id, attempt__exam__graders=grader)
+        .first()
+    )
+    if item is None:
+        raise AttemptError(_("没有找到这道待阅的题目。"), status=404)
+    try:
+        value = Decimal(str(score).strip()).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        raise AttemptError(_("第 %(n)s 题：分数“%(v)s”不是数字。") % {"n": item.position, "v": score})
+    if not Decimal("0") <= value <= item.points:
+        raise AttemptError(_("第 %(n)s 题：分数须在 0 到 %(max)s 之间。") % {"n": item.position, "max": item.points})
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = ExamAttempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=item.attempt_id)
+        if attempt.status not in (Status.SUBMITTED, Status.FINALISED):
+            raise AttemptError(_("这份答卷已经评分完成或尚未交卷，不能再改分。"), status=409)
+        AttemptAnswer.objects.filter(item_id=item.pk).update(
+            score=value, graded_by=grader, graded_at=now, feedback=(feedback or "").strip()[:2000]
+        )
+        left = AttemptAnswer.objects.filter(item__attempt_id=attempt.pk, score__isnull=True).exists()
+        if not left:
+            _finish(attempt, now=now)
+            attempt.save(update_fields=["score", "passed", "status", "graded_at"])
+    return attempt

@@ -1,0 +1,297 @@
+"""Importing and exporting question banks: all-or-nothing, errors by question and line.
+
+``import_questions`` reads the whole file, validates every question with the same
+rules the editor uses (``validate_content``), resolves law citations, and only
+when nothing is wrong writes everything in one transaction. A dry run stops
+before writing and returns the preview and warnings the user confirms.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from exams.formats import aiken, gift, moodle_xml, xlsx
+from exams.formats.base import ERROR, UNSUPPORTED, WARNING, DraftQuestion, FormatError, Issue, ParseResult
+from exams.models import PendingQuestionImport, QuestionCategory, QuestionType
+from exams.selectors.questions import format_citation, questions_for_export, resolve_citation
+from exams.services.questions import (
+    NewQuestion,
+    build_content,
+    create_questions,
+    ensure_category,
+    split_category_path,
+    validate_content,
+)
+
+FORMATS = {
+    "xlsx": ("Excel 模板 (.xlsx)", xlsx.parse),
+    "moodle-xml": ("Moodle XML (.xml)", moodle_xml.parse),
+    "gift": ("GIFT (.txt / .gift)", gift.parse),
+    "aiken": ("Aiken (.txt)", aiken.parse),
+}
+EXPORT_FORMATS = {
+    "xlsx": ("Excel (.xlsx)", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "moodle-xml": ("Moodle XML (.xml)", ".xml", "application/xml; charset=utf-8"),
+    "gift": ("GIFT (.txt)", ".gift.txt", "text/plain; charset=utf-8"),
+}
+
+
+@dataclass
+class PreviewRow:
+    label: str
+    line: int | None
+    type_label: str
+    category: str
+    points: str
+    answer: str
+
+
+@dataclass
+class ImportOutcome:
+    dry_run: bool
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    preview: list[PreviewRow] = field(default_factory=list)
+    created: int = 0
+    categories: list[str] = field(default_factory=list)
+    by_type: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class QuestionImportFailed(Exception):
+    """Nothing was imported; ``outcome.errors`` says why (question and line)."""
+
+    def __init__(self, outcome: ImportOutcome):
+        self.outcome = outcome
+        super().__init__("\n".join(str(e) for e in outcome.errors))
+
+
+def _answer_summary(draft: DraftQuestion, options: list[dict], answers: list[str]) -> str:
+    if draft.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        return "".join(o["key"] for o in options if o["correct"])
+    if draft.qtype == QuestionType.TRUEFALSE:
+        return _("正确") if any(o["key"] == "T" and o["correct"] for o in options) else _("错误")
+    if draft.qtype == QuestionType.FILL:
+        return " | ".join(answers)
+    return _("人工评分")
+
+
+def _read(data: bytes, fmt: str) -> ParseResult:
+    if fmt not in FORMATS:
+        raise FormatError(_("不支持的格式“%(f)s”。") % {"f": fmt})
+    if len(data) > settings.MAX_IMPORT_FILE_BYTES:
+        raise FormatError(
+            _("文件过大（%(s)s MB），上限为 %(m)s MB。")
+            % {"s": round(len(data) / 1048576, 1), "m": settings.MAX_IMPORT_FILE_BYTES // 1048576}
+        )
+    return FORMATS[fmt][1](data)
+
+
+def import_questions(
+    *,
+    data: bytes,
+    fmt: str,
+    base_category: str = "",
+    dry_run: bool = False,
+    skip_unsupported: bool = False,
+    user=None,
+) -> ImportOutcome:
+    """Check the whole file; unless ``dry_run``, import it in one transaction.
+
+    Raises ``QuestionImportFailed`` (nothing written) when any question is wrong
+    or — unless ``skip_unsupported`` — of a type we cannot represent.
+    """
+    outcome = ImportOutcome(dry_run=dry_run)
+    try:
+        parsed = _read(data, fmt)
+    except FormatError as exc:
+        outcome.errors.append(exc.issue)
+        raise QuestionImportFailed(outcome) from None
+    for issue in parsed.issues:
+        if issue.level == ERROR or (issue.level == UNSUPPORTED and not skip_unsupported):
+            outcome.errors.append(issue)
+        else:
+            if issue.level == UNSUPPORTED:
+                issue = Issue(issue.message + _("（已按要求跳过）"), issue.line, issue.question, WARNING)
+            outcome.warnings.append(issue)
+    base = split_category_path(base_category)
+    checked = []
+    for draft in parsed.questions:
+        content, articles = _check(draft, outcome)
+        if content is not None:
+            checked.append((draft, content, articles))
+    if not checked and not outcome.errors:
+        outcome.errors.append(Issue(_("文件中没有可导入的题目。")))
+    if outcome.errors:
+        raise QuestionImportFailed(outcome)
+    paths = []
+    for draft, content, _articles in checked:
+        path = "/".join(base + draft.category) or "未分类"
+        paths.append(path)
+        outcome.preview.append(
+            PreviewRow(
+                label=draft.label,
+                line=draft.line,
+                type_label=str(QuestionType(draft.qtype).label),
+                category=path,
+                points=format(content.points, "f"),
+                answer=_answer_summary(draft, content.options, content.accepted_answers),
+            )
+        )
+    outcome.by_type = dict(Counter(row.type_label for row in outcome.preview))
+    existing = set(QuestionCategory.objects.filter(full_path__in=set(paths)).values_list("full_path", flat=True))
+    outcome.categories = sorted(set(paths) - existing)
+    if dry_run:
+        return outcome
+    with transaction.atomic():
+        categories: dict[str, QuestionCategory] = {}
+        items = []
+        for (draft, content, articles), path in zip(checked, paths, strict=True):
+            if path not in categories:
+                description = parsed.category_descriptions.get(tuple(draft.category), "")
+                categories[path] = ensure_category(path, description=description)
+            items.append(
+                NewQuestion(
+                    category=categories[path],
+                    qtype=draft.qtype,
+                    content=content,
+                    name=draft.name,
+                    idnumber=draft.idnumber,
+                    tags=draft.tags,
+                    law_articles=articles,
+                    is_archived=draft.is_archived,
+                )
+            )
+        outcome.created = len(create_questions(items=items, user=user))
+    return outcome
+
+
+def _check(draft: DraftQuestion, outcome: ImportOutcome):
+    """Validate one draft with the editor's rules; collect its errors under its label and line."""
+    try:
+        content = build_content(
+            qtype=draft.qtype,
+            stem=draft.stem,
+            options=draft.options,
+            accepted_answers=draft.accepted_answers,
+            points=draft.points,
+            difficulty=draft.difficulty,
+            explanation=draft.explanation,
+        )
+        validate_content(draft.qtype, content)
+    except ValidationError as exc:
+        for messages in exc.message_dict.values():
+            for message in messages:
+                outcome.errors.append(Issue(message, draft.line, draft.label))
+        return None, []
+    if content.points != draft.points:
+        outcome.warnings.append(
+            Issue(
+                _("分值 %(a)s 已取两位小数为 %(b)s。") % {"a": draft.points, "b": content.points},
+                draft.line,
+                draft.label,
+                WARNING,
+            )
+        )
+    articles = []
+    for ref in draft.law_refs:
+        article = resolve_citation(ref)
+        if article is None:
+            outcome.errors.append(
+                Issue(
+                    _("「法条」列：法规库中找不到“%(r)s”（写法如“行政处罚法第五十九条”）。") % {"r": ref},
+                    draft.line,
+                    draft.label,
+                )
+            )
+        else:
+            articles.append(article)
+    return content, articles
+
+
+# --- export --------------------------------------------------------------------------
+
+
+def export_questions(*, fmt: str, category: QuestionCategory | None = None, include_archived: bool = False) -> bytes:
+    """The bank (or one category subtree) in ``fmt``; paths are written relative to ``category``'s parent."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(fmt)
+    questions = list(questions_for_export(category, include_archived=include_archived))
+    strip = len(split_category_path(category.full_path)) - 1 if category is not None else 0
+
+    def category_of(question) -> list[str]:
+        return split_category_path(question.category.full_path)[strip:]
+
+    if fmt == "xlsx":
+        return xlsx.export(questions, category_of=category_of, citation_of=format_citation)
+    module = moodle_xml if fmt == "moodle-xml" else gift
+    return module.export(questions, category_of=category_of)
+
+
+# --- the admin's two-step import (check → confirm) --------------------------------------
+
+PENDING_TTL = timedelta(hours=2)
+
+
+def stage_import(
+    *, data: bytes, fmt: str, base_category: str, skip_unsupported: bool, filename: str, user
+) -> tuple[ImportOutcome, PendingQuestionImport]:
+    """Dry-run the file; when it would import, keep it for the user to confirm the preview."""
+    PendingQuestionImport.objects.filter(created_at__lt=timezone.now() - PENDING_TTL).delete()
+    outcome = import_questions(
+        data=data, fmt=fmt, base_category=base_category, dry_run=True, skip_unsupported=skip_unsupported, user=user
+    )
+    pending = PendingQuestionImport.objects.create(
+        token=uuid.uuid4(),
+        user=user,
+        format=fmt,
+        base_category=base_category,
+        skip_unsupported=skip_unsupported,
+        filename=filename[:255],
+        data=data,
+    )
+    return outcome, pending
+
+
+class PendingImportMissing(Exception):
+    """The staged file is gone (already imported, expired, or someone else's)."""
+
+
+@transaction.atomic
+def confirm_import(*, token, user) -> ImportOutcome:
+    """Import a staged file (checked again: the bank may have changed since the preview)."""
+    pending = (
+        PendingQuestionImport.objects.select_for_update()
+        .filter(token=token, user=user, created_at__gte=timezone.now() - PENDING_TTL)
+        .first()
+    )
+    if pending is None:
+        raise PendingImportMissing
+    outcome = import_questions(
+        data=bytes(pending.data),
+        fmt=pending.format,
+        base_category=pending.base_category,
+        skip_unsupported=pending.skip_unsupported,
+        user=user,
+    )
+    audit.record(
+        actor=user,
+        action="question_import",
+        summary=f"导入题库 {pending.filename}：{outcome.created} 题",
+        details={"format": pending.format, "created": outcome.created, "category": pending.base_category},
+    )
+    pending.delete()
+    return outcome

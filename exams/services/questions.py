@@ -1,0 +1,443 @@
+"""Writing to the question bank: the versioning rule and its validation live here.
+
+The rule (issue 5): a question version that an attempt has shown is never
+changed again. ``save_question`` edits the current version in place while no
+attempt uses it and writes a new version otherwise; an unchanged save writes
+nothing. Every path that writes questions (admin form, imports) comes through
+here, so the rule has one home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from exams.grading import FRACTION_TOLERANCE, normalise_fill
+from exams.models import (
+    Difficulty,
+    Question,
+    QuestionCategory,
+    QuestionType,
+    QuestionVersion,
+)
+from exams.models.questions import CATEGORY_SEPARATOR
+from exams.richtext import html_to_text, sanitize_html
+
+#: Reverse relations from QuestionVersion that mean "an attempt has shown this version".
+#: ``attempt_items`` is the related_name of the attempt's frozen paper rows.
+USAGE_RELATIONS: tuple[str, ...] = ("attempt_items",)
+OPTION_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+TRUEFALSE_TEXT = {"T": "正确", "F": "错误"}
+MAX_POINTS = Decimal("1000")
+FRACTION_PLACES = Decimal("0.0000001")
+CENT = Decimal("0.01")
+DEFAULT_CATEGORY = "未分类"
+
+
+@dataclass
+class QuestionContent:
+    """What a version holds; two saves with equal content make no new version."""
+
+    stem: str
+    options: list[dict] = field(default_factory=list)
+    accepted_answers: list[str] = field(default_factory=list)
+    points: Decimal = Decimal("1")
+    difficulty: str = Difficulty.MEDIUM
+    explanation: str = ""
+
+    @classmethod
+    def of(cls, version: QuestionVersion) -> QuestionContent:
+        return cls(
+            stem=version.stem,
+            options=list(version.options),
+            accepted_answers=list(version.accepted_answers),
+            points=Decimal(version.points),
+            difficulty=version.difficulty,
+            explanation=version.explanation,
+        )
+
+
+# --- options -----------------------------------------------------------------
+
+
+def fraction_str(value: Decimal) -> str:
+    """Canonical text of a fraction ("1", "0.5", "-1", "0.3333333")."""
+    value = Decimal(value).quantize(FRACTION_PLACES, rounding=ROUND_HALF_UP).normalize()
+    text = format(value, "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def truefalse_options(correct: bool) -> list[dict]:
+    return [
+        {"key": "T", "text": TRUEFALSE_TEXT["T"], "correct": correct, "fraction": "1" if correct else "0"},
+        {"key": "F", "text": TRUEFALSE_TEXT["F"], "correct": not correct, "fraction": "0" if correct else "1"},
+    ]
+
+
+def _as_fraction(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"options": _("选项的得分比例“%(v)s”不是数字。") % {"v": value}}) from None
+
+
+def normalise_options(qtype: str, options: Sequence[dict]) -> list[dict]:
+    """Give options keys A, B, … and fractions; ``correct`` follows the fraction when one is given.
+
+    Default fractions: single choice 1 for the correct option, 0 otherwise;
+    multiple choice 1/k for each of the k correct options and -1 for each wrong
+    one (so under partial credit a wrong pick zeroes the question — the usual
+    “少选得部分分，错选不得分” rule, expressed in Moodle's terms).
+    """
+    if qtype == QuestionType.TRUEFALSE:
+        correct_t = next((bool(o.get("correct")) for o in options if o.get("key") == "T"), None)
+        if correct_t is None:
+            correct_t = not next((bool(o.get("correct")) for o in options if o.get("key") == "F"), True)
+        return truefalse_options(correct_t)
+    if qtype not in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        return []
+    items = []
+    for option in options:
+        fraction = _as_fraction(option.get("fraction"))
+        correct = bool(option.get("correct")) if fraction is None else fraction > 0
+        if qtype == QuestionType.SINGLE and fraction is not None:
+            correct = fraction >= 1 - FRACTION_TOLERANCE
+        items.append({"text": str(option.get("text", "")).strip(), "correct": correct, "fraction": fraction})
+    k = sum(1 for o in items if o["correct"])
+    result = []
+    for i, option in enumerate(items):
+        fraction = option["fraction"]
+        if fraction is None:
+            if qtype == QuestionType.SINGLE:
+                fraction = Decimal(1) if option["correct"] else Decimal(0)
+            else:
+                fraction = (Decimal(1) / k) if option["correct"] and k else Decimal(-1)
+        key = OPTION_KEYS[i] if i < len(OPTION_KEYS) else f"#{i + 1}"
+        result.append(
+            {"key": key, "text": option["text"], "correct": option["correct"], "fraction": fraction_str(fraction)}
+        )
+    return result
+
+
+# --- validation --------------------------------------------------------------
+
+
+def _validate_choice(qtype: str, options: list[dict], errors: dict) -> None:
+    if len(options) < 2:
+        errors.setdefault("options", []).append(_("至少需要两个选项。"))
+    if len(options) > len(OPTION_KEYS):
+        errors.setdefault("options", []).append(_("选项不能超过 26 个。"))
+    texts = [o["text"] for o in options]
+    if any(not t for t in texts):
+        errors.setdefault("options", []).append(_("选项内容不能为空。"))
+    duplicates = sorted({t for t in texts if t and texts.count(t) > 1})
+    if duplicates:
+        errors.setdefault("options", []).append(_("选项重复：%(t)s。") % {"t": "、".join(duplicates)})
+    fractions = [Decimal(o["fraction"]) for o in options]
+    if any(f > 1 or f < -1 for f in fractions):
+        errors.setdefault("options", []).append(_("选项的得分比例应在 -100% 到 100% 之间。"))
+    correct = [o for o in options if o["correct"]]
+    if not correct:
+        errors.setdefault("options", []).append(_("没有正确选项。"))
+    if qtype == QuestionType.MULTIPLE and correct:
+        total = sum((f for f in fractions if f > 0), Decimal(0))
+        if abs(total - 1) > FRACTION_TOLERANCE * len(options):
+            errors.setdefault("options", []).append(
+                _("正确选项的得分比例之和应为 100%%，现在是 %(t)s%%。") % {"t": fraction_str(total * 100)}
+            )
+
+
+def validate_content(qtype: str, content: QuestionContent) -> None:
+    """Raise ``ValidationError`` (field → messages, in Chinese) if the content cannot be saved."""
+    errors: dict[str, list[str]] = {}
+    if qtype not in QuestionType.values:
+        raise ValidationError({"type": _("未知题型“%(t)s”。") % {"t": qtype}})
+    if not html_to_text(content.stem) and "<img" not in content.stem:
+        errors.setdefault("stem", []).append(_("题干不能为空。"))
+    if content.points is None or content.points <= 0 or content.points > MAX_POINTS:
+        errors.setdefault("points", []).append(_("分值应大于 0 且不超过 1000。"))
+    if content.difficulty not in Difficulty.values:
+        errors.setdefault("difficulty", []).append(_("难度无效。"))
+    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        _validate_choice(qtype, content.options, errors)
+    elif qtype == QuestionType.FILL:
+        if not [a for a in content.accepted_answers if normalise_fill(a)]:
+            errors.setdefault("accepted_answers", []).append(_("填空题至少需要一个参考答案。"))
+    elif qtype == QuestionType.SHORT and len(content.accepted_answers) > 1:
+        errors.setdefault("accepted_answers", []).append(_("简答题只能有一个参考答案。"))
+    if errors:
+        raise ValidationError(errors)
+
+
+def build_content(
+    *,
+    qtype: str,
+    stem: str,
+    options: Sequence[dict] = (),
+    accepted_answers: Iterable[str] = (),
+    points=Decimal("1"),
+    difficulty: str = Difficulty.MEDIUM,
+    explanation: str = "",
+) -> QuestionContent:
+    """Normalise raw input into the stored shape (sanitised HTML, keyed options, cents)."""
+    try:
+        points = Decimal(str(points)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"points": _("分值“%(v)s”不是数字。") % {"v": points}}) from None
+    answers: list[str] = []
+    seen = set()
+    for answer in accepted_answers:
+        text = str(answer).strip()
+        key = normalise_fill(text) if qtype == QuestionType.FILL else text
+        if text and key not in seen:
+            seen.add(key)
+            answers.append(text)
+    if qtype not in (QuestionType.FILL, QuestionType.SHORT):
+        answers = []
+    return QuestionContent(
+        stem=sanitize_html(stem),
+        options=normalise_options(qtype, options),
+        accepted_answers=answers,
+        points=points,
+        difficulty=difficulty or Difficulty.MEDIUM,
+        explanation=sanitize_html(explanation),
+    )
+
+
+# --- usage and categories ----------------------------------------------------
+
+
+def is_version_used(version: QuestionVersion) -> bool:
+    """Whether any attempt has this version on its paper (then it must never change)."""
+    for name in USAGE_RELATIONS:
+        try:
+            QuestionVersion._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if getattr(version, name).exists():
+            return True
+    return False
+
+
+def split_category_path(path: str) -> list[str]:
+    return [p.strip() for p in (path or "").replace("\\", "/").split(CATEGORY_SEPARATOR) if p.strip()]
+
+
+def ensure_category(path: str | Sequence[str], *, description: str = "") -> QuestionCategory:
+    """The category at ``path`` ("法律知识/行政处罚法"), creating missing nodes."""
+    parts = split_category_path(path) if isinstance(path, str) else [p for p in path if p]
+    parts = parts or [DEFAULT_CATEGORY]
+    node = None
+    for depth, name in enumerate(parts, start=1):
+        name = name.replace(CATEGORY_SEPARATOR, "／")[:100]
+        siblings = QuestionCategory.get_root_nodes() if node is None else node.get_children()
+        found = siblings.filter(name=name).first()
+        if found is None:
+            desc = description if depth == len(parts) else ""
+            found = (
+                QuestionCategory.add_root(name=name, description=desc)
+                if node is None
+                else node.add_child(name=name, description=desc)
+            )
+        node = found
+    return node
+
+
+# --- the write ---------------------------------------------------------------
+
+
+def _content_equal(version: QuestionVersion, content: QuestionContent) -> bool:
+    return QuestionContent.of(version) == content
+
+
+@transaction.atomic
+def save_question(
+    *,
+    question: Question | None = None,
+    category: QuestionCategory,
+    qtype: str,
+    stem: str,
+    options: Sequence[dict] = (),
+    accepted_answers: Iterable[str] = (),
+    points=Decimal("1"),
+    difficulty: str = Difficulty.MEDIUM,
+    explanation: str = "",
+    name: str = "",
+    idnumber: str = "",
+    tags: Iterable[str] | None = None,
+    law_articles: Iterable | None = None,
+    is_archived: bool = False,
+    user=None,
+) -> Question:
+    """Create a question or save an edit, versioning it when the current version is in use.
+
+    The version row is locked ``FOR UPDATE`` before the usage check: on
+    PostgreSQL an attempt that is inserting a row pointing at this version holds
+    a key-share lock on it, so the check and an in-place edit cannot interleave
+    with a paper being frozen.
+    """
+    content = build_content(
+        qtype=qtype,
+        stem=stem,
+        options=options,
+        accepted_answers=accepted_answers,
+        points=points,
+        difficulty=difficulty,
+        explanation=explanation,
+    )
+    validate_content(qtype, content)
+    if question is None:
+        question = Question.objects.create(
+            category=category,
+            type=qtype,
+            name=name[:255],
+            idnumber=idnumber[:100],
+            created_by=user,
+            is_archived=is_archived,
+        )
+        version = QuestionVersion.objects.create(question=question, number=1, created_by=user, **vars(content))
+        question.current_version = version
+        question.save(update_fields=["current_version"])
+    else:
+        question = Question.objects.select_for_update().get(pk=question.pk)
+        current = QuestionVersion.objects.select_for_update().get(pk=question.current_version_id)
+        used = is_version_used(current)
+        if qtype != question.type and used:
+            raise ValidationError({"type": _("该题已被考试使用，不能修改题型；请新建题目。")})
+        if not _content_equal(current, content) or qtype != question.type:
+            if used:
+                version = QuestionVersion.objects.create(
+                    question=question, number=current.number + 1, created_by=user, **vars(content)
+                )
+                question.current_version = version
+            else:
+                for attr, value in vars(content).items():
+                    setattr(current, attr, value)
+                current.created_by = user
+                current.save()
+        question.category = category
+        question.type = qtype
+        question.name = name[:255]
+        question.idnumber = idnumber[:100]
+        question.is_archived = is_archived
+        question.save()
+    if tags is not None:
+        question.tags.set([t.strip()[:100] for t in tags if t and t.strip()], clear=False)
+    if law_articles is not None:
+        question.law_articles.set(list(law_articles))
+    return question
+
+
+@transaction.atomic
+def save_category(
+    *,
+    category: QuestionCategory | None = None,
+    name: str,
+    parent: QuestionCategory | None = None,
+    description: str = "",
+) -> QuestionCategory:
+    """Create, rename or move a category; the stored full paths of its subtree follow."""
+    name = (name or "").strip().replace(CATEGORY_SEPARATOR, "／")
+    if not name:
+        raise ValidationError({"name": _("名称不能为空。")})
+    siblings = QuestionCategory.get_root_nodes() if parent is None else parent.get_children()
+    if siblings.filter(name=name).exclude(pk=getattr(category, "pk", None)).exists():
+        raise ValidationError({"name": _("同一上级下已有名为“%(n)s”的分类。") % {"n": name}})
+    if category is None:
+        values = {"name": name, "description": description}
+        return QuestionCategory.add_root(**values) if parent is None else parent.add_child(**values)
+    category = QuestionCategory.objects.get(pk=category.pk)
+    if parent is not None and (parent.pk == category.pk or parent.is_descendant_of(category)):
+        raise ValidationError({"parent": _("不能把分类移到它自己或它的下级分类之下。")})
+    current_parent = category.get_parent()
+    if getattr(current_parent, "pk", None) != getattr(parent, "pk", None):
+        if parent is None:
+            category.move(QuestionCategory.get_first_root_node(), pos="sorted-sibling")
+        else:
+            category.move(parent, pos="sorted-child")
+        category = QuestionCategory.objects.get(pk=category.pk)
+    category.name = name
+    category.description = description
+    category.save()
+    for node in category.get_descendants().order_by("depth"):
+        node.save(update_fields=["full_path"])
+    return category
+
+
+@dataclass
+class NewQuestion:
+    """One question to create in bulk (imports); content already built by ``build_content``."""
+
+    category: QuestionCategory
+    qtype: str
+    content: QuestionContent
+    name: str = ""
+    idnumber: str = ""
+    tags: list[str] = field(default_factory=list)
+    law_articles: list = field(default_factory=list)
+    is_archived: bool = False
+
+
+@transaction.atomic
+def create_questions(*, items: Sequence[NewQuestion], user=None) -> list[Question]:
+    """Create many new questions (version 1 each) in a handful of statements.
+
+    A new question has no attempt yet, so the versioning rule has nothing to
+    decide; this is ``save_question``'s create path, in bulk, for imports of
+    thousands of questions inside one request.
+    """
+    from taggit.models import Tag
+
+    from exams.models import QuestionTag
+
+    for item in items:
+        validate_content(item.qtype, item.content)
+    questions = Question.objects.bulk_create(
+        [
+            Question(
+                category=item.category,
+                type=item.qtype,
+                name=item.name[:255],
+                idnumber=item.idnumber[:100],
+                created_by=user,
+                is_archived=item.is_archived,
+            )
+            for item in items
+        ]
+    )
+    versions = QuestionVersion.objects.bulk_create(
+        [
+            QuestionVersion(question=question, number=1, created_by=user, **vars(item.content))
+            for question, item in zip(questions, items, strict=True)
+        ]
+    )
+    for question, version in zip(questions, versions, strict=True):
+        question.current_version = version
+    Question.objects.bulk_update(questions, ["current_version"])
+    names = {t.strip()[:100] for item in items for t in item.tags if t and t.strip()}
+    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    for name in sorted(names - tags.keys()):
+        tags[name] = Tag.objects.create(name=name)
+    QuestionTag.objects.bulk_create(
+        [
+            QuestionTag(content_object=question, tag=tags[name])
+            for question, item in zip(questions, items, strict=True)
+            for name in dict.fromkeys(t.strip()[:100] for t in item.tags if t and t.strip())
+        ]
+    )
+    through = Question.law_articles.through
+    through.objects.bulk_create(
+        [
+            through(question_id=question.pk, lawarticle_id=article.pk)
+            for question, item in zip(questions, items, strict=True)
+            for article in {a.pk: a for a in item.law_articles}.values()
+        ]
+    )
+    return questions

@@ -1,0 +1,1 @@
+"""Certificates: rendering, storage, verification helpers (models live in ``learning.models.certificates``)."""

@@ -1,0 +1,13 @@
+"""Home-page card "我的证书" (merged into ``learning.dashboard.cards`` via its PART_MODULES)."""
+
+from __future__ import annotations
+
+from learning.selectors.certificates import certificates_of
+
+
+def cards(user) -> list[dict]:
+    """The three newest certificates; no card for someone who has none yet."""
+    latest = list(certificates_of(user)[:3])
+    if not latest:
+        return []
+    return [{"template": "learning/cards/certificates.html", "order": 40, "items": latest}]

@@ -1,0 +1,204 @@
+"""Certificate pages: public verification, "my certificates", downloads, HR bulk issue, revoking."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import audit
+from accounts.models import OrgUnit, Role
+from accounts.permissions import require_roles
+from accounts.scope import can_view_unit, filter_units
+from learning.models import BulkIssueJob, Certificate, CertificateKind
+from learning.selectors.certificates import (
+    certificate_by_code,
+    certificate_for_download,
+    certificates_of,
+    jobs_visible_to,
+    normalise_code,
+)
+from learning.services.certificates import (
+    CertificateError,
+    ensure_pdf,
+    pdf_filename,
+    revoke_certificate,
+    start_bulk_issue,
+)
+
+from .forms import BulkIssueForm, RevokeForm, VerifyForm
+from .masking import mask_name
+from .ratelimit import verify_allowed
+from .render import CertificateRenderError
+
+# --- public verification ----------------------------------------------------------
+
+
+@require_GET
+def verify_form(request):
+    form = VerifyForm(request.GET or None)
+    if form.is_valid():
+        code = normalise_code(form.cleaned_data["code"])
+        if code:
+            return redirect("verify:detail", code=code)
+        form.add_error("code", _("请输入证书上印的验证码。"))
+    return render(request, "learning/certificates/verify_form.html", {"form": form})
+
+
+@require_GET
+@never_cache
+def verify_detail(request, code: str):
+    if not verify_allowed(request):
+        return render(request, "learning/certificates/verify_limited.html", status=429)
+    certificate = certificate_by_code(code)
+    if certificate is None:
+        return render(
+            request,
+            "learning/certificates/verify_result.html",
+            {"found": False, "form": VerifyForm()},
+            status=404,
+        )
+    context = {
+        "found": True,
+        "revoked": certificate.is_revoked,
+        "kind_label": CertificateKind(certificate.kind).label,
+        "subject": certificate.title,
+        "masked_name": mask_name(certificate.details.get("name", "")),
+        "form": VerifyForm(),
+    }
+    return render(request, "learning/certificates/verify_result.html", context)
+
+
+# --- officials and HR -------------------------------------------------------------
+
+
+@login_required
+def my_certificates(request):
+    certificates = certificates_of(request.user)
+    return render(request, "learning/certificates/my_certificates.html", {"certificates": certificates})
+
+
+@login_required
+def download(request, pk: int):
+    certificate = certificate_for_download(request.user, pk)
+    if not certificate.pdf:
+        try:
+            ensure_pdf(certificate)
+        except (CertificateError, CertificateRenderError) as exc:
+            messages.error(request, str(exc))
+            return redirect("certificates:mine")
+    if certificate.holder_id != request.user.pk:
+        audit.record(
+            actor=request.user,
+            action="certificate_download",
+            summary=_("下载 %(name)s 的证书 %(serial)s")
+            % {"name": certificate.holder.full_name, "serial": certificate.serial},
+            details={"certificate": certificate.pk},
+        )
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=pdf_filename(certificate),
+        content_type="application/pdf",
+    )
+
+
+def _scoped_job(request, pk: int) -> BulkIssueJob:
+    require_roles(request.user, Role.HR, Role.ADMIN)
+    job = get_object_or_404(BulkIssueJob.objects.select_related("unit"), pk=pk)
+    if job.requested_by_id != request.user.pk and not can_view_unit(request.user, job.unit):
+        raise Http404
+    return job
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def bulk_issue(request):
+    require_roles(request.user, Role.HR, Role.ADMIN)
+    units = list(filter_units(request.user).order_by("path"))
+    form = BulkIssueForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        unit = get_object_or_404(OrgUnit, pk=form.cleaned_data["unit"])
+        if not can_view_unit(request.user, unit):
+            raise PermissionDenied
+        try:
+            job = start_bulk_issue(requested_by=request.user, year=form.cleaned_data["year"], unit=unit)
+        except CertificateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("certificates:bulk_job", pk=job.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "learning/certificates/bulk_issue.html",
+        {"form": form, "jobs": jobs_visible_to(request.user), "has_units": bool(units)},
+        status=status,
+    )
+
+
+@login_required
+def bulk_job(request, pk: int):
+    job = _scoped_job(request, pk)
+    return render(request, "learning/certificates/bulk_job.html", {"job": job})
+
+
+@never_cache
+@login_required
+def bulk_job_status(request, pk: int):
+    job = _scoped_job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "total": job.total,
+            "done": min(job.done, job.total),
+            "percent": job.percent,
+            "error": job.error,
+            "zip_url": reverse("certificates:bulk_zip", args=[job.pk]) if job.zip_file else None,
+        }
+    )
+
+
+@login_required
+def bulk_zip(request, pk: int):
+    job = _scoped_job(request, pk)
+    if not job.zip_file:
+        raise Http404
+    audit.record(
+        actor=request.user,
+        action="certificate_bulk_download",
+        summary=_("下载 %(year)s 年度证书压缩包：%(unit)s") % {"year": job.year, "unit": job.unit.full_path},
+        details={"job": job.pk},
+    )
+    return FileResponse(
+        job.zip_file.open("rb"),
+        as_attachment=True,
+        filename=f"certificates-{job.year}-{job.unit.code}.zip",
+        content_type="application/zip",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def revoke(request, pk: int):
+    require_roles(request.user, Role.ADMIN)
+    certificate = get_object_or_404(Certificate.objects.select_related("holder", "revoked_by"), pk=pk)
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoke_certificate(certificate=certificate, by=request.user, reason=form.cleaned_data["reason"])
+        except CertificateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("证书 %(serial)s 已撤销。") % {"serial": certificate.serial})
+            return redirect("admin:learning_certificate_changelist")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "learning/certificates/revoke.html", {"certificate": certificate, "form": form}, status=status
+    )

@@ -1,0 +1,13 @@
+"""Home-page card for study plans (merge into ``learning.dashboard.cards``)."""
+
+from __future__ import annotations
+
+from learning import timeutil
+from learning.selectors.plans import my_plans
+
+
+def cards(user) -> list[dict]:
+    plans = my_plans(user, timeutil.current_year())
+    if not plans:
+        return []
+    return [{"template": "learning/plans/_card.html", "order": 20, "plans": plans, "today": timeutil.today()}]

@@ -1,0 +1,40 @@
+"""Home-page card of "我的达标路径" (merged into ``learning.dashboard.cards``).
+
+Shown only while something is missing, and kept cheap: the balance, the requirement and
+the review outcome of the credential — the full path is built on its own page.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from accounts.models import Credential, CredentialStatus
+from learning import timeutil
+from learning.selectors.ledger import year_balance
+from learning.selectors.requirements import pace, requirement_for
+
+
+def cards(user) -> list[dict]:
+    year = timeutil.current_year()
+    balance = year_balance(user, year)
+    requirement = requirement_for(user, year)
+    missing = max(requirement.required_hours - balance.total, Decimal("0"))
+    short = [code for code, m in requirement.minima.items() if balance.by_category.get(code, Decimal("0")) < m]
+    pending = list(
+        Credential.objects.filter(holder_id=user.pk, status=CredentialStatus.PENDING_REVIEW).values_list(
+            "number", flat=True
+        )
+    )
+    if not missing and not short and not pending:
+        return []
+    return [
+        {
+            "template": "learning/cards/my_path.html",
+            "order": 12,
+            "year": year,
+            "missing": missing,
+            "categories_short": len(short),
+            "behind": balance.total < pace(requirement.required_hours, year),
+            "pending": pending,
+        }
+    ]

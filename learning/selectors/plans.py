@@ -1,0 +1,266 @@
+"""Study plans: who they are for, each official's progress, and completion for HR.
+
+The target rule (see ``learning.models.plans``) is applied in two directions:
+``plan_people`` turns a plan into a queryset of people (for HR reports, always
+narrowed by ``accounts.scope.filter_people``), ``plans_for`` finds the plans of one
+person. Both run a fixed number of queries whatever the number of people,
+plans or courses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from accounts.scope import filter_people
+from learning import timeutil
+from learning.models import CourseCompletion, StudyPlan, StudyPlanItem
+from learning.selectors.progress import CourseProgress, course_progress
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+UNFINISHED_LIMIT = 200
+
+
+# --- Who a plan is for ---------------------------------------------------------------------
+
+
+def _restriction_q(plan: StudyPlan) -> Q | None:
+    """The "every set restriction" part of the rule, or None when the plan sets none."""
+    parts = []
+    units = list(plan.target_units.all())
+    if units:
+        parts.append(reduce(or_, (Q(org_unit__path__startswith=u.path) for u in units)))
+    if plan.target_categories:
+        parts.append(Q(staff_category__in=plan.target_categories))
+    if plan.target_positions:
+        parts.append(Q(position__in=plan.target_positions))
+    if not parts:
+        return None
+    return reduce(lambda a, b: a & b, parts)
+
+
+def plan_people(plan: StudyPlan) -> QuerySet[User]:
+    """Active people the plan is for (everyone in scope; narrow it with ``filter_people``)."""
+    named = Q(Exists(StudyPlan.target_people.through.objects.filter(studyplan_id=plan.pk, user_id=OuterRef("pk"))))
+    restriction = _restriction_q(plan)
+    condition = named | restriction if restriction is not None else named
+    return User.objects.filter(is_active=True).filter(condition)
+
+
+def _matches(plan: StudyPlan, user: User) -> bool:
+    if getattr(plan, "names_me", False):
+        return True
+    unit_paths = [u.path for u in plan.target_units.all()]
+    has_restriction = bool(unit_paths or plan.target_categories or plan.target_positions)
+    if not has_restriction:
+        return False
+    user_path = user.org_unit.path if user.org_unit_id else None
+    if unit_paths and not (user_path and any(user_path.startswith(p) for p in unit_paths)):
+        return False
+    if plan.target_categories and user.staff_category not in plan.target_categories:
+        return False
+    return not (plan.target_positions and user.position not in plan.target_positions)
+
+
+def plans_for(user: User, year: int | None = None) -> list[StudyPlan]:
+    """The year's plans that ``user`` must follow (with items and their courses loaded)."""
+    if not user.is_authenticated:
+        return []
+    year = year or timeutil.current_year()
+    names_me = Exists(StudyPlan.target_people.through.objects.filter(studyplan_id=OuterRef("pk"), user_id=user.pk))
+    plans = (
+        StudyPlan.objects.filter(year=year)
+        .annotate(names_me=names_me)
+        .prefetch_related(
+            "target_units",
+            Prefetch("items", queryset=StudyPlanItem.objects.select_related("course").order_by("position", "pk")),
+        )
+        .order_by("due_on", "pk")
+    )
+    return [plan for plan in plans if _matches(plan, user)]
+
+
+def required_course_ids(user: User, year: int | None = None) -> set[int]:
+    """Courses some plan of the year requires of ``user`` (for the catalogue's "required" filter)."""
+    return {item.course_id for plan in plans_for(user, year) for item in plan.items.all() if item.course_id}
+
+
+# --- An official's own progress -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemProgress:
+    item: StudyPlanItem
+    title: str
+    url: str
+    available: bool
+    done: bool
+    percent: int
+    detail: CourseProgress | None = None
+
+
+@dataclass
+class PlanProgress:
+    plan: StudyPlan
+    items: list[ItemProgress] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for i in self.items if i.done)
+
+    @property
+    def percent(self) -> int:
+        return int(sum(i.percent for i in self.items) / len(self.items)) if self.items else 0
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.items) and self.done == self.total
+
+    def overdue(self, today: dt.date) -> bool:
+        return not self.complete and self.plan.due_on < today
+
+
+def _course_items(user: User, items: list[StudyPlanItem]) -> dict[int, ItemProgress]:
+    from cms.selectors.courses import courses_for
+
+    courses = [i.course for i in items]
+    progress = course_progress(user, courses)
+    open_ids = set(courses_for(user).filter(pk__in=[c.pk for c in courses]).values_list("pk", flat=True))
+    result = {}
+    for item in items:
+        course = item.course
+        p = progress[course.pk]
+        available = course.pk in open_ids
+        result[item.pk] = ItemProgress(
+            item=item,
+            title=course.title,
+            url=course.url if available else "",
+            available=available,
+            done=p.done,
+            percent=p.percent,
+            detail=p,
+        )
+    return result
+
+
+#: How to measure each kind of item in bulk: ``(user, items) -> {item.pk: ItemProgress}``.
+#: Exams join here as ``StudyPlanItem.Kind.EXAM: _exam_items``.
+ITEM_PROGRESS: dict[str, Callable[[User, list[StudyPlanItem]], dict[int, ItemProgress]]] = {
+    StudyPlanItem.Kind.COURSE: _course_items,
+}
+
+
+def my_plans(user: User, year: int | None = None) -> list[PlanProgress]:
+    plans = plans_for(user, year)
+    by_kind: dict[str, list[StudyPlanItem]] = {}
+    for plan in plans:
+        for item in plan.items.all():
+            by_kind.setdefault(item.kind, []).append(item)
+    measured: dict[int, ItemProgress] = {}
+    for kind, items in by_kind.items():
+        measured.update(ITEM_PROGRESS[kind](user, items))
+    return [PlanProgress(plan=plan, items=[measured[i.pk] for i in plan.items.all()]) for plan in plans]
+
+
+# --- HR: completion within the viewer's scope -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit_id: int | None
+    unit_name: str
+    unit_path: str
+    total: int
+    finished: int
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.finished / self.total) if self.total else 0
+
+
+@dataclass
+class PlanReport:
+    plan: StudyPlan
+    item_count: int
+    units: list[UnitRow]
+    unfinished: list[User]
+    unfinished_count: int
+
+    @property
+    def total(self) -> int:
+        return sum(r.total for r in self.units)
+
+    @property
+    def finished(self) -> int:
+        return sum(r.finished for r in self.units)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.finished / self.total) if self.total else 0
+
+
+def _done_count(course_ids: Iterable[int]):
+    """Per person: how many of ``course_ids`` they have completed (a correlated count)."""
+    counts = (
+        CourseCompletion.objects.filter(user_id=OuterRef("pk"), course_id__in=list(course_ids))
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def plan_report(viewer: User, plan: StudyPlan) -> PlanReport:
+    """Completion of ``plan`` among the people ``viewer`` may see: per unit, and who is not done."""
+    course_ids = [i.course_id for i in plan.items.all() if i.course_id]
+    needed = len(course_ids)
+    people = filter_people(viewer, plan_people(plan)).annotate(done=_done_count(course_ids))
+    per_unit = (
+        people.order_by()
+        .values("org_unit_id", "org_unit__name", "org_unit__full_path")
+        .annotate(total=Count("pk"), finished=Count("pk", filter=Q(done__gte=needed)))
+        .order_by("org_unit__full_path")
+    )
+    units = [
+        UnitRow(
+            row["org_unit_id"],
+            row["org_unit__name"] or "—",
+            row["org_unit__full_path"] or "",
+            row["total"],
+            row["finished"] if needed else 0,
+        )
+        for row in per_unit
+    ]
+    behind = people.filter(done__lt=needed) if needed else people
+    unfinished = list(behind.select_related("org_unit").order_by("org_unit__full_path", "full_name")[:UNFINISHED_LIMIT])
+    return PlanReport(
+        plan=plan,
+        item_count=needed,
+        units=units,
+        unfinished=unfinished,
+        unfinished_count=sum(r.total - r.finished for r in units) if needed else sum(r.total for r in units),
+    )
+
+
+def plans_overview(year: int) -> QuerySet[StudyPlan]:
+    """The year's plans for the HR/admin list (one query)."""
+    return (
+        StudyPlan.objects.filter(year=year)
+        .select_related("created_by")
+        .annotate(item_count=Count("items", distinct=True))
+        .order_by("due_on", "pk")
+    )

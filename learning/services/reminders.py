@@ -1,0 +1,128 @@
+"""Monthly reminders: officials behind the calendar's pace, and a digest for each HR officer.
+
+Idempotent per month: messages carry a dedupe key, and e-mail goes only to
+people who got a new in-site message in this run, so a re-run task (acks_late
+redelivery, a manual re-run) sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import ROLE_GROUP_NAMES, Role, User
+from learning import timeutil
+from learning.selectors import compliance as sel
+from learning.services.notifications import Message, notify_many
+
+DIGEST_NAMES = 20
+
+
+def _fmt(value) -> str:
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}"
+
+
+def _behind_message(person, year: int) -> Message:
+    body = _(
+        "您 %(year)s 年已完成 %(hours)s 学时，按日历进度目前应达到 %(pace)s 学时（全年要求 %(required)s 学时）。"
+        "请尽快安排在线课程或参加面授培训。"
+    ) % {"year": year, "hours": _fmt(person.hours), "pace": _fmt(person.pace), "required": _fmt(person.required)}
+    return Message(
+        title=_("学时进度提醒：%(year)s 年学时进度落后") % {"year": year},
+        body=body,
+        url=f"{reverse('learning:my_hours')}?year={year}",
+    )
+
+
+def _send_mail(pairs: list[tuple[User, Message]]) -> int:
+    mails = [
+        EmailMessage(
+            subject=msg.title,
+            body=f"{user.full_name}：\n\n{msg.body}\n\n{settings.SITE_URL}{msg.url}",
+            to=[user.email],
+        )
+        for user, msg in pairs
+        if user.email
+    ]
+    if not mails:
+        return 0
+    return get_connection().send_messages(mails) or 0
+
+
+def remind_behind(*, today: dt.date, rules: sel.YearRules) -> tuple[int, int]:
+    """Notify everyone behind pace; returns (new in-site messages, e-mails sent)."""
+    year = today.year
+    people = sel.with_status(sel.filtered_people(None, None, rules, status="behind").iterator(chunk_size=2000), rules)
+    pairs = [(p, _behind_message(p, year)) for p in people]
+    created = set(notify_many(recipients=pairs, kind="pace", dedupe_key=f"pace-{today:%Y-%m}"))
+    fresh = [(u, m) for u, m in pairs if u.pk in created]
+    return len(fresh), _send_mail(fresh)
+
+
+def _digest_message(officer: User, rules: sel.YearRules, year: int) -> Message | None:
+    unit = sel.resolve_unit(officer, "")
+    roll = sel.rollup(officer, unit, rules, sel.row_units_for(officer, unit))
+    totals = roll.totals
+    if not totals.headcount:
+        return None
+    behind = list(sel.filtered_people(officer, unit, rules, status="behind", sort="hours")[:DIGEST_NAMES])
+    lines = [
+        _(
+            "%(year)s 年截至 %(date)s：应参训 %(n)s 人，已达标 %(ok)s 人（%(share)s%%），人均 %(avg)s 学时，进度落后 %(behind)s 人。"
+        )
+        % {
+            "year": year,
+            "date": rules.today,
+            "n": totals.headcount,
+            "ok": totals.compliant,
+            "share": totals.share,
+            "avg": _fmt(totals.average),
+            "behind": totals.behind,
+        },
+        "",
+    ]
+    for row in roll.rows:
+        if row.headcount:
+            lines.append(
+                _("· %(unit)s：%(n)s 人，达标 %(share)s%%，落后 %(behind)s 人")
+                % {"unit": row.label, "n": row.headcount, "share": row.share, "behind": row.behind}
+            )
+    if behind:
+        lines += ["", _("进度落后人员（学时最少的 %(k)s 人）：") % {"k": len(behind)}]
+        lines += [
+            f"· {p.full_name}（{p.employee_no}）{p.org_unit.name} {_fmt(p.hours)} / {_fmt(p.pace)}" for p in behind
+        ]
+    query = f"?year={year}" + (f"&unit={unit.code}" if unit else "")
+    return Message(
+        title=_("%(year)s 年学时进度月报") % {"year": year},
+        body="\n".join(lines),
+        url=f"{reverse('learning:compliance')}{query}",
+    )
+
+
+def send_hr_digests(*, today: dt.date, rules: sel.YearRules) -> tuple[int, int]:
+    year = today.year
+    officers = User.objects.filter(is_active=True, groups__name=ROLE_GROUP_NAMES[Role.HR]).distinct().order_by("pk")
+    pairs = []
+    for officer in officers:
+        message = _digest_message(officer, rules, year)
+        if message is not None:
+            pairs.append((officer, message))
+    created = set(notify_many(recipients=pairs, kind="digest", dedupe_key=f"digest-{today:%Y-%m}"))
+    fresh = [(u, m) for u, m in pairs if u.pk in created]
+    return len(fresh), _send_mail(fresh)
+
+
+def send_monthly_reminders(*, today: dt.date | None = None) -> dict:
+    """Run both reminders for ``today``'s year. In January nobody can be meaningfully behind yet."""
+    today = today or timeutil.today()
+    if today.month == 1:
+        return {"behind_notified": 0, "behind_emailed": 0, "digests": 0, "digest_emailed": 0}
+    rules = sel.year_rules(today.year, today)
+    notified, mailed = remind_behind(today=today, rules=rules)
+    digests, digest_mails = send_hr_digests(today=today, rules=rules)
+    return {"behind_notified": notified, "behind_emailed": mailed, "digests": digests, "digest_emailed": digest_mails}

@@ -1,0 +1,207 @@
+"""HR pages of the credential review: who is at risk before year-end, the roster after it,
+its exports, and one credential's history.
+
+Every page asks ``accounts.scope`` first (through ``learning.selectors.compliance``'s
+``resolve_unit``/``people_in`` and ``filter_people``): 403 for a unit or person outside the
+viewer's subtree, 404 for one that does not exist.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.audit import record
+from accounts.models import Credential, Role
+from accounts.permissions import require_roles
+from accounts.scope import ensure_can_view_person, top_units
+from learning import timeutil
+from learning.certificates.render import CertificateRenderError
+from learning.forms_review import RiskFilterForm, RosterFilterForm
+from learning.models import AnnualReviewOutcome
+from learning.review_export import XLSX_TYPE, roster_pdf, roster_xlsx
+from learning.selectors import compliance as sel
+from learning.selectors import review as rsel
+from learning.services.review import ReviewError, run_annual_review
+
+PAGE_SIZE = 50
+
+
+def _query(params: dict, **overrides) -> str:
+    merged = {**params, **overrides}
+    return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
+
+
+def review_risk(request):
+    """Before year-end: credential holders who may not pass this year's review."""
+    require_roles(request.user, Role.HR, Role.ADMIN)
+    viewer = request.user
+    form = RiskFilterForm(request.GET or None)
+    params = form.values()
+    unit = sel.resolve_unit(viewer, params["unit"])
+    year = timeutil.current_year()
+    rules = sel.year_rules(year)
+    rule = rsel.review_rule(year)
+    risk = rsel.at_risk_people(viewer, unit, rules, rule, risk=params["risk"], search=params["q"])
+    totals, unit_rows = rsel.risk_counts(viewer, unit, risk)
+    page = Paginator(risk.people, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = rsel.category_names()
+    people = list(page.object_list)
+    for person in people:
+        person.risk_reasons = rsel.risk_reasons(person, rules, risk, names)
+    base = {**params, "unit": unit.code if unit else params["unit"]}
+    return render(
+        request,
+        "learning/review/risk.html",
+        {
+            "form": form,
+            "params": base,
+            "unit": unit,
+            "year": year,
+            "rule": rule,
+            "pace": rules.pace_for("enforcement"),
+            "breadcrumbs": sel.breadcrumbs(viewer, unit),
+            "totals": totals,
+            "breakdown": risk.breakdown(),
+            "unit_rows": [r for r in unit_rows if r.holders],
+            "page": page,
+            "people": people,
+            "query_without_page": _query(base),
+        },
+    )
+
+
+def _roster_context(request):
+    require_roles(request.user, Role.HR, Role.ADMIN)
+    viewer = request.user
+    form = RosterFilterForm(request.GET or None)
+    params = form.values()
+    unit = sel.resolve_unit(viewer, params["unit"])
+    return viewer, form, params, unit
+
+
+def review_roster(request):
+    """After year-end: every reviewed credential's outcome, counts by unit, exports."""
+    viewer, form, params, unit = _roster_context(request)
+    year = params["year"]
+    outcomes = rsel.roster(viewer, unit, year, result=params["result"], search=params["q"])
+    totals, unit_rows = rsel.roster_counts(viewer, unit, year)
+    page = Paginator(outcomes, PAGE_SIZE).get_page(request.GET.get("page"))
+    base = {**params, "unit": unit.code if unit else params["unit"]}
+    return render(
+        request,
+        "learning/review/roster.html",
+        {
+            "form": form,
+            "params": base,
+            "unit": unit,
+            "year": year,
+            "rule": rsel.review_rule(year),
+            "year_ended": year < timeutil.current_year(),
+            "breadcrumbs": sel.breadcrumbs(viewer, unit),
+            "totals": totals,
+            "unit_rows": [r for r in unit_rows if r.reviewed],
+            "page": page,
+            "query_without_page": _query(base),
+            "export_query": _query(base),
+        },
+    )
+
+
+def _export(request, fmt: str):
+    viewer, _form, params, unit = _roster_context(request)
+    year = params["year"]
+    outcomes = list(rsel.roster(viewer, unit, year, result=params["result"], search=params["q"]))
+    scope_label = unit.full_path if unit else _("全部管辖范围")
+    if fmt == "pdf":
+        totals, unit_rows = rsel.roster_counts(viewer, unit, year)
+        try:
+            content = roster_pdf(
+                outcomes=outcomes, year=year, scope_label=scope_label, totals=totals, unit_rows=unit_rows
+            )
+        except CertificateRenderError as exc:
+            messages.error(request, _("无法生成 PDF：%(err)s") % {"err": exc})
+            return redirect(f"{reverse('learning:review_roster')}?{_query(params)}")
+        content_type = "application/pdf"
+    else:
+        content, content_type = roster_xlsx(outcomes, year), XLSX_TYPE
+    record(
+        actor=viewer,
+        action="learning.review_roster_export",
+        summary=_("导出 %(year)s 年执法证年审名册（%(fmt)s）：%(scope)s，%(n)s 人")
+        % {"year": year, "fmt": fmt.upper(), "scope": scope_label, "n": len(outcomes)},
+        details={
+            "year": year,
+            "unit": unit.code if unit else "",
+            "format": fmt,
+            "filters": params,
+            "rows": len(outcomes),
+        },
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="review-{year}-{unit.code if unit else "all"}.{fmt}"'
+    return response
+
+
+def roster_export_xlsx(request):
+    return _export(request, "xlsx")
+
+
+def roster_export_pdf(request):
+    return _export(request, "pdf")
+
+
+@require_POST
+def review_run(request):
+    """Run (or re-run) the year's review for the unit shown, or for each unit of the viewer's scope."""
+    viewer, _form, params, unit = _roster_context(request)
+    year = params["year"]
+    units = [unit] if unit is not None else ([None] if viewer.has_role(Role.ADMIN) else list(top_units(viewer)))
+    back = f"{reverse('learning:review_roster')}?{_query(params)}"
+    try:
+        runs = [run_annual_review(year=year, unit=u, actor=viewer) for u in units]
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    reviewed = sum(r.reviewed for r in runs)
+    if not any(r.changed for r in runs):
+        messages.info(request, _("已复核 %(n)s 张执法证，结果没有变化。") % {"n": reviewed})
+    else:
+        messages.success(
+            request,
+            _("已复核 %(n)s 张执法证：通过 %(ok)s，未通过 %(bad)s；转为待审核 %(p)s，恢复有效 %(c)s。")
+            % {
+                "n": reviewed,
+                "ok": sum(r.passed for r in runs),
+                "bad": sum(r.failed for r in runs),
+                "p": sum(r.to_pending for r in runs),
+                "c": sum(r.cleared for r in runs),
+            },
+        )
+    return redirect(back)
+
+
+def review_credential(request, pk: int):
+    """One credential: its outcomes by year and every status change (who, when, why)."""
+    require_roles(request.user, Role.HR, Role.ADMIN)
+    credential = get_object_or_404(Credential.objects.select_related("holder__org_unit"), pk=pk)
+    ensure_can_view_person(request.user, credential.holder)
+    return render(
+        request,
+        "learning/review/credential.html",
+        {
+            "credential": credential,
+            "outcomes": AnnualReviewOutcome.objects.filter(credential=credential)
+            .select_related("cleared_by", "reviewed_by")
+            .order_by("-year"),
+            "events": credential.events.select_related("actor").order_by("-at", "-pk"),
+            "names": rsel.category_names(),
+        },
+    )

@@ -1,0 +1,45 @@
+// Compliance charts: unit compliance share (horizontal bars, readable on a phone) and the hours histogram.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof Chart === "undefined") { return; }
+  function data(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+  var styles = getComputedStyle(document.documentElement);
+  var primary = styles.getPropertyValue("--c-primary").trim() || "#b71c1c";
+  var accent = styles.getPropertyValue("--c-accent").trim() || "#1565c0";
+  Chart.defaults.font.family = styles.getPropertyValue("--font") || "sans-serif";
+
+  var units = data("chart-units-data");
+  var unitsCanvas = document.getElementById("chart-units");
+  if (units && unitsCanvas && units.labels.length) {
+    new Chart(unitsCanvas, {
+      type: "bar",
+      data: { labels: units.labels, datasets: [{ label: "达标率 %", data: units.share, backgroundColor: primary, maxBarThickness: 28 }] },
+      options: {
+        indexAxis: "y",
+        maintainAspectRatio: false,
+        scales: {
+          x: { min: 0, max: 100, ticks: { callback: function (v) { return v + "%"; } } },
+          y: { ticks: { autoSkip: false } }
+        },
+        plugins: { legend: { display: false }, tooltip: { callbacks: {
+          label: function (ctx) { return "达标率 " + ctx.parsed.x + "%，人均 " + units.average[ctx.dataIndex] + " 学时"; }
+        } } }
+      }
+    });
+  }
+  var hist = data("chart-histogram-data");
+  var histCanvas = document.getElementById("chart-histogram");
+  if (hist && histCanvas) {
+    new Chart(histCanvas, {
+      type: "bar",
+      data: { labels: hist.labels, datasets: [{ label: "人数", data: hist.counts, backgroundColor: accent, maxBarThickness: 48 }] },
+      options: {
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { title: { display: true, text: "学时" } } },
+        plugins: { legend: { display: false } }
+      }
+    });
+  }
+});

@@ -1,0 +1,204 @@
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.models import AuditLog, OrgUnit, Role
+from learning.models import AnnualRequirement, CategoryMinimum
+from learning.selectors.compliance import rollup, row_units_for, year_rules
+from tests.factories import OrgUnitFactory, UserFactory
+
+from .factories import credit
+
+YEAR = 2025
+PAST = dt.date(YEAR, 6, 1)
+
+
+@pytest.fixture
+def staff(org_tree):
+    """莎车: one compliant, one behind; 疏附: one compliant (outside the 莎车 HR's scope)."""
+    ok = UserFactory(full_name="达标者", employee_no="SC001", org_unit=org_tree["shache_dept"])
+    behind = UserFactory(full_name="落后者", employee_no="SC002", org_unit=org_tree["shache_dept"])
+    other = UserFactory(full_name="疏附人", employee_no="SF001", org_unit=org_tree["shufu_dept"])
+    credit(ok, hours="40", category="legal", earned_on=PAST)
+    credit(ok, hours="25", category="professional", earned_on=PAST)
+    credit(behind, hours="10", earned_on=PAST)
+    credit(other, hours="61", earned_on=PAST)
+    return {"ok": ok, "behind": behind, "other": other}
+
+
+def _url(name, *args, **params):
+    from urllib.parse import urlencode
+
+    return reverse(f"learning:{name}", args=args) + ("?" + urlencode(params) if params else "")
+
+
+def test_compliance_page_shows_only_the_officers_scope(client_for, hr_shache, staff):
+    page = client_for(hr_shache).get(_url("compliance", year=YEAR))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "达标者" in html and "落后者" in html
+    assert "疏附人" not in html
+    stats = page.context["rollup"].totals
+    assert (stats.headcount, stats.compliant) == (3, 1)  # two staff + the HR officer herself
+    assert page.context["unit"] == hr_shache.scope_units.get()
+
+
+def test_unit_outside_scope_is_forbidden_and_unknown_unit_is_404(client_for, hr_shache, staff, org_tree):
+    client = client_for(hr_shache)
+    assert client.get(_url("compliance", year=YEAR, unit="KS-SF")).status_code == 403
+    assert client.get(_url("compliance", year=YEAR, unit="KS")).status_code == 403
+    assert client.get(_url("compliance", year=YEAR, unit="NOPE")).status_code == 404
+    assert client.get(_url("compliance_export", year=YEAR, unit="KS-SF")).status_code == 403
+
+
+def test_learner_cannot_open_compliance(client_for, learner):
+    client = client_for(learner)
+    assert client.get(_url("compliance")).status_code == 403
+    assert client.get(_url("compliance_export")).status_code == 403
+    assert client.get(_url("person_ledger", learner.pk)).status_code == 403
+
+
+def test_drill_down_from_prefecture_to_person(client_for, admin_user, staff, org_tree):
+    client = client_for(admin_user)
+    top = client.get(_url("compliance", year=YEAR))
+    labels = [r.label for r in top.context["rollup"].rows]
+    assert labels[:2] == ["莎车县", "疏附县"]
+    county = client.get(_url("compliance", year=YEAR, unit="KS-SC"))
+    assert [r.label for r in county.context["rollup"].rows] == ["莎车县市场监督管理局"]
+    dept = client.get(_url("compliance", year=YEAR, unit="KS-SC-SJ"))
+    assert {p.full_name for p in dept.context["people"]} == {"达标者", "落后者"}
+    person = client.get(_url("person_ledger", staff["ok"].pk, year=YEAR))
+    assert person.status_code == 200
+    assert [u.code for u in person.context["breadcrumbs"]] == ["KS", "KS-SC", "KS-SC-SJ"]
+    assert person.context["summary"].total == Decimal("65")
+
+
+def test_person_outside_scope_gets_403_on_ledger_and_adjust(client_for, hr_shache, staff):
+    client = client_for(hr_shache)
+    assert client.get(_url("person_ledger", staff["other"].pk)).status_code == 403
+    response = client.post(_url("person_adjust", staff["other"].pk, year=YEAR), {"hours": "2"})
+    assert response.status_code == 403
+    assert client.get(_url("person_ledger", 999999)).status_code == 404
+
+
+def test_filters_status_search_and_sort(client_for, hr_shache, staff):
+    client = client_for(hr_shache)
+    compliant = client.get(_url("compliance", year=YEAR, status="compliant"))
+    assert [p.full_name for p in compliant.context["people"]] == ["达标者"]
+    behind = client.get(_url("compliance", year=YEAR, status="not_compliant", sort="-hours"))
+    assert [p.full_name for p in behind.context["people"]] == ["落后者", "王芳"]
+    search = client.get(_url("compliance", year=YEAR, q="SC00", sort="hours"))
+    assert [p.employee_no for p in search.context["people"]] == ["SC002", "SC001"]
+
+
+def test_category_minimum_makes_person_non_compliant(client_for, hr_shache, staff):
+    req = AnnualRequirement.objects.create(year=YEAR, staff_category="enforcement", required_hours=Decimal("60"))
+    CategoryMinimum.objects.create(requirement=req, category_id="professional", min_hours=Decimal("30"))
+    page = client_for(hr_shache).get(_url("compliance", year=YEAR, status="compliant"))
+    assert list(page.context["people"]) == []
+
+
+def test_export_is_scoped_filtered_audited_and_neutralised(client_for, hr_shache, staff):
+    staff["behind"].full_name = '=HYPERLINK("http://evil")'
+    staff["behind"].save()
+    response = client_for(hr_shache).get(_url("compliance_export", year=YEAR, unit="KS-SC"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:7] == ("工号", "姓名", "单位路径", "人员类别", "学时", "应修学时", "是否达标")
+    by_no = {r[0]: r for r in rows[1:]}
+    assert set(by_no) == {"SC001", "SC002", hr_shache.employee_no}
+    assert by_no["SC001"][4] == 65 and by_no["SC001"][6] == "是"
+    assert by_no["SC001"][8:11] == (40, 25, 0)
+    assert by_no["SC002"][1] == '\'=HYPERLINK("http://evil")'
+    assert by_no["SC002"][6] == "否"
+    log = AuditLog.objects.get(action="learning.compliance_export")
+    assert log.actor == hr_shache and log.details["rows"] == 3
+
+
+def test_manual_adjustment_and_reversal_through_the_page(client_for, hr_shache, staff):
+    client = client_for(hr_shache)
+    person = staff["behind"]
+    form = client.get(_url("person_ledger", person.pk, year=YEAR)).context["form"]
+    data = {
+        "hours": "6",
+        "category": "legal",
+        "earned_on": "2025-07-01",
+        "source_ref": "自治区培训班",
+        "reason": "",
+        "request_key": form.initial["request_key"],
+    }
+    missing = client.post(_url("person_adjust", person.pk, year=YEAR), data)
+    assert missing.status_code == 400 and "reason" in missing.context["form"].errors
+    data["reason"] = "平台外培训"
+    client.post(_url("person_adjust", person.pk, year=YEAR), data)
+    client.post(_url("person_adjust", person.pk, year=YEAR), data)  # double submit
+    page = client.get(_url("person_ledger", person.pk, year=YEAR))
+    assert page.context["summary"].total == Decimal("16")
+    entry = next(e for e in page.context["entries"] if e.source_kind == "manual")
+    assert client.post(_url("person_reverse", person.pk, entry.pk), {"reason": ""}).status_code == 302
+    assert client.get(_url("person_ledger", person.pk, year=YEAR)).context["summary"].total == Decimal("16")
+    client.post(_url("person_reverse", person.pk, entry.pk), {"reason": "登记错误"})
+    assert client.get(_url("person_ledger", person.pk, year=YEAR)).context["summary"].total == Decimal("10")
+    assert AuditLog.objects.filter(action__in=["learning.manual_adjustment", "learning.ledger_reversal"]).count() == 2
+
+
+def test_hr_cannot_adjust_own_hours(client_for, hr_shache, staff):
+    page = client_for(hr_shache).get(_url("person_ledger", hr_shache.pk, year=YEAR))
+    assert page.context["can_adjust"] is False
+    assert "adjust-form" not in page.content.decode()
+
+
+def test_my_hours_page_shows_total_pace_breakdown_and_entries(client_for, staff):
+    page = client_for(staff["ok"]).get(_url("my_hours", year=YEAR))
+    html = page.content.decode()
+    summary = page.context["summary"]
+    assert summary.total == Decimal("65") and summary.compliant
+    assert [(c.code, h) for c, h, _m in summary.by_category] == [
+        ("legal", Decimal("40")),
+        ("professional", Decimal("25")),
+        ("other", Decimal("0")),
+    ]
+    assert summary.by_source == [("course", "在线课程", Decimal("65"))]
+    assert html.count("测试课程") == 2
+    assert "已达标" in html
+
+
+def _build_units(parent: OrgUnit, n_units: int, per_unit: int, start: int):
+    for i in range(n_units):
+        dept = OrgUnitFactory(
+            name=f"部门{start + i}", code=f"D{start + i}", kind=OrgUnit.Kind.DEPARTMENT, parent=parent
+        )
+        parent.refresh_from_db()
+        for j in range(per_unit):
+            person = UserFactory(org_unit=dept)
+            credit(person, hours=str(5 + (i * per_unit + j) % 60), earned_on=PAST)
+
+
+def test_compliance_page_query_count_does_not_grow_with_staff(
+    client_for, admin_user, org_tree, django_assert_max_num_queries
+):
+    client = client_for(admin_user)
+    _build_units(org_tree["shache"], 2, 2, 0)
+    with django_assert_max_num_queries(25) as small:
+        client.get(_url("compliance", year=YEAR, unit="KS-SC"))
+    _build_units(org_tree["shache"], 6, 12, 10)
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        response = client.get(_url("compliance", year=YEAR, unit="KS-SC"))
+    assert response.context["rollup"].totals.headcount == 4 + 72
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_rollup_totals_match_people(org_tree, staff):
+    rules = year_rules(YEAR)
+    roll = rollup(None, org_tree["pref"], rules, row_units_for(None, org_tree["pref"]))
+    assert roll.totals.headcount == 3 and roll.totals.compliant == 2
+    assert roll.totals.total_hours == Decimal("136")
+
+
+def test_hr_role_needed(hr_shache):
+    assert hr_shache.has_role(Role.HR)
