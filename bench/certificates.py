@@ -213,7 +213,8 @@ def bulk_issue(database_url: str, private_root: str) -> list[tuple[str, object]]
     from learning.models import BulkIssueJob, Certificate
     from learning.services.certificates import start_bulk_issue
 
-    year = timeutil.current_year()
+    # seed_demo already writes hours for this year and the last one; use an untouched year.
+    year = timeutil.current_year() - 3
     people = _make_everyone_compliant(year)
     admin = User.objects.filter(groups__name="系统管理员").first() or User.objects.filter(is_superuser=True).first()
     if admin is None:
