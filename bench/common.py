@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -55,3 +56,9 @@ def emit(results: list[tuple[str, object]]) -> None:
         if isinstance(value, float):
             value = f"{value:.3f}"
         print(f"{name}: {value}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

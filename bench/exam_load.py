@@ -41,10 +41,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, emit, manage, scratch_database
+from bench.common import ROOT, emit, free_port, manage, scratch_database
 
 SETTINGS = "bench.exam_load_settings"
-SYNCDB_SETTINGS = "bench.exam_load_settings_syncdb"
 REDIS_URL = os.environ.get("BENCH_EXAM_REDIS_URL", "redis://127.0.0.1:6379/6")
 EXAMINEES = int(os.environ.get("BENCH_EXAMINEES", "1800"))
 QUESTIONS = 20
@@ -64,24 +63,8 @@ WORKER_THREADS = 4
 # --- server ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _prepare_database(url: str) -> None:
-    """Migrate; until the exams app has a migration for attempts, build the tables from the models."""
-    migrated = any(
-        "ExamAttempt" in f.read_text(encoding="utf-8") for f in (ROOT / "exams" / "migrations").glob("0*.py")
-    )
-    manage(
-        "migrate",
-        "--noinput",
-        *([] if migrated else ["--run-syncdb"]),
-        database_url=url,
-        settings=SETTINGS if migrated else SYNCDB_SETTINGS,
-    )
+    manage("migrate", "--noinput", database_url=url, settings=SETTINGS)
 
 
 def _start_server(env: dict, port: int) -> subprocess.Popen:
@@ -565,7 +548,7 @@ def run() -> list[tuple[str, object]]:
         "PRIVATE_MEDIA_ROOT": media,
         "MEDIA_ROOT": media,
     }
-    port = _free_port()
+    port = free_port()
     server = _start_server(env, port)
     clients = seeded["clients"]
     book = Book()

@@ -34,10 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, emit, manage, scratch_database
+from bench.common import ROOT, emit, free_port, manage, scratch_database
 
 SETTINGS = "bench.heartbeat_settings"
-SYNCDB_SETTINGS = "bench.heartbeat_settings_syncdb"
 LEARNERS = 16
 CLIENT_PROCESSES = 2
 THREADS_PER_PROCESS = 4
@@ -47,24 +46,8 @@ WORKERS = 2
 WORKER_THREADS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _prepare_database(url: str) -> None:
-    """Migrate; until the progress models have a migration, build the tables from the models instead."""
-    migrated = any(
-        "LessonTimer" in f.read_text(encoding="utf-8") for f in (ROOT / "learning" / "migrations").glob("0*.py")
-    )
-    manage(
-        "migrate",
-        "--noinput",
-        *([] if migrated else ["--run-syncdb"]),
-        database_url=url,
-        settings=SETTINGS if migrated else SYNCDB_SETTINGS,
-    )
+    manage("migrate", "--noinput", database_url=url, settings=SETTINGS)
 
 
 def _seed(url: str) -> dict:
@@ -232,7 +215,7 @@ def run() -> list[tuple[str, object]]:
     from django.db import connections
 
     connections.close_all()
-    port = _free_port()
+    port = free_port()
     server = _start_server(url, SETTINGS, port)
     bare_path, beat_path = "/learning/progress/bench-ping/", "/learning/progress/heartbeat/"
     try:
