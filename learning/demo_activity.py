@@ -66,7 +66,7 @@ def seed_sessions(*, organiser: User) -> int:
     return created
 
 
-def seed_plan(*, actor: User, courses) -> StudyPlan | None:
+def seed_plan(*, actor: User, courses, exams=()) -> StudyPlan | None:
     year = timeutil.current_year()
     plan = StudyPlan.objects.filter(year=year, title=PLAN_TITLE).first()
     if plan is not None or not courses:
@@ -76,8 +76,9 @@ def seed_plan(*, actor: User, courses) -> StudyPlan | None:
         year=year,
         title=PLAN_TITLE,
         due_on=dt.date(year, 12, 20),
-        note="全地区执法人员必学课程。",
+        note="全地区执法人员必学课程和年度学法考试。",
         courses=courses,
+        exams=list(exams),
         units=list(OrgUnit.get_root_nodes()),
         categories=[StaffCategory.ENFORCEMENT, StaffCategory.LEADER],
     )

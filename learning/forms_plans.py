@@ -26,13 +26,17 @@ def _lines(text: str) -> list[tuple[int, str]]:
 class StudyPlanForm(forms.Form):
     year = forms.TypedChoiceField(label=_("年度"), coerce=int)
     title = forms.CharField(label=_("名称"), max_length=200)
-    due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     courses = forms.ModelMultipleChoiceField(
-        label=_("必修课程"),
+        label=_("必修课程"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    exams = forms.ModelMultipleChoiceField(
+        label=_("考试"),
         queryset=None,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("请至少选择一门课程。")},
+        help_text=_("清单对象均可参加所选考试（即使不在考试本身的参考范围内）；通过考试或其补考即完成该项。"),
     )
     target_units = forms.ModelMultipleChoiceField(
         label=_("对象单位"),
@@ -59,6 +63,7 @@ class StudyPlanForm(forms.Form):
 
     def __init__(self, *args, viewer: User, **kwargs):
         from cms.models import CoursePage
+        from exams.models import Exam
 
         super().__init__(*args, **kwargs)
         self.viewer = viewer
@@ -66,6 +71,9 @@ class StudyPlanForm(forms.Form):
         self.fields["year"].choices = [(y, _("%(y)s 年") % {"y": y}) for y in (this_year - 1, this_year, this_year + 1)]
         self.fields["year"].initial = this_year
         self.fields["courses"].queryset = CoursePage.objects.live().order_by("path")
+        self.fields["exams"].queryset = Exam.objects.filter(
+            is_published=True, makeup_for__isnull=True, closes_at__year__gte=this_year - 1
+        ).order_by("opens_at", "pk")
         self.fields["target_units"].queryset = filter_units(viewer).order_by("path")
 
     def clean_target_positions(self) -> list[str]:
@@ -88,4 +96,6 @@ class StudyPlanForm(forms.Form):
         due_on, year = data.get("due_on"), data.get("year")
         if due_on and year and due_on.year < year:
             self.add_error("due_on", _("完成期限不能早于所选年度。"))
+        if "courses" in data and "exams" in data and not (data["courses"] or data["exams"]):
+            self.add_error("courses", _("请至少选择一门课程或一场考试。"))
         return data

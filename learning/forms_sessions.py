@@ -135,8 +135,8 @@ class SessionForm(_AudienceMixin, forms.ModelForm):
 
 class LectureSeriesForm(_AudienceMixin, forms.Form):
     title = forms.CharField(label=_l("系列名称"), max_length=150, initial=_l("法治讲堂·逢九必讲"))
-    first_day = forms.DateField(label=_l("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label=_l("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(label=_l("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    last_day = forms.DateField(label=_l("结束日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(
         label=_l("开讲时间"), initial="10:00", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )

@@ -5,7 +5,11 @@ The audience rule lives here and only here:
 * named people (``audience_users``) may always sit the exam;
 * when units and/or staff categories are set, people in those units' subtrees
   (any unit if none set) *and* of those categories (any if none set) may sit it;
-* an exam with no units, no categories and no named people is open to everyone.
+* an exam with no units, no categories and no named people is open to everyone;
+* a study plan (学法清单) that lists the exam also admits everyone the plan is for,
+  to the exam and to its make-ups (``learning.selectors.plans.plan_exam_ids``).
+  A plan only ever adds people: listing an open exam in one county's plan does
+  not close it to anyone else.
 """
 
 from __future__ import annotations
@@ -31,11 +35,26 @@ def with_audience_flags(queryset: QuerySet, user) -> QuerySet:
     ).prefetch_related("audience_units")
 
 
-def in_audience(exam: Exam, user) -> bool:
+def _plan_exam_ids(user) -> set[int]:
+    from learning.selectors.plans import plan_exam_ids
+
+    return plan_exam_ids(user)
+
+
+def in_audience(exam: Exam, user, plan_exam_ids: set[int] | None = None) -> bool:
+    """Whether ``user`` may sit ``exam`` (make-up eligibility is checked separately).
+
+    ``plan_exam_ids`` (from ``learning.selectors.plans.plan_exam_ids``) saves its
+    queries when many exams are checked for one user.
+    """
     named = getattr(exam, "_user_named", None)
     if named is None:
         named = exam.audience_users.filter(pk=user.pk).exists()
     if named:
+        return True
+    if plan_exam_ids is None:
+        plan_exam_ids = _plan_exam_ids(user)
+    if exam.pk in plan_exam_ids or (exam.makeup_for_id and exam.makeup_for_id in plan_exam_ids):
         return True
     has_named = getattr(exam, "_has_named", None)
     if has_named is None:
@@ -99,8 +118,9 @@ def makeup_eligible(exam: Exam, user, summaries: dict[int, AttemptsSummary] | No
     """A make-up is for people whose result in the original exam is a fail."""
     if not exam.makeup_for_id:
         return True
-    if summaries is not None and exam.makeup_for_id in summaries:
-        original = summaries[exam.makeup_for_id]
+    if summaries is not None:
+        # ``summaries`` holds every exam the learner has attempts at: none at the original means no fail.
+        original = summaries.get(exam.makeup_for_id) or AttemptsSummary()
     else:
         original = attempts_summary(exam.makeup_for, user)
     return original.failed
@@ -117,8 +137,13 @@ class LearnerExam:
     attempts_left: int
 
 
-def exams_for_learner(user, *, now=None) -> list[LearnerExam]:
-    """Published exams the learner is (or was) in the audience of, with their standing; three queries."""
+def exams_for_learner(user, *, now=None, from_plans: set[int] | None = None) -> list[LearnerExam]:
+    """Published exams the learner is (or was) in the audience of, with their standing.
+
+    Six queries whatever the number of exams: the exams, their units, the
+    learner's attempts, and the exams their study plans assign (``from_plans``,
+    when the caller already has them).
+    """
     now = now or timezone.now()
     mine = ExamAttempt.objects.filter(user=user, exam_id=OuterRef("pk"))
     exams = list(
@@ -135,11 +160,13 @@ def exams_for_learner(user, *, now=None) -> list[LearnerExam]:
     summaries = {
         exam_id: summarise(exam_by_id.get(exam_id) or _Counting(), attempts) for exam_id, attempts in by_exam.items()
     }
+    if from_plans is None:
+        from_plans = _plan_exam_ids(user)
     rows = []
     for exam in exams:
         summary = summaries.get(exam.pk) or AttemptsSummary()
         if not summary.used:
-            if not in_audience(exam, user):
+            if not in_audience(exam, user, from_plans):
                 continue
             if exam.makeup_for_id and not makeup_eligible(exam, user, summaries):
                 continue
@@ -191,9 +218,14 @@ def review_rights(attempt: ExamAttempt, *, now=None) -> ReviewRights:
 def audience_people(exam: Exam) -> QuerySet:
     """The active people ``in_audience`` admits, as one queryset (statistics: who should sit it)."""
     from accounts.models import User
+    from learning.models import StudyPlan
+    from learning.selectors.plans import plan_people
 
     people = User.objects.filter(is_active=True)
     named = Q(pk__in=AudienceUser.objects.filter(exam_id=exam.pk).values("user_id"))
+    original = exam.makeup_for_id or exam.pk
+    for plan in StudyPlan.objects.filter(items__exam_id=original).distinct():
+        named |= Q(pk__in=plan_people(plan).values("pk"))
     unit_paths = list(exam.audience_units.values_list("path", flat=True))
     categories = exam.audience_staff_categories or []
     if not unit_paths and not categories:

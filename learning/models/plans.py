@@ -6,9 +6,11 @@ or anywhere below it), ``target_categories`` and ``target_positions`` — e.g. u
 莎车县 + category 领导干部 means the leading cadres of 莎车县. The one place this
 rule is turned into queries is ``learning.selectors.plans``.
 
-Items are courses today. An item has a ``kind`` and one foreign key per kind, so
-exams join later as ``Kind.EXAM`` + a nullable ``exam`` FK + a progress provider
-in ``learning.selectors.plans.ITEM_PROGRESS`` — without touching course items.
+An item is a course or an exam: it has a ``kind`` and one foreign key per kind
+(the database checks that the key of its kind is set and the other is not).
+Each kind measures progress through ``learning.selectors.plans.ITEM_PROGRESS``.
+An exam in a plan admits everyone the plan is for, whatever the exam's own
+audience (``exams.selectors.exams.in_audience``).
 """
 
 from __future__ import annotations
@@ -56,12 +58,21 @@ class StudyPlan(models.Model):
 class StudyPlanItem(models.Model):
     class Kind(models.TextChoices):
         COURSE = "course", _("课程")
+        EXAM = "exam", _("考试")
 
     plan = models.ForeignKey(StudyPlan, verbose_name=_("学法清单"), on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.COURSE)
     course = models.ForeignKey(
         "cms.CoursePage",
         verbose_name=_("课程"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_items",
+    )
+    exam = models.ForeignKey(
+        "exams.Exam",
+        verbose_name=_("考试"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -77,10 +88,18 @@ class StudyPlanItem(models.Model):
             models.UniqueConstraint(
                 fields=["plan", "course"], condition=Q(course__isnull=False), name="learning_planitem_unique_course"
             ),
+            models.UniqueConstraint(
+                fields=["plan", "exam"], condition=Q(exam__isnull=False), name="learning_planitem_unique_exam"
+            ),
             models.CheckConstraint(
                 condition=~Q(kind="course") | Q(course__isnull=False), name="learning_planitem_course_set"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="course") & Q(exam__isnull=True))
+                | (Q(kind="exam") & Q(exam__isnull=False) & Q(course__isnull=True)),
+                name="learning_planitem_one_target",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan_id} · {self.kind} · {self.course_id}"
+        return f"{self.plan_id} · {self.kind} · {self.course_id or self.exam_id}"

@@ -24,7 +24,7 @@ from exams.selectors.exams import exams_for_learner
 from learning import timeutil
 from learning.models import AnnualReviewOutcome
 from learning.selectors.ledger import year_balance
-from learning.selectors.plans import required_course_ids
+from learning.selectors.plans import plan_exam_ids, required_course_ids
 from learning.selectors.progress import course_progress
 from learning.selectors.requirements import credit_rules, pace, requirement_for
 from learning.selectors.review import category_names, exam_family_ids, exam_passers, review_rule
@@ -171,7 +171,8 @@ def _course_items(user, year: int, names: dict[str, str]) -> tuple[list[PathItem
 
 
 def _exam_items(user, year: int, names: dict[str, str], annual_ids: set[int], now) -> tuple[list[PathItem], list]:
-    rows = exams_for_learner(user, now=now)
+    from_plans = plan_exam_ids(user)
+    rows = exams_for_learner(user, now=now, from_plans=from_plans)
     default_hours = credit_rules(year).exam_pass_hours
     items = []
     for row in rows:
@@ -180,7 +181,8 @@ def _exam_items(user, year: int, names: dict[str, str], annual_ids: set[int], no
             continue
         hours = exam.credit_hours if exam.credit_hours is not None else default_hours
         is_annual = exam.pk in annual_ids
-        if hours <= 0 and not is_annual:
+        in_plan = (exam.makeup_for_id or exam.pk) in from_plans
+        if hours <= 0 and not (is_annual or in_plan):
             continue
         code = exam.credit_category_id or "legal"
         items.append(
@@ -191,7 +193,7 @@ def _exam_items(user, year: int, names: dict[str, str], annual_ids: set[int], no
                 hours=hours,
                 category=code,
                 category_name=names.get(code, code),
-                required=is_annual,
+                required=is_annual or in_plan,
                 annual_exam=is_annual,
                 starts_at=exam.opens_at,
                 ends_at=exam.closes_at,

@@ -9,7 +9,7 @@ plans or courses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import filter_people
@@ -82,11 +84,35 @@ def plans_for(user: User, year: int | None = None) -> list[StudyPlan]:
         .annotate(names_me=names_me)
         .prefetch_related(
             "target_units",
-            Prefetch("items", queryset=StudyPlanItem.objects.select_related("course").order_by("position", "pk")),
+            Prefetch(
+                "items", queryset=StudyPlanItem.objects.select_related("course", "exam").order_by("position", "pk")
+            ),
         )
         .order_by("due_on", "pk")
     )
     return [plan for plan in plans if _matches(plan, user)]
+
+
+def plan_exam_ids(user: User) -> set[int]:
+    """Exams that some study plan (of any year) assigns to ``user``; three queries whatever the number of plans.
+
+    An exam in a plan admits everyone the plan is for (see ``exams.selectors.exams.in_audience``).
+    """
+    if not user.is_authenticated:
+        return set()
+    names_me = Exists(StudyPlan.target_people.through.objects.filter(studyplan_id=OuterRef("pk"), user_id=user.pk))
+    plans = (
+        StudyPlan.objects.filter(items__kind=StudyPlanItem.Kind.EXAM)
+        .distinct()
+        .annotate(names_me=names_me)
+        .prefetch_related("target_units")
+    )
+    mine = [plan.pk for plan in plans if _matches(plan, user)]
+    if not mine:
+        return set()
+    return set(
+        StudyPlanItem.objects.filter(plan_id__in=mine, kind=StudyPlanItem.Kind.EXAM).values_list("exam_id", flat=True)
+    )
 
 
 def required_course_ids(user: User, year: int | None = None) -> set[int]:
@@ -156,10 +182,49 @@ def _course_items(user: User, items: list[StudyPlanItem]) -> dict[int, ItemProgr
     return result
 
 
+def _exam_items(user: User, items: list[StudyPlanItem]) -> dict[int, ItemProgress]:
+    """An exam item is done when the learner passed the exam or one of its make-ups (two queries).
+
+    Its link leads to the exam while it can be sat or has been sat, and to an open
+    make-up when the learner failed the original.
+    """
+    from exams.models import Exam, ExamAttempt
+    from exams.selectors.exams import summarise
+
+    now = timezone.now()
+    originals = {item.exam_id: item.exam for item in items}
+    makeups = list(Exam.objects.filter(makeup_for_id__in=list(originals), is_published=True).order_by("opens_at"))
+    exams = {**originals, **{m.pk: m for m in makeups}}
+    attempts: dict[int, list] = {}
+    for attempt in ExamAttempt.objects.filter(user=user, exam_id__in=list(exams)):
+        attempts.setdefault(attempt.exam_id, []).append(attempt)
+    summaries = {pk: summarise(exams[pk], found) for pk, found in attempts.items()}
+    result = {}
+    for item in items:
+        exam = item.exam
+        own = summaries.get(exam.pk)
+        family = [exam, *(m for m in makeups if m.makeup_for_id == exam.pk)]
+        done = any(summaries[e.pk].passed for e in family if e.pk in summaries)
+        target = exam
+        if own is not None and own.failed:
+            target = next((m for m in family[1:] if m.opens_at <= now < m.closes_at), exam)
+        open_now = target.is_published and now < target.closes_at
+        sat = target.pk in summaries
+        result[item.pk] = ItemProgress(
+            item=item,
+            title=exam.title,
+            url=reverse("exams:exam_detail", args=[target.pk]) if open_now or sat else "",
+            available=open_now or sat,
+            done=done,
+            percent=100 if done else 0,
+        )
+    return result
+
+
 #: How to measure each kind of item in bulk: ``(user, items) -> {item.pk: ItemProgress}``.
-#: Exams join here as ``StudyPlanItem.Kind.EXAM: _exam_items``.
 ITEM_PROGRESS: dict[str, Callable[[User, list[StudyPlanItem]], dict[int, ItemProgress]]] = {
     StudyPlanItem.Kind.COURSE: _course_items,
+    StudyPlanItem.Kind.EXAM: _exam_items,
 }
 
 
@@ -212,23 +277,46 @@ class PlanReport:
         return int(100 * self.finished / self.total) if self.total else 0
 
 
-def _done_count(course_ids: Iterable[int]):
-    """Per person: how many of ``course_ids`` they have completed (a correlated count)."""
-    counts = (
-        CourseCompletion.objects.filter(user_id=OuterRef("pk"), course_id__in=list(course_ids))
+def _done_count(plan: StudyPlan):
+    """Per person: how many of the plan's items they have finished (correlated counts).
+
+    A course item is finished by completing the course, an exam item by a passed
+    (graded) attempt at the exam or at one of its make-ups.
+    """
+    from exams.models import ExamAttempt
+
+    course_ids = [i.course_id for i in plan.items.all() if i.course_id]
+    courses = (
+        CourseCompletion.objects.filter(user_id=OuterRef("pk"), course_id__in=course_ids)
         .order_by()
         .values("user_id")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+    passed = ExamAttempt.objects.filter(
+        Q(exam_id=OuterRef("exam_id")) | Q(exam__makeup_for_id=OuterRef("exam_id")),
+        user_id=OuterRef(OuterRef("pk")),
+        status=ExamAttempt.Status.GRADED,
+        passed=True,
+    )
+    exams = (
+        StudyPlanItem.objects.filter(plan_id=plan.pk, kind=StudyPlanItem.Kind.EXAM)
+        .filter(Exists(passed))
+        .order_by()
+        .values("plan_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    zero = Value(0)
+    return Coalesce(Subquery(courses, output_field=IntegerField()), zero) + Coalesce(
+        Subquery(exams, output_field=IntegerField()), zero
+    )
 
 
 def plan_report(viewer: User, plan: StudyPlan) -> PlanReport:
     """Completion of ``plan`` among the people ``viewer`` may see: per unit, and who is not done."""
-    course_ids = [i.course_id for i in plan.items.all() if i.course_id]
-    needed = len(course_ids)
-    people = filter_people(viewer, plan_people(plan)).annotate(done=_done_count(course_ids))
+    needed = sum(1 for i in plan.items.all() if i.course_id or i.exam_id)
+    people = filter_people(viewer, plan_people(plan)).annotate(done=_done_count(plan))
     per_unit = (
         people.order_by()
         .values("org_unit_id", "org_unit__name", "org_unit__full_path")

@@ -57,7 +57,8 @@ def save_plan(
     title: str,
     due_on: dt.date,
     note: str = "",
-    courses: Sequence,
+    courses: Sequence = (),
+    exams: Sequence = (),
     units: Sequence[OrgUnit] = (),
     categories: Sequence[str] = (),
     positions: Sequence[str] = (),
@@ -71,8 +72,11 @@ def save_plan(
     title = (title or "").strip()
     if not title:
         raise PlanError(_("请填写学法清单名称。"))
-    if not courses:
-        raise PlanError(_("请至少选择一门课程。"))
+    if not courses and not exams:
+        raise PlanError(_("请至少选择一门课程或一场考试。"))
+    unpublished = [e.title for e in exams if not e.is_published]
+    if unpublished:
+        raise PlanError(_("考试尚未发布，不能列入学法清单：%(titles)s") % {"titles": "、".join(unpublished)})
     unknown = [c for c in categories if c not in StaffCategory.values]
     if unknown:
         raise PlanError(_("未知的人员类别：%(codes)s") % {"codes": "、".join(unknown)})
@@ -86,27 +90,35 @@ def save_plan(
         plan.save()
         plan.target_units.set(units)
         plan.target_people.set(people)
-        _replace_items(plan, courses)
+        _replace_items(plan, list(courses), list(exams))
         record(
             actor=actor,
             action="learning.study_plan_created" if created else "learning.study_plan_changed",
             summary=(_("制定学法清单：%(title)s") if created else _("修改学法清单：%(title)s")) % {"title": title},
-            details={"plan": plan.pk, "courses": [c.pk for c in courses], "people": len(people)},
+            details={
+                "plan": plan.pk,
+                "courses": [c.pk for c in courses],
+                "exams": [e.pk for e in exams],
+                "people": len(people),
+            },
         )
     return plan
 
 
-def _replace_items(plan: StudyPlan, courses: Sequence) -> None:
-    wanted = [c.pk for c in courses]
-    plan.items.exclude(course_id__in=wanted).delete()
-    existing = {item.course_id: item for item in plan.items.all()}
+def _replace_items(plan: StudyPlan, courses: Sequence, exams: Sequence) -> None:
+    """Make the plan's items exactly ``courses`` then ``exams``, in that order, keeping unchanged rows."""
+    Kind = StudyPlanItem.Kind
+    wanted = [(Kind.COURSE, c.pk) for c in courses] + [(Kind.EXAM, e.pk) for e in exams]
+    existing = {(item.kind, item.course_id or item.exam_id): item for item in plan.items.all()}
+    stale = [item.pk for key, item in existing.items() if key not in set(wanted)]
+    if stale:
+        plan.items.filter(pk__in=stale).delete()
     new_items = []
-    for position, course_id in enumerate(wanted):
-        item = existing.get(course_id)
+    for position, (kind, target_id) in enumerate(wanted):
+        item = existing.get((kind, target_id))
         if item is None:
-            new_items.append(
-                StudyPlanItem(plan=plan, kind=StudyPlanItem.Kind.COURSE, course_id=course_id, position=position)
-            )
+            target = {"course_id": target_id} if kind == Kind.COURSE else {"exam_id": target_id}
+            new_items.append(StudyPlanItem(plan=plan, kind=kind, position=position, **target))
         elif item.position != position:
             item.position = position
             item.save(update_fields=["position"])

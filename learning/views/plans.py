@@ -56,6 +56,7 @@ def _initial(plan: StudyPlan) -> dict:
         "due_on": plan.due_on,
         "note": plan.note,
         "courses": [i.course_id for i in plan.items.all() if i.course_id],
+        "exams": [i.exam_id for i in plan.items.all() if i.exam_id],
         "target_units": list(plan.target_units.all()),
         "target_categories": plan.target_categories,
         "target_positions": "\n".join(plan.target_positions),
@@ -76,6 +77,7 @@ def _edit(request, plan: StudyPlan | None):
                 due_on=data["due_on"],
                 note=data["note"],
                 courses=list(data["courses"]),
+                exams=list(data["exams"]),
                 units=list(data["target_units"]),
                 categories=data["target_categories"],
                 positions=data["target_positions"],
@@ -115,7 +117,7 @@ def plan_delete(request, pk: int):
 
 def plan_report_view(request, pk: int):
     require_roles(request.user, Role.HR, Role.ADMIN)
-    plan = get_object_or_404(StudyPlan.objects.prefetch_related("items__course"), pk=pk)
+    plan = get_object_or_404(StudyPlan.objects.prefetch_related("items__course", "items__exam"), pk=pk)
     return render(
         request,
         "learning/plans/plan_report.html",

@@ -165,7 +165,7 @@ def test_path_query_count_does_not_grow_with_what_is_offered(
     client_for, learner, org_tree, offer, django_assert_max_num_queries
 ):
     client = client_for(learner)
-    with django_assert_max_num_queries(30) as few:
+    with django_assert_max_num_queries(32) as few:
         client.get(reverse("learning:my_path"))
     for i in range(6):
         cf.course(title=f"更多课程{i}")

@@ -64,12 +64,15 @@ class Command(BaseCommand):
         )
 
     def _activity(self):
+        from exams.models import Exam
+        from learning import timeutil
         from learning.demo_activity import seed_plan, seed_sessions
 
         trainer = User.objects.get(employee_no="demo_trainer")
         hr = User.objects.get(employee_no="demo_hr_pref")
         created = seed_sessions(organiser=trainer)
-        seed_plan(actor=hr, courses=self._courses[:2])
+        annual = Exam.objects.filter(is_annual_law_exam=True, year=timeutil.current_year(), is_published=True)
+        seed_plan(actor=hr, courses=self._courses[:2], exams=list(annual[:1]))
         self.stdout.write(f"面授培训：新增 {created} 场。")
 
     def _ledger_history(self):

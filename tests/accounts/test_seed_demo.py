@@ -1,0 +1,45 @@
+"""``seed_demo``: the data ``make run`` loads — every role can sign in, every page has data, re-runs add nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from accounts import demo
+from accounts.models import OrgUnit, User
+from exams.models import Exam
+from learning import timeutil
+from learning.models import LedgerEntry, StudyPlan, TrainingSession
+
+
+def _counts():
+    return {
+        "units": OrgUnit.objects.count(),
+        "people": User.objects.count(),
+        "entries": LedgerEntry.objects.count(),
+        "plans": StudyPlan.objects.count(),
+        "exams": Exam.objects.count(),
+        "sessions": TrainingSession.objects.count(),
+    }
+
+
+@pytest.mark.django_db(transaction=False)
+def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    out = io.StringIO()
+    call_command("seed_demo", staff=30, stdout=out)
+    printed = out.getvalue()
+    for login in ("demo_admin", "demo_hr_pref", "demo_trainer"):
+        assert login in printed
+    assert f"两步验证 TOTP 密钥：{demo.DEMO_TOTP_SECRETS['demo_admin']}" in printed
+    assert "恢复码（各可用一次）：" in printed
+    first = _counts()
+    assert first["people"] >= 30 and first["entries"] > 0 and first["sessions"] > 0
+    plan = StudyPlan.objects.get(year=timeutil.current_year())
+    kinds = sorted(plan.items.values_list("kind", flat=True))
+    assert kinds == ["course", "course", "exam"]
+    assert plan.items.get(kind="exam").exam.is_annual_law_exam
+    call_command("seed_demo", staff=30, quiet=True, stdout=io.StringIO())
+    assert _counts() == first
