@@ -65,6 +65,8 @@ class ReviewRule:
     requires_hours: bool = True
     annual_exam: Exam | None = None
     configured: bool = False
+    #: No rule for the year and several published annual exams: none counts until HR names one.
+    ambiguous: bool = False
 
 
 def review_rule(year: int) -> ReviewRule:
@@ -77,7 +79,7 @@ def review_rule(year: int) -> ReviewRule:
             "pk"
         )[:2]
     )
-    return ReviewRule(year, True, candidates[0] if len(candidates) == 1 else None, False)
+    return ReviewRule(year, True, candidates[0] if len(candidates) == 1 else None, False, len(candidates) > 1)
 
 
 def exam_family_ids(exam: Exam) -> list[int]:

@@ -255,3 +255,21 @@ def test_hr_cannot_run_the_review_for_a_unit_outside_scope(client_for, hr_shache
     response = client_for(hr_shache).post(f"{reverse('learning:review_run')}?year={YEAR}&unit=KS-SF")
     assert response.status_code == 403
     assert list(AnnualReviewOutcome.objects.order_by("pk").values()) == before
+
+
+def test_two_annual_exams_without_a_rule_are_flagged_not_silently_ignored(client_for, hr_shache, org_tree):
+    from learning.selectors.review import review_rule
+    from tests.exams import factories_exams as fe
+
+    client = client_for(hr_shache)
+    this_year = timeutil.current_year()
+    fe.exam([fe.question()], title="年度考试甲", is_annual_law_exam=True, year=this_year)
+    assert not review_rule(this_year).ambiguous
+    roster = reverse("learning:review_roster")
+    assert 'data-testid="rule-ambiguous"' not in client.get(roster, {"year": this_year}).content.decode()
+    fe.exam([fe.question()], title="年度考试乙", is_annual_law_exam=True, year=this_year)
+    rule = review_rule(this_year)
+    assert rule.ambiguous and rule.annual_exam is None
+    for name in ("review_roster", "review_risk"):
+        html = client.get(reverse(f"learning:{name}"), {"year": this_year}).content.decode()
+        assert "年有多场已发布的年度学法考试，年审暂不考核考试" in html
