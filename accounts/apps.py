@@ -1,7 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _after_migrate(sender, **kwargs):
+    """Idempotent set-up that must exist in every database (beat schedule of the daily tasks)."""
+    from accounts.schedules import ensure_periodic_tasks
+
+    ensure_periodic_tasks()
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("账号与组织")
+
+    def ready(self):
+        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="accounts_after_migrate")

@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
+from .importers.staff import validate_initial_password
 from .models import OrgUnit, StaffCategory
 
 
@@ -17,7 +18,6 @@ class StaffImportForm(forms.Form):
     initial_password = forms.CharField(
         label=_("新账号的初始密码（可选）"),
         required=False,
-        min_length=8,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("留空则新账号须通过“忘记密码”邮件设置密码。"),
     )
@@ -27,6 +27,12 @@ class StaffImportForm(forms.Form):
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件。"))
         return upload
+
+    def clean_initial_password(self):
+        password = self.cleaned_data["initial_password"]
+        if password:
+            validate_initial_password(password)
+        return password
 
 
 class WagtailUserEditForm(UserEditForm):

@@ -3,6 +3,10 @@
 Headers (first row, any order): 单位, 工号, 姓名, 人员类别 are required; 职务,
 执法证号, 手机, 邮箱 may be left empty (or the column left out). People are
 matched by 工号, so importing the same file twice changes nothing.
+
+An HR officer imports only within their org scope (``accounts.scope``): every
+row's unit, every unit the import would create and every existing person a row
+matches must be theirs to see; otherwise the row is an error like any other.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, StaffCategory, User
+from accounts.scope import can_view_person, can_view_unit, scope_paths
 from accounts.services.credentials import sync_from_staff
 from accounts.xlsx import ImportFailed, ImportProblem, read_table
 
@@ -41,6 +48,8 @@ NAME_RE = re.compile(r"^[\u3400-\u9fff\u00b7\u2022\u30fb\uff0e.·A-Za-z\u0600-\u
 MIDDLE_DOTS = str.maketrans({"\u2022": "·", "\u30fb": "·", "\uff0e": "·", ".": "·"})
 
 FIELDS = ("full_name", "org_unit_id", "staff_category", "position", "credential_no", "phone", "email")
+# Fields unique across people: a hand-over between two rows is written in two steps.
+UNIQUE_FIELDS = ("credential_no", "email")
 
 
 @dataclass
@@ -105,7 +114,45 @@ def _normalise_path(text: str) -> str:
     return "/".join(p.strip() for p in text.replace("／", "/").split("/") if p.strip())
 
 
-def _validate(rows, units_by_path: dict[str, int], create_units: bool):
+def validate_initial_password(password: str) -> None:
+    """The initial password of imported accounts obeys the site's password rules.
+
+    Shared by the import page and the ``import_staff`` command; raises
+    ``ValidationError`` with one Chinese message.
+    """
+    try:
+        password_validation.validate_password(password)
+    except ValidationError as exc:
+        reasons = []
+        for error in exc.error_list:
+            if error.code == "password_too_short":
+                # Django's Chinese catalogue lacks this message's current wording.
+                reasons.append(_("密码太短，至少需要 %(n)s 个字符。") % {"n": error.params["min_length"]})
+            else:
+                reasons.extend(error.messages)
+        raise ValidationError(
+            _("初始密码不符合要求：%(reasons)s") % {"reasons": "".join(reasons)}, code="initial_password"
+        ) from None
+
+
+def _may_create_unit(actor: User | None, units_by_path: dict[str, OrgUnit], unit_path: str) -> bool:
+    """A missing unit is created under its nearest existing ancestor, which must be in scope."""
+    if actor is None:
+        return True
+    parts = unit_path.split("/")
+    for depth in range(len(parts) - 1, 0, -1):
+        ancestor = units_by_path.get("/".join(parts[:depth]))
+        if ancestor is not None:
+            return can_view_unit(actor, ancestor)
+    # A new top-level unit: only someone who sees every unit may add one.
+    return scope_paths(actor) is None
+
+
+def _unit_out_of_scope(unit_path: str) -> str:
+    return _("单位“%(v)s”不在您的管辖范围内。") % {"v": unit_path}
+
+
+def _validate(rows, units_by_path: dict[str, OrgUnit], create_units: bool, actor: User | None):
     problems: list[ImportProblem] = []
     parsed: list[_Row] = []
     seen_no: dict[str, int] = {}
@@ -141,9 +188,16 @@ def _validate(rows, units_by_path: dict[str, int], create_units: bool):
         if not unit_path:
             bad(COL_UNIT, _("单位不能为空。"))
         elif unit_path in units_by_path:
-            unit_id = units_by_path[unit_path]
+            unit = units_by_path[unit_path]
+            if actor is None or can_view_unit(actor, unit):
+                unit_id = unit.pk
+            else:
+                bad(COL_UNIT, _unit_out_of_scope(unit_path))
         elif create_units:
-            missing_units.add(unit_path)
+            if _may_create_unit(actor, units_by_path, unit_path):
+                missing_units.add(unit_path)
+            else:
+                bad(COL_UNIT, _unit_out_of_scope(unit_path))
         else:
             bad(COL_UNIT, _("单位“%(v)s”不存在（请检查拼写，单位路径从“地区”写起，用 / 分隔）。") % {"v": unit_path})
 
@@ -202,53 +256,82 @@ def _validate(rows, units_by_path: dict[str, int], create_units: bool):
     return parsed, problems, missing_units
 
 
-def _check_against_database(parsed: list[_Row]) -> list[ImportProblem]:
-    """Credential numbers and e-mails must not belong to someone else already."""
-    problems = []
+def _check_existing_in_scope(parsed: list[_Row], existing: dict[str, User], actor: User | None) -> list[ImportProblem]:
+    """A row matched by 工号 may only change someone the actor may see."""
+    if actor is None:
+        return []
+    return [
+        ImportProblem(
+            _("工号 %(no)s 的人员不在您的管辖范围内，不能修改。") % {"no": row.employee_no},
+            row=row.number,
+            column=COL_NO,
+        )
+        for row in parsed
+        if row.employee_no in existing and not can_view_person(actor, existing[row.employee_no])
+    ]
+
+
+def _check_against_database(parsed: list[_Row], actor: User | None) -> list[ImportProblem]:
+    """Credential numbers and e-mails must not belong to someone else already.
+
+    A value may change hands within the file (one row gives it up, another
+    takes it); the write clears handed-over values first. The owner's 工号 is
+    named only to someone allowed to see the owner.
+    """
     by_no = {r.employee_no: r for r in parsed}
     credentials = {r.values["credential_no"]: r for r in parsed if r.values.get("credential_no")}
     emails = {r.values["email"]: r for r in parsed if r.values.get("email")}
+    owners = []
     if credentials:
-        for owner_no, credential in User.objects.filter(credential_no__in=credentials).values_list(
-            "employee_no", "credential_no"
-        ):
-            row = credentials[credential]
-            if owner_no != row.employee_no and (
-                owner_no not in by_no or by_no[owner_no].values.get("credential_no") == credential
-            ):
-                problems.append(
-                    ImportProblem(
-                        _("执法证号“%(v)s”已属于工号 %(no)s 的人员。") % {"v": credential, "no": owner_no},
-                        row=row.number,
-                        column=COL_CREDENTIAL,
-                    )
-                )
+        for owner in User.objects.select_related("org_unit").filter(credential_no__in=credentials):
+            owners.append(("credential_no", credentials.get(owner.credential_no), owner))
     if emails:
-        for owner_no, email in User.objects.filter(email__in=emails).values_list("employee_no", "email"):
-            row = emails[email.lower()] if email.lower() in emails else None
-            if (
-                row
-                and owner_no != row.employee_no
-                and (owner_no not in by_no or by_no[owner_no].values.get("email") == email)
-            ):
-                problems.append(
-                    ImportProblem(
-                        _("邮箱“%(v)s”已属于工号 %(no)s 的人员。") % {"v": email, "no": owner_no},
-                        row=row.number,
-                        column=COL_EMAIL,
-                    )
-                )
+        # The database's uniqueness of e-mail ignores case, and so does this check
+        # (the file's addresses are already lower-case).
+        for owner in (
+            User.objects.select_related("org_unit")
+            .annotate(email_ci=Lower("email"))
+            .filter(email__isnull=False, email_ci__in=emails)
+        ):
+            owners.append(("email", emails.get(owner.email_ci), owner))
+
+    problems = []
+    for field_name, row, owner in owners:
+        owner_row = by_no.get(owner.employee_no)
+        if row is None or owner_row is row:
+            continue
+        if owner_row is not None and owner_row.values.get(field_name) != row.values[field_name]:
+            continue  # the owner gives it up in this same file
+        value = row.values[field_name]
+        if actor is None or can_view_person(actor, owner):
+            if field_name == "credential_no":
+                message = _("执法证号“%(v)s”已属于工号 %(no)s 的人员。")
+            else:
+                message = _("邮箱“%(v)s”已属于工号 %(no)s 的人员。")
+            message %= {"v": value, "no": owner.employee_no}
+        elif field_name == "credential_no":
+            message = _("执法证号“%(v)s”已被管辖范围外的人员使用。") % {"v": value}
+        else:
+            message = _("邮箱“%(v)s”已被管辖范围外的人员使用。") % {"v": value}
+        column = COL_CREDENTIAL if field_name == "credential_no" else COL_EMAIL
+        problems.append(ImportProblem(message, row=row.number, column=column))
+    problems.sort(key=lambda p: p.row)
     return problems
 
 
 def import_staff(
     fileobj,
     *,
+    actor: User | None = None,
     create_units: bool = False,
     dry_run: bool = False,
     initial_password: str | None = None,
 ) -> StaffImportResult:
     """Validate the whole file, then apply it in one transaction (or not at all).
+
+    ``actor`` is the person importing; their org scope limits the rows.
+    ``None`` means a trusted system caller (the ``import_staff`` command run on
+    the server), which may import anywhere.
 
     Raises ``ImportFailed`` listing every problem by row and column.
     """
@@ -262,12 +345,17 @@ def import_staff(
                 )
             ]
         )
-    units_by_path = dict(OrgUnit.objects.values_list("full_path", "id"))
-    parsed, problems, missing_units = _validate(rows, units_by_path, create_units)
+    units_by_path = {u.full_path: u for u in OrgUnit.objects.only("pk", "path", "full_path")}
+    parsed, problems, missing_units = _validate(rows, units_by_path, create_units, actor)
     if not parsed and not problems:
         problems.append(ImportProblem(_("文件中没有人员数据。")))
+    existing: dict[str, User] = {}
     if not problems:
-        problems = _check_against_database(parsed)
+        existing = {
+            u.employee_no: u
+            for u in User.objects.select_related("org_unit").filter(employee_no__in=[r.employee_no for r in parsed])
+        }
+        problems = _check_existing_in_scope(parsed, existing, actor) + _check_against_database(parsed, actor)
     if problems:
         raise ImportFailed(problems)
 
@@ -276,14 +364,13 @@ def import_staff(
         for path in sorted(missing_units):
             ensure_unit_path(path)
             result.units_created.append(path)
-        if missing_units:
-            units_by_path = dict(OrgUnit.objects.values_list("full_path", "id"))
-        existing = {u.employee_no: u for u in User.objects.filter(employee_no__in=[r.employee_no for r in parsed])}
-        to_create, to_update, changed_fields = [], [], set()
+        unit_ids = dict(OrgUnit.objects.values_list("full_path", "id")) if missing_units else None
+        to_create, to_update, changed_fields, handed_over = [], [], set(), {}
         for row in parsed:
             values = dict(row.values)
             unit_path = values.pop("_unit_path")
-            values["org_unit_id"] = units_by_path[unit_path]
+            if unit_ids is not None:
+                values["org_unit_id"] = unit_ids[unit_path]
             user = existing.get(row.employee_no)
             if user is None:
                 user = User(employee_no=row.employee_no, **values)
@@ -299,17 +386,41 @@ def import_staff(
                     setattr(user, f, values[f])
                 changed_fields.update(changes)
                 to_update.append(user)
+                moved = [f for f in changes if f in UNIQUE_FIELDS]
+                if moved:
+                    handed_over[user] = moved
             else:
                 result.unchanged += 1
-        if to_create:
-            User.objects.bulk_create(to_create, batch_size=1000)
+        _release_handed_over_values(handed_over)
         if to_update:
             User.objects.bulk_update(to_update, sorted(changed_fields), batch_size=1000)
+        if to_create:
+            User.objects.bulk_create(to_create, batch_size=1000)
         result.created, result.updated = len(to_create), len(to_update)
         result.credentials_created = sync_from_staff(to_create + to_update)
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _release_handed_over_values(handed_over: dict[User, list[str]]) -> None:
+    """Clear the 执法证号 and e-mails that change hands before writing the new ones.
+
+    One row may give up a value another row takes (or two people swap); the
+    unique constraints are checked row by row, so the old owner lets go first.
+    """
+    if not handed_over:
+        return
+    new_values = {user: {f: getattr(user, f) for f in fields} for user, fields in handed_over.items()}
+    for user, fields in handed_over.items():
+        for f in fields:
+            setattr(user, f, None)
+    User.objects.bulk_update(
+        list(handed_over), sorted({f for fields in handed_over.values() for f in fields}), batch_size=1000
+    )
+    for user, values in new_values.items():
+        for f, v in values.items():
+            setattr(user, f, v)
 
 
 def template_workbook() -> bytes:

@@ -32,6 +32,7 @@ class StaffImportView(RoleRequiredMixin, View):
             try:
                 result = import_staff(
                     form.cleaned_data["file"],
+                    actor=request.user,
                     create_units=create_units,
                     dry_run=form.cleaned_data["dry_run"],
                     initial_password=form.cleaned_data["initial_password"] or None,

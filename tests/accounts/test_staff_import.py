@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, OrgUnit, StaffCategory, User
 from accounts.xlsx import ImportFailed
+from tests.factories import UserFactory
 
 from .xlsx_files import HEADERS, good_rows, staff_file
 
@@ -204,3 +205,189 @@ def test_hr_cannot_create_units_from_page(org_tree, hr_shache, client_for):
 
 def test_learner_cannot_open_import_page(learner, client_for):
     assert client_for(learner).get(reverse("accounts:staff_import")).status_code == 403
+
+
+# --- Org scope: an HR officer imports only into, and only changes people of, their own subtree.
+
+
+def test_hr_cannot_import_a_row_into_a_unit_outside_scope(org_tree, hr_shache):
+    rows = good_rows(3)
+    rows[1][0] = "喀什地区/疏附县/疏附县市场监督管理局"
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(rows), actor=hr_shache)
+    messages = [str(p) for p in exc.value.problems]
+    assert messages == ["第 3 行 「单位」列：单位“喀什地区/疏附县/疏附县市场监督管理局”不在您的管辖范围内。"]
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+
+
+def test_hr_cannot_change_a_person_outside_scope_matched_by_employee_no(org_tree, hr_shache):
+    outsider = UserFactory(employee_no="K000123", full_name="李建华", org_unit=org_tree["shufu_dept"])
+    before = list(User.objects.order_by("pk").values())
+    rows = good_rows(3)
+    rows[2][1] = "K000123"  # same 工号, unit in 莎车县: would rename and move the outsider
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(rows), actor=hr_shache)
+    messages = [str(p) for p in exc.value.problems]
+    assert messages == ["第 4 行 「工号」列：工号 K000123 的人员不在您的管辖范围内，不能修改。"]
+    assert list(User.objects.order_by("pk").values()) == before
+    outsider.refresh_from_db()
+    assert (outsider.full_name, outsider.org_unit) == ("李建华", org_tree["shufu_dept"])
+
+
+def test_hr_cannot_move_a_person_of_their_scope_to_a_unit_outside_it(org_tree, hr_shache):
+    import_staff(staff_file(good_rows(2)), actor=hr_shache)
+    rows = good_rows(2)
+    rows[0][0] = "喀什地区/疏附县/疏附县市场监督管理局"
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(rows), actor=hr_shache)
+    assert "第 2 行" in str(exc.value) and "不在您的管辖范围内" in str(exc.value)
+    assert User.objects.get(employee_no="S00001").org_unit == org_tree["shache_dept"]
+
+
+def test_hr_imports_and_updates_people_of_their_scope(org_tree, hr_shache):
+    assert import_staff(staff_file(good_rows(2)), actor=hr_shache).created == 2
+    rows = good_rows(2)
+    rows[1][0] = "喀什地区/莎车县"
+    result = import_staff(staff_file(rows), actor=hr_shache)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    assert User.objects.get(employee_no="S00002").org_unit == org_tree["shache"]
+
+
+def test_admin_actor_imports_into_any_unit(org_tree, admin_user):
+    rows = good_rows(2)
+    rows[1][0] = "喀什地区/疏附县/疏附县市场监督管理局"
+    assert import_staff(staff_file(rows), actor=admin_user).created == 2
+
+
+def test_actor_without_a_scope_can_import_nobody(org_tree, learner):
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(good_rows(1)), actor=learner)
+    assert "不在您的管辖范围内" in str(exc.value)
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+
+
+def test_hr_creates_units_only_inside_scope(org_tree, hr_shache):
+    inside = "喀什地区/莎车县/莎车镇/莎车镇司法所"
+    result = import_staff(staff_file(good_rows(1, unit=inside)), actor=hr_shache, create_units=True)
+    assert result.units_created == [inside]
+    for outside in ("喀什地区/疏附县/疏附镇", "喀什地区/新县", "和田地区/和田县"):
+        with pytest.raises(ImportFailed) as exc:
+            import_staff(staff_file(good_rows(1, unit=outside)), actor=hr_shache, create_units=True)
+        assert f"单位“{outside}”不在您的管辖范围内" in str(exc.value)
+        assert not OrgUnit.objects.filter(full_path=outside).exists()
+    assert not OrgUnit.objects.filter(name__in=["疏附镇", "新县", "和田地区", "和田县"]).exists()
+
+
+def test_import_page_refuses_rows_outside_the_officers_scope(org_tree, hr_shache, client_for):
+    client = client_for(hr_shache)
+    outsider = UserFactory(employee_no="K000123", full_name="李建华", org_unit=org_tree["shufu_dept"])
+    rows = good_rows(3)
+    rows[0][0] = "喀什地区/疏附县/疏附县市场监督管理局"
+    response = client.post(reverse("accounts:staff_import"), {"file": staff_file(rows)})
+    assert response.status_code == 400
+    assert "单位“喀什地区/疏附县/疏附县市场监督管理局”不在您的管辖范围内" in response.content.decode()
+    rows = good_rows(3)
+    rows[2][1] = outsider.employee_no
+    response = client.post(reverse("accounts:staff_import"), {"file": staff_file(rows)})
+    assert response.status_code == 400
+    assert "工号 K000123 的人员不在您的管辖范围内，不能修改" in response.content.decode()
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+    outsider.refresh_from_db()
+    assert (outsider.full_name, outsider.org_unit) == ("李建华", org_tree["shufu_dept"])
+    assert not AuditLog.objects.filter(action="staff_import").exists()
+
+
+# --- E-mail uniqueness is case-insensitive in the database, so the check must be too.
+
+
+def test_email_differing_only_in_case_from_another_person_is_a_row_error(org_tree, learner):
+    learner.email = "P2@Example.cn"
+    learner.save()
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(good_rows(2)))
+    messages = [str(p) for p in exc.value.problems]
+    assert messages == [f"第 3 行 「邮箱」列：邮箱“p2@example.cn”已属于工号 {learner.employee_no} 的人员。"]
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+
+
+def test_email_case_clash_on_import_page_is_a_row_error_not_a_crash(org_tree, admin_user, client_for):
+    UserFactory(employee_no="K000124", org_unit=org_tree["shache_dept"], email="P1@example.CN")
+    response = client_for(admin_user).post(reverse("accounts:staff_import"), {"file": staff_file(good_rows(2))})
+    assert response.status_code == 400
+    assert "邮箱“p1@example.cn”已属于工号 K000124 的人员" in response.content.decode()
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+
+
+def test_email_differing_only_in_case_between_rows_is_reported(org_tree):
+    rows = good_rows(3)
+    rows[2][7] = "P1@EXAMPLE.CN"
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(rows))
+    assert "第 4 行" in str(exc.value) and "邮箱“p1@example.cn”与第 2 行重复" in str(exc.value)
+
+
+def test_owner_of_an_email_is_matched_whatever_its_case(org_tree):
+    UserFactory(employee_no="S00001", org_unit=org_tree["shache_dept"], email="P1@Example.cn")
+    result = import_staff(staff_file(good_rows(1)))
+    assert result.updated == 1
+    assert User.objects.get(employee_no="S00001").email == "p1@example.cn"
+
+
+def test_hr_is_not_told_the_employee_no_of_an_email_owner_outside_scope(org_tree, hr_shache):
+    UserFactory(employee_no="K000125", org_unit=org_tree["shufu_dept"], email="p1@example.cn")
+    with pytest.raises(ImportFailed) as exc:
+        import_staff(staff_file(good_rows(1)), actor=hr_shache)
+    assert "邮箱“p1@example.cn”已被管辖范围外的人员使用" in str(exc.value)
+    assert "K000125" not in str(exc.value)
+
+
+def test_email_and_credential_handed_over_to_a_new_person_in_the_same_file(org_tree):
+    import_staff(staff_file(good_rows(1)))
+    rows = good_rows(2)
+    rows[1][5], rows[1][7] = rows[0][5], rows[0][7]  # the newcomer takes over S00001's 证号 and 邮箱
+    rows[0][5], rows[0][7] = "", ""
+    result = import_staff(staff_file(rows))
+    assert (result.created, result.updated) == (1, 1)
+    newcomer = User.objects.get(employee_no="S00002")
+    assert (newcomer.credential_no, newcomer.email) == ("653100000001", "p1@example.cn")
+    assert User.objects.get(employee_no="S00001").email is None
+
+
+def test_two_people_swap_emails_in_one_file(org_tree):
+    import_staff(staff_file(good_rows(2)))
+    rows = good_rows(2)
+    rows[0][7], rows[1][7] = rows[1][7], rows[0][7]
+    assert import_staff(staff_file(rows)).updated == 2
+    assert User.objects.get(employee_no="S00001").email == "p2@example.cn"
+    assert User.objects.get(employee_no="S00002").email == "p1@example.cn"
+
+
+# --- The command's --initial-password follows the same password rules as the page.
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("Fz-2024", "密码太短，至少需要 8 个字符"), ("12345678", "密码只包含数字"), ("password", "这个密码太常见了")],
+)
+def test_command_refuses_a_weak_initial_password(org_tree, tmp_path, password, reason):
+    path = tmp_path / "staff.xlsx"
+    path.write_bytes(staff_file(good_rows(2)).getvalue())
+    with pytest.raises(CommandError, match=f"^初始密码不符合要求：.*{reason}"):
+        call_command("import_staff", str(path), "--initial-password", password)
+    assert not User.objects.filter(employee_no__startswith="S").exists()
+
+
+def test_command_sets_a_valid_initial_password_on_new_accounts(org_tree, tmp_path):
+    path = tmp_path / "staff.xlsx"
+    path.write_bytes(staff_file(good_rows(1)).getvalue())
+    call_command("import_staff", str(path), "--initial-password", "Fazhi-2024-xue")
+    assert User.objects.get(employee_no="S00001").check_password("Fazhi-2024-xue")
+
+
+def test_import_page_refuses_a_weak_initial_password(org_tree, admin_user, client_for):
+    response = client_for(admin_user).post(
+        reverse("accounts:staff_import"), {"file": staff_file(good_rows(1)), "initial_password": "12345678"}
+    )
+    assert response.status_code == 400
+    assert "初始密码不符合要求" in response.content.decode()
+    assert not User.objects.filter(employee_no__startswith="S").exists()

@@ -1,7 +1,8 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import audit
-from accounts.importers.staff import import_staff
+from accounts.importers.staff import import_staff, validate_initial_password
 from accounts.xlsx import ImportFailed
 
 
@@ -12,9 +13,15 @@ class Command(BaseCommand):
         parser.add_argument("file", help="人员名单 .xlsx")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
         parser.add_argument("--create-units", action="store_true", help="自动创建不存在的单位路径")
-        parser.add_argument("--initial-password", default=None, help="新账号的初始密码")
+        parser.add_argument("--initial-password", default=None, help="新账号的初始密码（须符合平台的密码规则）")
 
     def handle(self, *args, file, dry_run, create_units, initial_password, **options):
+        # Run on the server by its operators: a trusted caller, not limited to an org scope.
+        if initial_password is not None:
+            try:
+                validate_initial_password(initial_password)
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from None
         try:
             with open(file, "rb") as fh:
                 result = import_staff(fh, create_units=create_units, dry_run=dry_run, initial_password=initial_password)
