@@ -50,6 +50,16 @@ def can_view_stats(viewer) -> bool:
     return viewer.is_authenticated and (sees_all_attempts(viewer) or viewer.has_role(Role.HR))
 
 
+def stats_exams(viewer) -> QuerySet[Exam]:
+    """Exams whose statistics the viewer may open.
+
+    Trainers and administrators build exams and preview their drafts; HR officers report on
+    exams people can actually sit, so they see published exams only.
+    """
+    exams = Exam.objects.all()
+    return exams if sees_all_attempts(viewer) else exams.filter(is_published=True)
+
+
 def scoped_attempts(viewer, exam: Exam) -> QuerySet:
     """Graded attempts of ``exam`` whose people the viewer may count."""
     attempts = ExamAttempt.objects.filter(exam=exam, status=Status.GRADED)

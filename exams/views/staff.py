@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from exams.models import Exam
 from exams.selectors import stats
 from exams.selectors.grading import grader_exams, is_grader, pending_answers
 from exams.services.attempts import AttemptError, grade_answer
@@ -26,9 +25,7 @@ def _require_stats(user) -> None:
 @login_required
 def stats_index(request):
     _require_stats(request.user)
-    exams = Exam.objects.order_by("-opens_at", "-pk")
-    if not stats.sees_all_attempts(request.user):
-        exams = exams.filter(is_published=True)
+    exams = stats.stats_exams(request.user).order_by("-opens_at", "-pk")
     return render(request, "exams/stats_index.html", {"exams": exams[:200]})
 
 
@@ -43,7 +40,7 @@ def _level(request) -> int:
 @login_required
 def stats_exam(request, exam_id: int):
     _require_stats(request.user)
-    exam = get_object_or_404(Exam, pk=exam_id)
+    exam = get_object_or_404(stats.stats_exams(request.user), pk=exam_id)
     level = _level(request)
     rows = stats.attempt_rows(request.user, exam)
     counted = stats.counted_rows(rows, exam)

@@ -151,6 +151,24 @@ def test_learner_cannot_open_statistics(example, learner, client_for):
     assert client.get(reverse("exams:stats_exam", args=[example["exam"].pk])).status_code == 403
 
 
+def test_hr_cannot_open_statistics_of_an_unpublished_exam(hr_shache, client_for):
+    """The index hides drafts from HR; typing the URL of one must not show it either."""
+    draft = f.exam([f.question()], title="尚未发布的考试", is_published=False)
+    client = client_for(hr_shache)
+    assert "尚未发布的考试" not in client.get(reverse("exams:stats_index")).content.decode()
+    assert client.get(reverse("exams:stats_exam", args=[draft.pk])).status_code == 404
+
+
+def test_trainer_previews_statistics_of_a_draft(org_tree, client_for):
+    """Trainers and administrators build exams: the index lists their drafts, so the page opens too."""
+    draft = f.exam([f.question()], title="尚未发布的考试", is_published=False)
+    client = client_for(_trainer(org_tree))
+    assert "尚未发布的考试" in client.get(reverse("exams:stats_index")).content.decode()
+    response = client.get(reverse("exams:stats_exam", args=[draft.pk]))
+    assert response.status_code == 200
+    assert "尚未发布的考试" in response.content.decode()
+
+
 def test_stats_page_query_count_does_not_grow_with_takers(example, org_tree, client_for, django_assert_max_num_queries):
     client = client_for(_trainer(org_tree))
     url = reverse("exams:stats_exam", args=[example["exam"].pk])
