@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, emit, scratch_database
+from bench.common import emit, scratch_database
 
 STAFF = 5235
 REPEAT = 9
@@ -47,16 +47,6 @@ COUNTIES = (
 DEPARTMENTS = ("市场监督管理局", "自然资源局", "生态环境局", "交通运输局", "农业农村局", "综合行政执法局")
 
 
-class _NoMigrations:
-    """Build tables straight from the models while an app has no migration yet (like --nomigrations)."""
-
-    def __contains__(self, item):
-        return True
-
-    def __getitem__(self, item):
-        return None
-
-
 def _setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -66,10 +56,7 @@ def _setup(url: str) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    migrated = any((ROOT / "learning" / "migrations").glob("0*.py"))
-    if not migrated:
-        settings.MIGRATION_MODULES = _NoMigrations()
-    call_command("migrate", "--noinput", *([] if migrated else ["--run-syncdb"]), verbosity=0)
+    call_command("migrate", "--noinput", verbosity=0)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.DEBUG = False
 

@@ -12,5 +12,6 @@ def items(user) -> list[NavItem]:
 
     if not user.is_authenticated:
         return []
-    index = CourseIndexPage.objects.live().order_by("path").first()
+    # Only what ``.url`` reads: the page itself is not needed, just where it sits.
+    index = CourseIndexPage.objects.live().order_by("path").only("url_path").first()
     return [NavItem(_("课程中心"), index.url, 30, "main")] if index else []

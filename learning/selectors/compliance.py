@@ -13,14 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
-from operator import and_
+from operator import and_, or_
 
 from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Expression,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -41,6 +43,7 @@ from learning.selectors.requirements import Requirement, pace, requirements_for_
 HOURS = DecimalField(max_digits=9, decimal_places=2)
 ZERO = Decimal("0")
 HISTOGRAM_STEP = 10
+COMPLIANT, BEHIND, ON_TRACK = 0, 1, 2  # the status column of the grouped overview query
 
 STATUS_CHOICES = (
     ("compliant", _("已达标")),
@@ -78,8 +81,16 @@ def year_rules(year: int, today: dt.date | None = None) -> YearRules:
 
 
 def _by_staff_category(values: dict[str, Decimal]) -> Case:
+    """``values[staff_category]`` (0 for a category without one), one branch per distinct value.
+
+    Usually every category needs the same hours: one ``IN`` test instead of a
+    branch per category keeps both the SQL and its compilation short.
+    """
+    keys_by_value: dict[Decimal, list[str]] = {}
+    for key, value in values.items():
+        keys_by_value.setdefault(value, []).append(key)
     return Case(
-        *[When(staff_category=key, then=Value(value)) for key, value in values.items()],
+        *[When(staff_category__in=keys, then=Value(value)) for value, keys in keys_by_value.items()],
         default=Value(ZERO),
         output_field=HOURS,
     )
@@ -261,16 +272,51 @@ def _group_expression(unit: OrgUnit | None, row_units: list[OrgUnit]):
     )
 
 
-def _buckets(rules: YearRules, step: int) -> tuple[Case, list[str]]:
+class Band(Expression):
+    """The band of ``expression`` among ascending ``bounds``: 0 below the first bound, …, ``len(bounds)`` from the last.
+
+    Rendered as nested ``CASE``s that halve the bounds, so a person costs about
+    log2(bands) comparisons whatever their hours, and ``expression`` is compiled
+    once instead of once per comparison (the grouped overview compiles it twice:
+    in the select list and in the ``GROUP BY``).
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, bounds):
+        super().__init__()
+        self.expression = expression
+        self.bounds = list(bounds)
+
+    def get_source_expressions(self):
+        return [self.expression]
+
+    def set_source_expressions(self, exprs):
+        (self.expression,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.expression)
+
+        def band(lo: int, hi: int) -> tuple[str, list]:
+            if lo == hi:
+                return str(lo), []
+            mid = (lo + hi) // 2
+            below, below_params = band(lo, mid)
+            above, above_params = band(mid + 1, hi)
+            return (
+                f"CASE WHEN {sql} < %s THEN {below} ELSE {above} END",
+                [*params, self.bounds[mid], *below_params, *above_params],
+            )
+
+        return band(0, len(self.bounds))
+
+
+def _buckets(rules: YearRules, step: int) -> tuple[Band, list[str]]:
     """Bands of hours 0–10, 10–20, …, ≥ the highest requirement."""
     top = max((int(r.required_hours) for r in rules.requirements.values()), default=60) or 60
     top = ((top + step - 1) // step) * step
     bounds = list(range(step, top + step, step))
-    bucket = Case(
-        *[When(hours__lt=bound, then=Value(i)) for i, bound in enumerate(bounds)],
-        default=Value(len(bounds)),
-    )
-    return bucket, [f"{b - step}–{b}" for b in bounds] + [f"≥{top}"]
+    return Band(F("hours"), bounds), [f"{b - step}–{b}" for b in bounds] + [f"≥{top}"]
 
 
 def overview(
@@ -278,32 +324,34 @@ def overview(
 ) -> tuple[Rollup, list[tuple[str, int]]]:
     """The roll-up by row unit and the histogram of hours, from ONE grouped query.
 
-    Grouping by (row unit, band of hours) gives at most units × bands rows;
-    summing them here yields both figures without a second pass over the staff.
+    Grouping by (row unit, band of hours, status) gives at most units × bands × 3
+    rows; summing them here yields both figures without a second pass over the
+    staff. The status is one ``CASE`` (compliant / behind / on track), so the
+    compliance test is written — and evaluated — once per person.
     """
-    compliant = _compliant_q(rules)
     bucket, labels = _buckets(rules, step)
+    state = Case(
+        When(_compliant_q(rules), then=Value(COMPLIANT)),
+        When(hours__lt=F("pace"), then=Value(BEHIND)),
+        default=Value(ON_TRACK),
+    )
     qs = annotate_people(people_in(viewer, unit), rules).annotate(
-        group=_group_expression(unit, row_units), bucket=bucket
+        group=_group_expression(unit, row_units), bucket=bucket, state=state
     )
-    grouped = (
-        qs.order_by()
-        .values("group", "bucket")
-        .annotate(
-            n=Count("pk"),
-            n_compliant=Count("pk", filter=compliant),
-            n_behind=Count("pk", filter=~compliant & Q(hours__lt=F("pace"))),
-            hours_sum=Sum("hours"),
-        )
-    )
+    grouped = qs.order_by().values_list("group", "bucket", "state").annotate(n=Count("pk"), hours_sum=Sum("hours"))
     by_group: dict[str, dict] = {}
     counts = [0] * len(labels)
-    for row in grouped:
-        counts[row["bucket"]] += row["n"]
-        acc = by_group.setdefault(row["group"], {"n": 0, "n_compliant": 0, "n_behind": 0, "hours_sum": ZERO})
-        for key in ("n", "n_compliant", "n_behind"):
-            acc[key] += row[key]
-        acc["hours_sum"] += row["hours_sum"] or ZERO
+    for group, band, status, n, hours_sum in grouped:
+        counts[band] += n
+        acc = by_group.get(group)
+        if acc is None:
+            acc = by_group[group] = {"n": 0, "n_compliant": 0, "n_behind": 0, "hours_sum": ZERO}
+        acc["n"] += n
+        if status == COMPLIANT:
+            acc["n_compliant"] += n
+        elif status == BEHIND:
+            acc["n_behind"] += n
+        acc["hours_sum"] += hours_sum or ZERO
     rows = []
     for child in row_units:
         rows.append(_row(child, child.name, by_group.pop(child.path, None)))
@@ -358,11 +406,58 @@ def breadcrumbs(viewer, unit: OrgUnit | None) -> list[OrgUnit]:
     """Ancestors of ``unit`` the viewer may open, outermost first (one query)."""
     if unit is None:
         return []
+    return _visible_chain(viewer, [*unit.get_ancestors(), unit])
+
+
+def _visible_chain(viewer, chain: list[OrgUnit]) -> list[OrgUnit]:
     paths = None if viewer is None else scope_paths(viewer)
-    ancestors = list(unit.get_ancestors()) + [unit]
     if paths is None:
-        return ancestors
-    return [a for a in ancestors if any(a.path.startswith(p) for p in paths)]
+        return chain
+    return [a for a in chain if any(a.path.startswith(p) for p in paths)]
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    return [path[:end] for end in range(OrgUnit.steplen, len(path), OrgUnit.steplen)]
+
+
+def unit_context(viewer, code: str) -> tuple[OrgUnit | None, list[OrgUnit], list[OrgUnit]]:
+    """The page's unit, its row units and its breadcrumbs — what ``resolve_unit``,
+    ``row_units_for`` and ``breadcrumbs`` give — in at most two queries.
+
+    With a code, the unit comes first (404/403 as in ``resolve_unit``), then its
+    children and ancestors together. Without one, the viewer's top units follow
+    from their scope paths, so the tops, their children and their ancestors are
+    one query.
+    """
+    if code:
+        unit = resolve_unit(viewer, code)
+        wanted = []
+        if not unit.is_root():
+            wanted.append(Q(path__in=_ancestor_paths(unit.path)))
+        if not unit.is_leaf():
+            wanted.append(Q(path__startswith=unit.path, depth=unit.depth + 1))
+        units = list(OrgUnit.objects.filter(reduce(or_, wanted)).order_by("path")) if wanted else []
+    else:
+        paths = scope_paths(viewer)
+        if paths is None:  # everyone: the roots, and the children of a single root
+            units = list(OrgUnit.objects.filter(depth__lte=2).order_by("path"))
+            tops = [u for u in units if u.depth == 1]
+        elif paths:
+            wanted = [Q(path__in=paths)]
+            for path in paths:
+                wanted.append(Q(path__startswith=path, depth=len(path) // OrgUnit.steplen + 1))
+                if not_root := _ancestor_paths(path):
+                    wanted.append(Q(path__in=not_root))
+            units = list(OrgUnit.objects.filter(reduce(or_, wanted)).order_by("path"))
+            tops = [u for u in units if u.path in paths]
+        else:
+            return None, [], []
+        if len(tops) != 1:
+            return None, tops, []
+        unit = tops[0]
+    children = [u for u in units if u.depth == unit.depth + 1 and u.path.startswith(unit.path)]
+    ancestors = [u for u in units if u.depth < unit.depth and unit.path.startswith(u.path)]
+    return unit, children, _visible_chain(viewer, [*ancestors, unit])
 
 
 # --- export ------------------------------------------------------------------

@@ -6,13 +6,17 @@ from django import template
 
 register = template.Library()
 
+CENT = Decimal("0.01")
+
 
 @register.filter(name="hours")
 def format_hours(value) -> str:
-    if value in (None, ""):
+    if value is None or value == "":
         return ""
+    if type(value) is int:
+        return str(value)
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.01"))
+        number = (value if type(value) is Decimal else Decimal(str(value))).quantize(CENT)
     except (InvalidOperation, ValueError):
         return str(value)
     text = f"{number:f}"

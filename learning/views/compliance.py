@@ -13,6 +13,9 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import numberformat
+from django.utils.formats import get_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,9 +29,12 @@ from learning.models import LedgerEntry
 from learning.selectors import compliance as sel
 from learning.selectors.ledger import categories, entries_for, hours_summary
 from learning.services.ledger import LedgerError, manual_adjustment, reverse_entry
+from learning.templatetags.hours import format_hours
 from learning.views.hours import _year_param
 
 PAGE_SIZE = 50
+# The columns the people table prints (plus the annotations of ``annotate_people``); nothing else is loaded.
+PEOPLE_FIELDS = ("full_name", "employee_no", "staff_category", "org_unit__name")
 
 
 def _filters(params: dict) -> dict:
@@ -45,27 +51,103 @@ def _query(params: dict, **overrides) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
 
 
+def _status_counts(totals: sel.UnitRow) -> dict[str, int]:
+    """How many people each status filter lists, from the roll-up's totals."""
+    not_compliant = totals.headcount - totals.compliant
+    return {
+        "": totals.headcount,
+        "compliant": totals.compliant,
+        "not_compliant": not_compliant,
+        "behind": totals.behind,
+        "on_track": not_compliant - totals.behind,
+    }
+
+
+def _ledger_links(year: int):
+    """``pk -> URL of the person's ledger for the year``, reversing the route once instead of once per row."""
+    marker = 2_147_483_647
+    prefix, suffix = reverse("learning:person_ledger", args=[marker]).rsplit(str(marker), 1)
+    return lambda pk: f"{prefix}{pk}{suffix}?year={year}"
+
+
+def _number_formatter():
+    """What ``{{ number }}`` shows (localized), with the active language's formats looked up once."""
+    lang = get_language()
+    separator, grouping, thousands = (
+        get_format(name, lang) for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
+    return lambda value: numberformat.format(value, separator, None, grouping, thousands)
+
+
+def _unit_rows(roll: sel.Rollup, year: int) -> list[dict]:
+    """The rows of the unit table, with their drill-down links and figures ready to print."""
+    base = f"{reverse('learning:compliance')}?year={year}&unit="
+    number = _number_formatter()
+    return [
+        {
+            "label": row.label,
+            "url": base + row.unit.code if row.unit and not row.is_self else "",
+            "share": number(row.share),
+            "headcount": number(row.headcount),
+            "compliant": number(row.compliant),
+            "average": format_hours(row.average),
+            "behind": number(row.behind),
+            "warn": bool(row.behind),
+        }
+        for row in roll.rows
+    ]
+
+
+def _people_rows(people: list[User], cats, by_cat: dict, year: int) -> list[dict]:
+    """The rows of the people table: link, figures and status badge of each person, ready to print."""
+    link = _ledger_links(year)
+    badges = {
+        "compliant": ("badge badge-ok", _("已达标")),
+        "behind": ("badge badge-warn", _("进度落后")),
+        "on_track": ("badge", _("进度正常")),
+    }
+    codes = [c.code for c in cats]
+    rows = []
+    for person in people:
+        mine = by_cat.get(person.pk, {})
+        badge_class, badge = badges.get(person.status, badges["on_track"])
+        rows.append(
+            {
+                "url": link(person.pk),
+                "name": person.full_name,
+                "hours": format_hours(person.hours),
+                "required": format_hours(person.required),
+                "badge_class": badge_class,
+                "badge": badge,
+                "employee_no": person.employee_no,
+                "unit": person.org_unit.name,
+                "categories": [format_hours(mine.get(code, sel.ZERO)) for code in codes],
+            }
+        )
+    return rows
+
+
 def compliance(request):
     require_roles(request.user, Role.HR, Role.ADMIN)
     form = ComplianceFilterForm(request.GET or None)
     params = form.values()
     viewer = request.user
-    unit = sel.resolve_unit(viewer, params["unit"])
+    unit, row_units, crumbs = sel.unit_context(viewer, params["unit"])
     rules = sel.year_rules(params["year"])
-    row_units = sel.row_units_for(viewer, unit)
     roll, bands = sel.overview(viewer, unit, rules, row_units)
     filters = _filters(params)
-    paginator = Paginator(sel.filtered_people(viewer, unit, rules, **filters), PAGE_SIZE)
-    if not (filters["status"] or filters["staff_category"] or filters["search"]):
-        paginator.count = roll.totals.headcount  # the roll-up already counted the same people
+    listed = sel.filtered_people(viewer, unit, rules, **filters).only(*PEOPLE_FIELDS)
+    paginator = Paginator(listed, PAGE_SIZE)
+    counts = _status_counts(roll.totals)
+    if not (filters["staff_category"] or filters["search"]) and filters["status"] in counts:
+        # The roll-up already counted the same people, by status too: no COUNT query needed.
+        paginator.count = counts[filters["status"]]
     page = paginator.get_page(request.GET.get("page"))
     people = sel.with_status(page.object_list, rules)
     by_cat = sel.category_hours([p.pk for p in people], rules.year)
     cats = categories()
-    for person in people:
-        mine = by_cat.get(person.pk, {})
-        person.category_hours = [mine.get(c.code, sel.ZERO) for c in cats]
     base = {**params, "unit": unit.code if unit else params["unit"]}
+    charted = [r for r in roll.rows if r.headcount]
     return render(
         request,
         "learning/compliance.html",
@@ -74,19 +156,21 @@ def compliance(request):
             "params": base,
             "unit": unit,
             "rules": rules,
-            "breadcrumbs": sel.breadcrumbs(viewer, unit),
+            "breadcrumbs": crumbs,
             "rollup": roll,
+            "unit_rows": _unit_rows(roll, params["year"]),
             "histogram": bands,
             "page": page,
             "people": people,
+            "people_rows": _people_rows(people, cats, by_cat, params["year"]),
             "categories": cats,
             "query_without_page": _query(base),
             "export_query": _query(base),
             "chart_units": {
-                "height": 60 + 26 * sum(1 for r in roll.rows if r.headcount),
-                "labels": [r.label for r in roll.rows if r.headcount],
-                "share": [float(r.share) for r in roll.rows if r.headcount],
-                "average": [float(r.average) for r in roll.rows if r.headcount],
+                "height": 60 + 26 * len(charted),
+                "labels": [r.label for r in charted],
+                "share": [float(r.share) for r in charted],
+                "average": [float(r.average) for r in charted],
             },
             "chart_histogram": {"labels": [b for b, _n in bands], "counts": [n for _b, n in bands]},
         },

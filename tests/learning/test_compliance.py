@@ -3,12 +3,22 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import AuditLog, OrgUnit, Role
 from learning.models import AnnualRequirement, CategoryMinimum
-from learning.selectors.compliance import rollup, row_units_for, year_rules
+from learning.selectors.compliance import (
+    breadcrumbs,
+    histogram,
+    resolve_unit,
+    rollup,
+    row_units_for,
+    unit_context,
+    year_rules,
+)
 from tests.factories import OrgUnitFactory, UserFactory
 
 from .factories import credit
@@ -202,3 +212,66 @@ def test_rollup_totals_match_people(org_tree, staff):
 
 def test_hr_role_needed(hr_shache):
     assert hr_shache.has_role(Role.HR)
+
+
+def _context_the_long_way(viewer, code):
+    unit = resolve_unit(viewer, code)
+    return unit, row_units_for(viewer, unit), breadcrumbs(viewer, unit)
+
+
+def test_unit_context_matches_resolve_unit_row_units_and_breadcrumbs(org_tree, admin_user, hr_shache, learner):
+    """The page's one-or-two-query look-up gives what the three separate selectors give, errors included."""
+    OrgUnitFactory(name="莎车县林草局", code="KS-SC-LC", kind=OrgUnit.Kind.DEPARTMENT, parent=org_tree["shache"])
+    two_counties = UserFactory(full_name="两县人事", org_unit=org_tree["pref"], roles=[Role.HR])
+    two_counties.scope_units.add(org_tree["shache"], org_tree["shufu"])
+    codes = ["", "KS", "KS-SC", "KS-SF", "KS-SC-SJ", "KS-SC-LC", "KS-SF-SJ", "NOPE"]
+    for viewer in (admin_user, hr_shache, two_counties, learner):
+        for code in codes:
+            try:
+                expected = _context_the_long_way(viewer, code)
+            except (Http404, PermissionDenied) as exc:
+                with pytest.raises(type(exc)):
+                    unit_context(viewer, code)
+                continue
+            assert unit_context(viewer, code) == expected, (viewer.full_name, code)
+
+
+def test_people_count_per_status_comes_from_the_rollup_and_matches_the_list(client_for, hr_shache, staff, monkeypatch):
+    """Mid-year, so every status has people; the page prints the length of the filtered list, without a COUNT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learning import timeutil
+    from learning.selectors.compliance import filtered_people
+
+    monkeypatch.setattr(timeutil, "today", lambda: dt.date(YEAR, 7, 1))
+    on_track = UserFactory(full_name="进度正常者", org_unit=hr_shache.org_unit)
+    credit(on_track, hours="40", earned_on=PAST)
+    client = client_for(hr_shache)
+    rules = year_rules(YEAR)
+    seen, queries = {}, set()
+    for status in ("", "compliant", "not_compliant", "behind", "on_track"):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(_url("compliance", year=YEAR, status=status))
+        queries.add(len(captured.captured_queries))
+        listed = filtered_people(hr_shache, page.context["unit"], rules, status=status)
+        assert page.context["page"].paginator.count == listed.count() == len(page.context["people"])
+        seen[status] = page.context["page"].paginator.count
+    assert seen == {"": 4, "compliant": 1, "not_compliant": 3, "behind": 2, "on_track": 1}
+    assert len(queries) == 1  # a status filter costs no query of its own
+
+
+def test_histogram_bands_include_their_lower_bound(org_tree):
+    dept = org_tree["shache_dept"]
+    for hours in ("9.99", "10", "59.99", "60", "75"):
+        credit(UserFactory(org_unit=dept), hours=hours, earned_on=PAST)
+    UserFactory(org_unit=dept)  # no hours at all this year
+    assert histogram(None, org_tree["pref"], year_rules(YEAR)) == [
+        ("0–10", 2),
+        ("10–20", 1),
+        ("20–30", 0),
+        ("30–40", 0),
+        ("40–50", 0),
+        ("50–60", 1),
+        ("≥60", 2),
+    ]
