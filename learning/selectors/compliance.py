@@ -31,13 +31,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, StaffCategory, User
 from accounts.scope import ensure_can_view_unit, filter_people, scope_paths, top_units
-from learning.models import PersonYearCategoryBalance
+from learning.models import PersonYearCategoryBalance, YearClose, YearStatus
 from learning.selectors.requirements import Requirement, pace, requirements_for_year
 
 HOURS = DecimalField(max_digits=9, decimal_places=2)
@@ -67,6 +68,12 @@ class YearRules:
     year: int
     requirements: dict[str, Requirement]
     today: dt.date | None = None
+    #: When the year was closed: figures then come from the frozen ``YearStatus`` rows, not the balances.
+    closed_at: dt.datetime | None = None
+
+    @property
+    def frozen(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def minimum_categories(self) -> list[str]:
@@ -77,7 +84,14 @@ class YearRules:
 
 
 def year_rules(year: int, today: dt.date | None = None) -> YearRules:
+    """The live rules of ``year`` (balances as they are now)."""
     return YearRules(year=year, requirements=requirements_for_year(year), today=today)
+
+
+def report_rules(year: int) -> YearRules:
+    """The rules a report of ``year`` uses: once the year is closed, its frozen results (one more query)."""
+    close = YearClose.objects.filter(year=year).values_list("closed_at", flat=True).first()
+    return YearRules(year=year, requirements=requirements_for_year(year), closed_at=close)
 
 
 def _by_staff_category(values: dict[str, Decimal]) -> Case:
@@ -97,6 +111,8 @@ def _by_staff_category(values: dict[str, Decimal]) -> Case:
 
 
 def _compliant_q(rules: YearRules) -> Q:
+    if rules.frozen:
+        return Q(frozen_compliant=True)
     q = Q(hours__gte=F("required"))
     for staff_category, req in rules.requirements.items():
         if req.minima:
@@ -107,7 +123,8 @@ def _compliant_q(rules: YearRules) -> Q:
 
 def _status_q(status: str, rules: YearRules) -> Q:
     compliant = _compliant_q(rules)
-    behind = Q(hours__lt=F("pace"))
+    # A closed year has no pace left to keep: everyone who did not make it is behind.
+    behind = ~compliant if rules.frozen else Q(hours__lt=F("pace"))
     return {
         "compliant": compliant,
         "not_compliant": ~compliant,
@@ -116,13 +133,16 @@ def _status_q(status: str, rules: YearRules) -> Q:
     }.get(status, Q())
 
 
-def people_in(viewer, unit: OrgUnit | None) -> QuerySet[User]:
+def people_in(viewer, unit: OrgUnit | None, *, include_inactive: bool = False) -> QuerySet[User]:
     """Active officials of ``unit`` (or of the whole scope), restricted to the viewer's scope.
 
     ``viewer=None`` is for trusted system callers only (commands, scheduled
-    tasks): no person-level scope applies.
+    tasks): no person-level scope applies. ``include_inactive`` is for closed
+    years, whose population is whoever was frozen (see ``annotate_people``).
     """
-    qs = User.objects.filter(is_active=True, org_unit__isnull=False)
+    qs = User.objects.filter(org_unit__isnull=False)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
     if unit is not None:
         if viewer is not None:
             ensure_can_view_unit(viewer, unit)
@@ -143,7 +163,30 @@ def resolve_unit(viewer, code: str) -> OrgUnit | None:
 
 
 def annotate_people(qs: QuerySet[User], rules: YearRules) -> QuerySet[User]:
-    """Add ``hours``, ``required``, ``pace`` (and ``cat_<code>`` for minima) from the balances."""
+    """Add ``hours``, ``required``, ``pace`` (and ``cat_<code>`` for minima) from the balances.
+
+    For a closed year (``rules.frozen``) they come from the frozen ``YearStatus``
+    rows instead, with ``frozen_compliant``, and only people frozen that year remain.
+    """
+    if rules.frozen:
+        qs = qs.annotate(
+            st=FilteredRelation("year_statuses", condition=Q(year_statuses__year=rules.year)),
+        ).filter(st__isnull=False)
+        qs = qs.annotate(
+            hours=F("st__hours"),
+            required=F("st__required_hours"),
+            pace=F("st__required_hours"),
+            frozen_compliant=F("st__compliant"),
+        )
+        for code in rules.minimum_categories:
+            qs = qs.annotate(
+                **{
+                    f"cat_{code}": Coalesce(
+                        Cast(KeyTextTransform(code, "st__by_category"), HOURS), Value(ZERO), output_field=HOURS
+                    )
+                }
+            )
+        return qs
     qs = qs.annotate(
         bal=FilteredRelation("year_balances", condition=Q(year_balances__year=rules.year)),
         hours=Coalesce(F("bal__total_hours"), Value(ZERO), output_field=HOURS),
@@ -169,7 +212,7 @@ def filtered_people(
     sort: str = "",
 ) -> QuerySet[User]:
     """The people table of the compliance page and the export, filtered and sorted."""
-    qs = annotate_people(people_in(viewer, unit), rules)
+    qs = annotate_people(people_in(viewer, unit, include_inactive=rules.frozen), rules)
     if status:
         qs = qs.filter(_status_q(status, rules))
     if staff_category:
@@ -194,13 +237,21 @@ def status_of(
     return "behind" if hours < pace_hours else "on_track"
 
 
+def frozen_status(compliant: bool) -> str:
+    """A closed year's status: it was met or it was not."""
+    return "compliant" if compliant else "not_compliant"
+
+
 def with_status(people: Iterable[User], rules: YearRules) -> list[User]:
     """Set ``status``/``compliant``/``behind``/``share`` on each already-annotated person (no queries)."""
     codes = rules.minimum_categories
     result = []
     for person in people:
-        cats = {code: getattr(person, f"cat_{code}", ZERO) for code in codes}
-        person.status = status_of(rules, person.staff_category, person.hours, person.required, person.pace, cats)
+        if rules.frozen:
+            person.status = frozen_status(person.frozen_compliant)
+        else:
+            cats = {code: getattr(person, f"cat_{code}", ZERO) for code in codes}
+            person.status = status_of(rules, person.staff_category, person.hours, person.required, person.pace, cats)
         person.compliant = person.status == "compliant"
         person.behind = person.status == "behind"
         person.share = min(100, int(person.hours * 100 / person.required)) if person.required else 100
@@ -208,8 +259,17 @@ def with_status(people: Iterable[User], rules: YearRules) -> list[User]:
     return result
 
 
-def category_hours(user_ids: Iterable[int], year: int) -> dict[int, dict[str, Decimal]]:
-    """Per-category hours for many people in one query."""
+def _frozen_categories(statuses) -> dict[int, dict[str, Decimal]]:
+    return {
+        user_id: {code: Decimal(str(hours)) for code, hours in (by_category or {}).items()}
+        for user_id, by_category in statuses.values_list("user_id", "by_category")
+    }
+
+
+def category_hours(user_ids: Iterable[int], year: int, *, frozen: bool = False) -> dict[int, dict[str, Decimal]]:
+    """Per-category hours for many people in one query (as frozen at the close when ``frozen``)."""
+    if frozen:
+        return _frozen_categories(YearStatus.objects.filter(user_id__in=list(user_ids), year=year))
     result: dict[int, dict[str, Decimal]] = {}
     rows = PersonYearCategoryBalance.objects.filter(user_id__in=list(user_ids), year=year).values_list(
         "user_id", "category_id", "hours"
@@ -219,8 +279,10 @@ def category_hours(user_ids: Iterable[int], year: int) -> dict[int, dict[str, De
     return result
 
 
-def category_hours_for(qs: QuerySet[User], year: int) -> dict[int, dict[str, Decimal]]:
+def category_hours_for(qs: QuerySet[User], year: int, *, frozen: bool = False) -> dict[int, dict[str, Decimal]]:
     """Per-category hours for everyone in a (filtered) people queryset, as one query."""
+    if frozen:
+        return _frozen_categories(YearStatus.objects.filter(year=year, user_id__in=qs.order_by().values("pk")))
     result: dict[int, dict[str, Decimal]] = {}
     rows = PersonYearCategoryBalance.objects.filter(year=year, user_id__in=qs.order_by().values("pk")).values_list(
         "user_id", "category_id", "hours"
@@ -330,12 +392,15 @@ def overview(
     compliance test is written — and evaluated — once per person.
     """
     bucket, labels = _buckets(rules, step)
-    state = Case(
-        When(_compliant_q(rules), then=Value(COMPLIANT)),
-        When(hours__lt=F("pace"), then=Value(BEHIND)),
-        default=Value(ON_TRACK),
-    )
-    qs = annotate_people(people_in(viewer, unit), rules).annotate(
+    if rules.frozen:
+        state = Case(When(_compliant_q(rules), then=Value(COMPLIANT)), default=Value(BEHIND))
+    else:
+        state = Case(
+            When(_compliant_q(rules), then=Value(COMPLIANT)),
+            When(hours__lt=F("pace"), then=Value(BEHIND)),
+            default=Value(ON_TRACK),
+        )
+    qs = annotate_people(people_in(viewer, unit, include_inactive=rules.frozen), rules).annotate(
         group=_group_expression(unit, row_units), bucket=bucket, state=state
     )
     grouped = qs.order_by().values_list("group", "bucket", "state").annotate(n=Count("pk"), hours_sum=Sum("hours"))
@@ -483,20 +548,25 @@ def export_table(viewer, unit: OrgUnit | None, rules: YearRules, **filters) -> t
         str(_("状态")),
     ] + [str(c.name) for c in cats]
     qs = filtered_people(viewer, unit, rules, **filters)
-    by_cat = category_hours_for(qs, rules.year)
+    by_cat = category_hours_for(qs, rules.year, frozen=rules.frozen)
     labels = {key: str(label) for key, label in STATUS_CHOICES}
     staff_labels = {key: str(label) for key, label in StaffCategory.choices}
     yes, no = str(_("是")), str(_("否"))
     codes = rules.minimum_categories
     fields = ["pk", "employee_no", "full_name", "org_unit__full_path", "staff_category", "hours", "required", "pace"]
     fields += [f"cat_{code}" for code in codes]
+    if rules.frozen:
+        fields.append("frozen_compliant")
 
     def rows():
         # Plain values, not model instances: the export of a whole prefecture stays close to openpyxl's own speed.
         for p in qs.values(*fields).iterator(chunk_size=2000):
             mine = by_cat.get(p["pk"], {})
-            cats = {code: p[f"cat_{code}"] for code in codes}
-            status = status_of(rules, p["staff_category"], p["hours"], p["required"], p["pace"], cats)
+            if rules.frozen:
+                status = frozen_status(p["frozen_compliant"])
+            else:
+                cats = {code: p[f"cat_{code}"] for code in codes}
+                status = status_of(rules, p["staff_category"], p["hours"], p["required"], p["pace"], cats)
             yield [
                 p["employee_no"],
                 p["full_name"],

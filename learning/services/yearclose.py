@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
 from learning import timeutil
-from learning.models import YearClose, YearStatus
+from learning.models import PersonYearBalance, YearClose, YearStatus
 from learning.selectors import compliance as sel
 
 
@@ -35,7 +36,10 @@ def close_year(*, year: int, closed_by=None, allow_current: bool = False) -> Clo
     if year > timeutil.current_year() or (year == timeutil.current_year() and not allow_current):
         raise YearCloseError(_("%(year)s 年尚未结束，不能关账。") % {"year": year})
     rules = sel.year_rules(year)
-    people = sel.annotate_people(sel.people_in(None, None), rules).select_related("org_unit").order_by("pk")
+    # Everyone active now, and whoever left since but earned hours in the year (their result counts too).
+    earned = Exists(PersonYearBalance.objects.filter(user_id=OuterRef("pk"), year=year))
+    population = sel.people_in(None, None, include_inactive=True).filter(Q(is_active=True) | Q(earned))
+    people = sel.annotate_people(population, rules).select_related("org_unit").order_by("pk")
     by_cat = sel.category_hours_for(people, year)
     try:
         with transaction.atomic():

@@ -105,6 +105,7 @@ def _people_rows(people: list[User], cats, by_cat: dict, year: int) -> list[dict
         "compliant": ("badge badge-ok", _("已达标")),
         "behind": ("badge badge-warn", _("进度落后")),
         "on_track": ("badge", _("进度正常")),
+        "not_compliant": ("badge badge-bad", _("未达标")),
     }
     codes = [c.code for c in cats]
     rows = []
@@ -133,7 +134,7 @@ def compliance(request):
     params = form.values()
     viewer = request.user
     unit, row_units, crumbs = sel.unit_context(viewer, params["unit"])
-    rules = sel.year_rules(params["year"])
+    rules = sel.report_rules(params["year"])
     roll, bands = sel.overview(viewer, unit, rules, row_units)
     filters = _filters(params)
     listed = sel.filtered_people(viewer, unit, rules, **filters).only(*PEOPLE_FIELDS)
@@ -144,7 +145,7 @@ def compliance(request):
         paginator.count = counts[filters["status"]]
     page = paginator.get_page(request.GET.get("page"))
     people = sel.with_status(page.object_list, rules)
-    by_cat = sel.category_hours([p.pk for p in people], rules.year)
+    by_cat = sel.category_hours([p.pk for p in people], rules.year, frozen=rules.frozen)
     cats = categories()
     base = {**params, "unit": unit.code if unit else params["unit"]}
     charted = [r for r in roll.rows if r.headcount]
@@ -182,7 +183,7 @@ def compliance_export(request):
     params = ComplianceFilterForm(request.GET or None).values()
     viewer = request.user
     unit = sel.resolve_unit(viewer, params["unit"])
-    rules = sel.year_rules(params["year"])
+    rules = sel.report_rules(params["year"])
     headers, rows = sel.export_table(viewer, unit, rules, **_filters(params))
     materialised = list(rows)
     content = write_workbook(headers, materialised, title=_("%(year)s年学时") % {"year": rules.year})

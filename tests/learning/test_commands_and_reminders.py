@@ -199,3 +199,18 @@ def test_periodic_task_registered_idempotently(db):
 
 def test_hr_fixture_role(hr_shache):
     assert hr_shache.has_role(Role.HR) and connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_close_year_freezes_people_who_left_after_earning_hours_in_the_year(people, org_tree):
+    from tests.factories import UserFactory
+
+    left_with_hours = UserFactory(full_name="已离职有学时", org_unit=org_tree["shache_dept"])
+    credit(left_with_hours, hours="61", earned_on=dt.date(YEAR, 3, 1))
+    left_without = UserFactory(full_name="已离职无学时", org_unit=org_tree["shache_dept"])
+    for person in (left_with_hours, left_without):
+        person.is_active = False
+        person.save()
+    call_command("close_year", str(YEAR), stdout=io.StringIO())
+    frozen = set(YearStatus.objects.values_list("user__full_name", flat=True))
+    assert "已离职有学时" in frozen and "已离职无学时" not in frozen
+    assert YearStatus.objects.get(user=left_with_hours).compliant

@@ -275,3 +275,54 @@ def test_histogram_bands_include_their_lower_bound(org_tree):
         ("50–60", 1),
         ("≥60", 2),
     ]
+
+
+def test_a_closed_year_is_reported_as_frozen_at_the_close(client_for, hr_shache, admin_user, staff, org_tree):
+    from django.core.management import call_command
+
+    from learning.services.ledger import manual_adjustment
+
+    call_command("close_year", str(YEAR), stdout=io.StringIO())
+    # After the close: hours for the behind person (now 70 live), and the compliant one leaves.
+    manual_adjustment(
+        user=staff["behind"], hours=Decimal("60"), category="legal", reason="补录外单位培训", recorded_by=admin_user
+    )
+    staff["ok"].is_active = False
+    staff["ok"].save()
+    later = UserFactory(full_name="新入职", employee_no="SC003", org_unit=org_tree["shache_dept"])
+    credit(later, hours="70", earned_on=PAST)
+
+    client = client_for(hr_shache)
+    page = client.get(_url("compliance", year=YEAR))
+    html = page.content.decode()
+    assert 'data-testid="year-closed"' in html and "关账时冻结的结果" in html
+    stats = page.context["rollup"].totals
+    assert (stats.headcount, stats.compliant, stats.behind) == (3, 1, 2)  # as at the close, not 3 live compliant
+    people = {p.employee_no: p for p in page.context["people"]}
+    assert set(people) == {"SC001", "SC002", hr_shache.employee_no}
+    assert people["SC002"].hours == Decimal("10") and people["SC002"].status == "not_compliant"
+    assert people["SC001"].status == "compliant"
+    assert "未达标" in html
+    listed = client.get(_url("compliance", year=YEAR, status="not_compliant")).context["people"]
+    assert {p.employee_no for p in listed} == {"SC002", hr_shache.employee_no}
+
+    sheet = load_workbook(io.BytesIO(client.get(_url("compliance_export", year=YEAR)).content)).active
+    by_no = {r[0]: r for r in list(sheet.iter_rows(values_only=True))[1:]}
+    assert set(by_no) == {"SC001", "SC002", hr_shache.employee_no}
+    assert by_no["SC002"][4] == 10 and by_no["SC002"][6] == "否" and by_no["SC002"][7] == "未达标"
+    assert by_no["SC001"][8:10] == (40, 25)
+
+    out = io.StringIO()
+    call_command("compliance_report", "--year", str(YEAR), "--unit", "KS-SC", "--format", "csv", stdout=out)
+    report = out.getvalue()
+    assert "SC003" not in report and "SC001" in report
+
+    # A minimum added after the close changes nothing either: the frozen verdict stands.
+    req = AnnualRequirement.objects.create(year=YEAR, staff_category="enforcement", required_hours=Decimal("60"))
+    CategoryMinimum.objects.create(requirement=req, category_id="professional", min_hours=Decimal("30"))
+    page = client.get(_url("compliance", year=YEAR, status="compliant"))
+    assert [p.employee_no for p in page.context["people"]] == ["SC001"]
+
+    # The next, still open year is live.
+    live = client.get(_url("compliance", year=YEAR + 1))
+    assert 'data-testid="year-closed"' not in live.content.decode()

@@ -26,7 +26,7 @@ class Command(BaseCommand):
                 raise CommandError(f"没有代码为“{unit}”的单位。")
         if format == "xlsx" and not output:
             raise CommandError("xlsx 格式需要用 --output 指定文件。")
-        headers, rows = sel.export_table(None, org_unit, sel.year_rules(year))
+        headers, rows = sel.export_table(None, org_unit, sel.report_rules(year))
         try:
             count = self._write(headers, rows, format, output, year)
         except OSError as exc:
