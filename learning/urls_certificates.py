@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.my_certificates, name="mine"),
     path("<int:pk>/download/", views.download, name="download"),
     path("<int:pk>/revoke/", views.revoke, name="revoke"),
+    path("<int:pk>/reissue/", views.reissue, name="reissue"),
     path("bulk/", views.bulk_issue, name="bulk"),
     path("bulk/<int:pk>/", views.bulk_job, name="bulk_job"),
     path("bulk/<int:pk>/status.json", views.bulk_job_status, name="bulk_status"),

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from learning.models import BulkIssueJob, Certificate
+from learning.models import BulkIssueJob, Certificate, CertificateKind
 
 
 @admin.register(Certificate)
@@ -37,7 +37,11 @@ class CertificateAdmin(admin.ModelAdmin):
     @admin.display(description=_("撤销"))
     def revoke_link(self, obj: Certificate):
         if obj.revoked_at:
-            return _("已撤销")
+            if obj.kind != CertificateKind.ANNUAL:
+                return _("已撤销")
+            return format_html(
+                '{} · <a href="{}">{}</a>', _("已撤销"), reverse("certificates:revoke", args=[obj.pk]), _("重新颁发…")
+            )
         return format_html('<a href="{}">{}</a>', reverse("certificates:revoke", args=[obj.pk]), _("撤销…"))
 
     def has_add_permission(self, request):

@@ -22,6 +22,15 @@ class BulkIssueForm(forms.Form):
         self.fields["unit"].widget.choices = [(u.pk, u.full_path) for u in units]
 
 
+class ReissueForm(forms.Form):
+    reason = forms.CharField(
+        label=_("重新颁发原因"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写重新颁发的原因。")},
+    )
+
+
 class RevokeForm(forms.Form):
     reason = forms.CharField(
         label=_("撤销原因"),

@@ -28,11 +28,12 @@ from learning.services.certificates import (
     CertificateError,
     ensure_pdf,
     pdf_filename,
+    reissue_annual_certificate,
     revoke_certificate,
     start_bulk_issue,
 )
 
-from .forms import BulkIssueForm, RevokeForm, VerifyForm
+from .forms import BulkIssueForm, ReissueForm, RevokeForm, VerifyForm
 from .masking import mask_name
 from .ratelimit import verify_allowed
 from .render import CertificateRenderError
@@ -199,6 +200,41 @@ def revoke(request, pk: int):
             messages.success(request, _("证书 %(serial)s 已撤销。") % {"serial": certificate.serial})
             return redirect("admin:learning_certificate_changelist")
     status = 400 if request.method == "POST" else 200
+    return _revoke_page(request, certificate, form=form, status=status)
+
+
+def _revoke_page(request, certificate, *, form=None, reissue_form=None, status=200):
+    can_reissue = certificate.is_revoked and certificate.kind == CertificateKind.ANNUAL
     return render(
-        request, "learning/certificates/revoke.html", {"certificate": certificate, "form": form}, status=status
+        request,
+        "learning/certificates/revoke.html",
+        {
+            "certificate": certificate,
+            "form": form or RevokeForm(),
+            "reissue_form": reissue_form or (ReissueForm() if can_reissue else None),
+        },
+        status=status,
     )
+
+
+@require_http_methods(["POST"])
+@login_required
+def reissue(request, pk: int):
+    require_roles(request.user, Role.ADMIN)
+    certificate = get_object_or_404(Certificate.objects.select_related("holder", "revoked_by"), pk=pk)
+    form = ReissueForm(request.POST)
+    if form.is_valid():
+        try:
+            new = reissue_annual_certificate(
+                certificate=certificate, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except CertificateError as exc:  # NotEligible included
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("已重新颁发证书 %(new)s，原证书 %(old)s 仍为已撤销。")
+                % {"new": new.serial, "old": certificate.serial},
+            )
+            return redirect("admin:learning_certificate_changelist")
+    return _revoke_page(request, certificate, reissue_form=form, status=400)

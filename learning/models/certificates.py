@@ -90,12 +90,21 @@ class Certificate(models.Model):
         verbose_name_plural = _("证书")
         ordering = ["-issued_at", "-id"]
         constraints = [
+            # One valid certificate per holder and year / exam / course; revoked ones stay on record beside a re-issue.
             models.UniqueConstraint(
-                fields=["holder", "year"], condition=Q(kind="annual"), name="uniq_certificate_annual"
+                fields=["holder", "year"],
+                condition=Q(kind="annual", revoked_at__isnull=True),
+                name="uniq_certificate_annual",
             ),
-            models.UniqueConstraint(fields=["holder", "exam"], condition=Q(kind="exam"), name="uniq_certificate_exam"),
             models.UniqueConstraint(
-                fields=["holder", "course"], condition=Q(kind="course"), name="uniq_certificate_course"
+                fields=["holder", "exam"],
+                condition=Q(kind="exam", revoked_at__isnull=True),
+                name="uniq_certificate_exam",
+            ),
+            models.UniqueConstraint(
+                fields=["holder", "course"],
+                condition=Q(kind="course", revoked_at__isnull=True),
+                name="uniq_certificate_course",
             ),
             models.CheckConstraint(
                 condition=(Q(kind="annual") & Q(exam__isnull=True) & Q(course__isnull=True))

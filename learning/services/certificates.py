@@ -144,16 +144,25 @@ def _issue(
                 details=details,
             )
     except IntegrityError:
-        existing = Certificate.objects.filter(**lookup).first()
+        existing = Certificate.objects.filter(**lookup, revoked_at__isnull=True).first()
         if existing is None:
             raise
         return IssueResult(existing, False)
     return IssueResult(certificate, True)
 
 
-def issue_annual_certificate(*, holder: User, year: int, batch: IssueBatch | None = None) -> IssueResult:
-    """The year's training certificate, if the holder met the requirement (frozen status once closed)."""
-    existing = Certificate.objects.filter(kind=CertificateKind.ANNUAL, holder=holder, year=year).first()
+def issue_annual_certificate(
+    *, holder: User, year: int, batch: IssueBatch | None = None, reissue: bool = False
+) -> IssueResult:
+    """The year's training certificate, if the holder met the requirement (frozen status once closed).
+
+    A revoked certificate is not replaced by the automatic and bulk runs (it was
+    revoked on purpose); ``reissue`` (see ``reissue_annual_certificate``) does.
+    """
+    existing = Certificate.objects.filter(kind=CertificateKind.ANNUAL, holder=holder, year=year)
+    if reissue:
+        existing = existing.filter(revoked_at__isnull=True)
+    existing = existing.order_by(F("revoked_at").asc(nulls_first=True)).first()  # a valid one before revoked ones
     if existing is not None:
         return IssueResult(existing, False)
     status = annual_status(holder, year)
@@ -288,6 +297,40 @@ def revoke_certificate(*, certificate: Certificate, by: User, reason: str) -> Ce
         )
     certificate.refresh_from_db()
     return certificate
+
+
+def reissue_annual_certificate(*, certificate: Certificate, by: User, reason: str) -> Certificate:
+    """A new annual certificate (new serial and code) after ``certificate`` was revoked, e.g. once data is corrected.
+
+    Only administrators; the holder must still meet the year's requirement; the
+    revoked certificate stays revoked and on record.
+    """
+    reason = (reason or "").strip()
+    if not by.has_role(Role.ADMIN):
+        raise PermissionDenied
+    if not reason:
+        raise CertificateError(_("请填写重新颁发的原因。"))
+    if certificate.kind != CertificateKind.ANNUAL or not certificate.is_revoked:
+        raise CertificateError(_("只有已撤销的年度培训合格证明可以重新颁发。"))
+    valid = Certificate.objects.filter(
+        kind=CertificateKind.ANNUAL, holder_id=certificate.holder_id, year=certificate.year, revoked_at__isnull=True
+    ).first()
+    if valid is not None:
+        raise CertificateError(
+            _("%(name)s %(year)s 年度已有有效的证明 %(serial)s。")
+            % {"name": certificate.holder.full_name, "year": certificate.year, "serial": valid.serial}
+        )
+    with transaction.atomic():
+        result = issue_annual_certificate(holder=certificate.holder, year=certificate.year, reissue=True)
+        audit.record(
+            actor=by,
+            action="certificate_reissue",
+            summary=_("重新颁发证书 %(new)s（原证书 %(old)s 已撤销）：%(reason)s")
+            % {"new": result.certificate.serial, "old": certificate.serial, "reason": reason},
+            details={"certificate": result.certificate.pk, "replaces": certificate.pk, "holder": certificate.holder_id},
+        )
+        _enqueue_render(result)
+    return result.certificate
 
 
 # --- bulk issuing -----------------------------------------------------------------

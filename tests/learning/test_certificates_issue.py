@@ -410,3 +410,65 @@ def test_typed_code_is_normalised():
 
     assert normalise_code(" abcd-efgh 0o18 ") == "ABCDEFGHOOIB"
     assert normalise_code("证书ABCD") == "ABCD"
+
+
+def test_a_revoked_annual_certificate_is_not_replaced_automatically_but_an_admin_can_reissue_it(
+    client, client_for, official, admin_user, hr_shache
+):
+    from accounts.models import AuditLog
+
+    make_compliant(official, YEAR)
+    old = issue_annual_certificate(holder=official, year=YEAR).certificate
+    revoke_certificate(certificate=old, by=admin_user, reason="姓名有误")
+    again = issue_annual_certificate(holder=official, year=YEAR)  # the automatic and bulk runs
+    assert not again.created and again.certificate.pk == old.pk
+
+    page = client_for(admin_user).get(reverse("certificates:revoke", args=[old.pk])).content.decode()
+    assert 'data-testid="reissue-form"' in page
+    url = reverse("certificates:reissue", args=[old.pk])
+    assert client_for(hr_shache).post(url, {"reason": "更正"}).status_code == 403
+    response = client_for(admin_user).post(url, {"reason": " "})
+    assert response.status_code == 400 and "请填写重新颁发的原因" in response.content.decode()
+    response = client_for(admin_user).post(url, {"reason": "姓名已更正"})
+    assert response.status_code == 302
+    new = Certificate.objects.get(holder=official, year=YEAR, revoked_at__isnull=True)
+    assert new.pk != old.pk and new.serial != old.serial and new.verification_code != old.verification_code
+    old.refresh_from_db()
+    assert old.is_revoked
+    log = AuditLog.objects.get(action="certificate_reissue")
+    assert log.actor == admin_user and log.details["replaces"] == old.pk and "姓名已更正" in log.summary
+    assert "该证书真实有效" in client.get(reverse("verify:detail", args=[new.verification_code])).content.decode()
+    assert "已撤销" in client.get(reverse("verify:detail", args=[old.verification_code])).content.decode()
+    response = client_for(admin_user).post(url, {"reason": "再来一次"})
+    assert response.status_code == 400 and f"已有有效的证明 {new.serial}" in response.content.decode()
+    assert issue_annual_certificate(holder=official, year=YEAR).certificate.pk == new.pk
+
+
+def test_reissue_needs_the_requirement_still_met_and_a_revoked_annual_certificate(official, admin_user):
+    from learning.services.certificates import CertificateError, reissue_annual_certificate
+
+    make_compliant(official, YEAR)
+    valid = issue_annual_certificate(holder=official, year=YEAR).certificate
+    with pytest.raises(CertificateError, match="只有已撤销的年度培训合格证明可以重新颁发"):
+        reissue_annual_certificate(certificate=valid, by=admin_user, reason="x")
+    revoke_certificate(certificate=valid, by=admin_user, reason="学时有误")
+    from learning.models import LedgerEntry
+    from learning.services.ledger import reverse_entry
+
+    for entry in LedgerEntry.objects.filter(user=official, reverses__isnull=True):
+        reverse_entry(entry=entry, reason="重复记录", recorded_by=admin_user)
+    with pytest.raises(NotEligible, match="未达到要求"):
+        reissue_annual_certificate(certificate=valid, by=admin_user, reason="更正")
+    assert Certificate.objects.filter(holder=official).count() == 1
+
+
+def test_database_allows_one_valid_certificate_beside_revoked_ones(official, admin_user):
+    from django.db import IntegrityError, transaction
+
+    make_compliant(official, YEAR)
+    first = issue_annual_certificate(holder=official, year=YEAR).certificate
+    revoke_certificate(certificate=first, by=admin_user, reason="错误")
+    fields = {"kind": CertificateKind.ANNUAL, "holder": official, "year": YEAR, "details": {}}
+    Certificate.objects.create(serial="X-1", verification_code="X1", **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Certificate.objects.create(serial="X-2", verification_code="X2", **fields)
