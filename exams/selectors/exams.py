@@ -114,16 +114,38 @@ def attempts_summary(exam: Exam, user) -> AttemptsSummary:
     return summarise(exam, list(ExamAttempt.objects.filter(exam=exam, user=user)))
 
 
-def makeup_eligible(exam: Exam, user, summaries: dict[int, AttemptsSummary] | None = None) -> bool:
-    """A make-up is for people whose result in the original exam is a fail."""
+def makeup_eligible(
+    exam: Exam,
+    user,
+    summaries: dict[int, AttemptsSummary] | None = None,
+    *,
+    originals: dict[int, Exam] | None = None,
+    plan_exam_ids: set[int] | None = None,
+    now=None,
+) -> bool:
+    """A make-up (补考) is for people who did not pass the original exam.
+
+    That is those whose result in it is a fail, and those who were expected to
+    sit it (in its audience) but never did, once it has closed (缺考). Someone
+    who passed, or whose answers are still being graded, is not eligible.
+    ``summaries``/``originals``/``plan_exam_ids`` let a list check many exams
+    without a query each.
+    """
     if not exam.makeup_for_id:
         return True
     if summaries is not None:
-        # ``summaries`` holds every exam the learner has attempts at: none at the original means no fail.
-        original = summaries.get(exam.makeup_for_id) or AttemptsSummary()
+        # ``summaries`` holds every exam the learner has attempts at: none at the original means absent.
+        result = summaries.get(exam.makeup_for_id) or AttemptsSummary()
     else:
-        original = attempts_summary(exam.makeup_for, user)
-    return original.failed
+        result = attempts_summary(exam.makeup_for, user)
+    if result.failed:
+        return True
+    if result.used:
+        return False
+    original = (originals or {}).get(exam.makeup_for_id) or exam.makeup_for
+    if (now or timezone.now()) < original.closes_at:
+        return False  # the original can still be sat
+    return in_audience(original, user, plan_exam_ids)
 
 
 @dataclass
@@ -146,9 +168,11 @@ def exams_for_learner(user, *, now=None, from_plans: set[int] | None = None) -> 
     """
     now = now or timezone.now()
     mine = ExamAttempt.objects.filter(user=user, exam_id=OuterRef("pk"))
+    open_makeup = Exam.objects.filter(makeup_for_id=OuterRef("pk"), is_published=True, closes_at__gt=now)
     exams = list(
+        # Originals of open make-ups are listed too: whether someone absent may sit the make-up depends on them.
         with_audience_flags(Exam.objects.filter(is_published=True), user)
-        .filter(Q(closes_at__gt=now - timedelta(days=60)) | Exists(mine))
+        .filter(Q(closes_at__gt=now - timedelta(days=60)) | Exists(mine) | Exists(open_makeup))
         .select_related("makeup_for")
         .order_by("closes_at", "pk")
     )
@@ -168,7 +192,9 @@ def exams_for_learner(user, *, now=None, from_plans: set[int] | None = None) -> 
         if not summary.used:
             if not in_audience(exam, user, from_plans):
                 continue
-            if exam.makeup_for_id and not makeup_eligible(exam, user, summaries):
+            if exam.makeup_for_id and not makeup_eligible(
+                exam, user, summaries, originals=exam_by_id, plan_exam_ids=from_plans, now=now
+            ):
                 continue
         state = "upcoming" if now < exam.opens_at else ("open" if now < exam.closes_at else "closed")
         left = max(exam.attempts_allowed - summary.used, 0)

@@ -113,7 +113,7 @@ def check_can_start(exam: Exam, user, *, now=None, summary: AttemptsSummary | No
         raise AttemptError(_("考试尚未开始，开考时间为 %(t)s。") % {"t": _local(exam.opens_at)}, status=403)
     if now >= exam.closes_at:
         raise AttemptError(_("考试已经结束。"), status=403)
-    if exam.makeup_for_id and not makeup_eligible(exam, user):
+    if exam.makeup_for_id and not makeup_eligible(exam, user, now=now):
         raise AttemptError(_("补考只对原考试未通过的人员开放。"), status=403)
     summary = summary or attempts_summary(exam, user)
     if summary.passed:

@@ -458,3 +458,23 @@ def test_empty_short_answer_scores_zero_without_a_grader(learner):
     attempt = start_attempt(exam_id=exam.pk, user=learner)
     result = submit_attempt(attempt_id=attempt.pk, user=learner)
     assert result.status == Status.GRADED and result.score == Decimal("0")
+
+
+def test_makeup_admits_the_absent_from_the_originals_audience_once_it_has_closed(org_tree):
+    from exams.selectors.exams import exams_for_learner
+
+    q = f.question(QuestionType.SINGLE, correct=("B",))
+    original = f.exam([q], title="原考试")
+    original.audience_units.set([org_tree["shache"]])
+    makeup = f.exam([q], makeup_for=original, title="补考", closes_at=timezone.now() + timedelta(days=3))
+    absent = UserFactory(org_unit=org_tree["shache_dept"])
+    outsider = UserFactory(org_unit=org_tree["shufu_dept"])
+    with pytest.raises(AttemptError, match="补考只对原考试未通过的人员开放"):
+        start_attempt(exam_id=makeup.pk, user=absent)  # the original is still open: sit that one
+    original.opens_at, original.closes_at = timezone.now() - timedelta(days=2), timezone.now() - timedelta(days=1)
+    original.save()
+    assert [r.exam.title for r in exams_for_learner(absent) if r.can_start] == ["补考"]
+    assert exams_for_learner(outsider) == []
+    assert start_attempt(exam_id=makeup.pk, user=absent).exam_id == makeup.pk
+    with pytest.raises(AttemptError, match="补考只对原考试未通过的人员开放"):
+        start_attempt(exam_id=makeup.pk, user=outsider)
