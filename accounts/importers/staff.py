@@ -123,15 +123,8 @@ def validate_initial_password(password: str) -> None:
     try:
         password_validation.validate_password(password)
     except ValidationError as exc:
-        reasons = []
-        for error in exc.error_list:
-            if error.code == "password_too_short":
-                # Django's Chinese catalogue lacks this message's current wording.
-                reasons.append(_("密码太短，至少需要 %(n)s 个字符。") % {"n": error.params["min_length"]})
-            else:
-                reasons.extend(error.messages)
         raise ValidationError(
-            _("初始密码不符合要求：%(reasons)s") % {"reasons": "".join(reasons)}, code="initial_password"
+            _("初始密码不符合要求：%(reasons)s") % {"reasons": "".join(exc.messages)}, code="initial_password"
         ) from None
 
 
