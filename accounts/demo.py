@@ -1,9 +1,9 @@
 """Deterministic demo organisation and staff for ``seed_demo``.
 
 The 12 counties/cities of 喀什地区 are real, so are the prefecture departments
-and most township names; people are generated from common Han and Uyghur
-names with a fixed random seed, so the same command always yields the same
-data and re-running it changes nothing.
+and most of the 184 township names (the counties' 城区街道 are placeholders);
+people are generated from common Han and Uyghur names with a fixed random seed,
+so the same command always yields the same data and re-running it changes nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ COUNTIES = [
             "阿克喀什乡",
             "托克扎克镇",
             "恰克玛克乡",
+            "恰萨街道",
+            "亚瓦格街道",
+            "吾斯塘博依街道",
+            "库木代尔瓦扎街道",
+            "西域大道街道",
+            "东湖街道",
         ],
     ),
     (
@@ -53,6 +59,7 @@ COUNTIES = [
             "木什乡",
             "吾库萨克镇",
             "铁热木镇",
+            "疏附县城区街道",
         ],
     ),
     (
@@ -74,6 +81,7 @@ COUNTIES = [
             "艾尔木东乡",
             "塔尕尔其乡",
             "英阿瓦提乡",
+            "疏勒县城区街道",
         ],
     ),
     (
@@ -94,6 +102,7 @@ COUNTIES = [
             "苏盖提乡",
             "艾古斯乡",
             "克孜勒阿瓦提乡",
+            "英吉沙县城区街道",
         ],
     ),
     (
@@ -112,6 +121,7 @@ COUNTIES = [
             "桐安乡",
             "阿克塔木乡",
             "阿依库勒乡",
+            "泽普县城区街道",
         ],
     ),
     (
@@ -146,6 +156,7 @@ COUNTIES = [
             "古勒巴格镇",
             "阿尔斯兰巴格乡",
             "巴格阿瓦提乡",
+            "莎车县城区街道",
         ],
     ),
     (
@@ -171,6 +182,7 @@ COUNTIES = [
             "萨依巴格乡",
             "棋盘乡",
             "西合休乡",
+            "叶城县城区街道",
         ],
     ),
     (
@@ -188,6 +200,7 @@ COUNTIES = [
             "库尔玛乡",
             "库木库萨尔乡",
             "托格拉克乡",
+            "麦盖提县城区街道",
         ],
     ),
     (
@@ -222,6 +235,7 @@ COUNTIES = [
             "铁日木乡",
             "玉代克力克乡",
             "阿克喀什乡",
+            "伽师县城区街道",
         ],
     ),
     (
@@ -240,6 +254,7 @@ COUNTIES = [
             "阿克萨克马热勒乡",
             "英吾斯坦乡",
             "恰尔巴格乡",
+            "巴楚县城区街道",
         ],
     ),
     (

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from accounts import demo
 from accounts.models import OrgUnit, User
@@ -36,6 +37,9 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     assert f"两步验证 TOTP 密钥：{demo.DEMO_TOTP_SECRETS['demo_admin']}" in printed
     assert "恢复码（各可用一次）：" in printed
     first = _counts()
+    kinds = dict(OrgUnit.objects.order_by().values_list("kind").annotate(n=Count("pk")))
+    assert (kinds["prefecture"], kinds["county"], kinds["township"]) == (1, 12, 184)
+    assert OrgUnit.objects.filter(kind="department", depth=2).count() == 32  # prefecture departments
     assert first["people"] >= 30 and first["entries"] > 0 and first["sessions"] > 0
     plan = StudyPlan.objects.get(year=timeutil.current_year())
     kinds = sorted(plan.items.values_list("kind", flat=True))
