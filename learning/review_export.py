@@ -14,6 +14,12 @@ from accounts.xlsx import write_workbook
 from learning.certificates.render import FONT_URI, html_to_pdf
 from learning.selectors.review import UnitCount, exam_label, result_label, roster_table
 
+#: Rows per table in the roster PDF. xhtml2pdf splits one long table across pages in time that grows with the
+#: square of its length (5,000 rows: minutes); tables of 150 rows keep it linear (about 10 ms a row), each
+#: starting on a new page under its own header.
+ROWS_PER_TABLE = 150
+#: The most rows the web page renders as PDF in a request (about 15 s); larger rosters: per unit, Excel or the command.
+PDF_MAX_ROWS_IN_REQUEST = 1500
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -25,13 +31,14 @@ def roster_xlsx(outcomes, year: int) -> bytes:
 def roster_pdf(*, outcomes, year: int, scope_label: str, totals: UnitCount, unit_rows: list[UnitCount]) -> bytes:
     rows = [
         {
+            "number": number,
             "outcome": o,
             "holder": o.credential.holder,
             "result": result_label(o),
             "exam": exam_label(o),
             "reasons": "；".join(o.reasons),
         }
-        for o in outcomes
+        for number, o in enumerate(outcomes, start=1)
     ]
     html = render_to_string(
         "learning/review/roster_pdf.html",
@@ -41,7 +48,7 @@ def roster_pdf(*, outcomes, year: int, scope_label: str, totals: UnitCount, unit
             "scope_label": scope_label,
             "totals": totals,
             "unit_rows": [r for r in unit_rows if r.reviewed],
-            "rows": rows,
+            "row_chunks": [rows[i : i + ROWS_PER_TABLE] for i in range(0, len(rows), ROWS_PER_TABLE)],
             "generated_at": timezone.localtime(),
         },
     )

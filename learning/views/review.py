@@ -26,7 +26,7 @@ from learning import timeutil
 from learning.certificates.render import CertificateRenderError
 from learning.forms_review import RiskFilterForm, RosterFilterForm
 from learning.models import AnnualReviewOutcome
-from learning.review_export import XLSX_TYPE, roster_pdf, roster_xlsx
+from learning.review_export import PDF_MAX_ROWS_IN_REQUEST, XLSX_TYPE, roster_pdf, roster_xlsx
 from learning.selectors import compliance as sel
 from learning.selectors import review as rsel
 from learning.services.review import ReviewError, run_annual_review
@@ -120,6 +120,16 @@ def _export(request, fmt: str):
     year = params["year"]
     outcomes = list(rsel.roster(viewer, unit, year, result=params["result"], search=params["q"]))
     scope_label = unit.full_path if unit else _("全部管辖范围")
+    if fmt == "pdf" and len(outcomes) > PDF_MAX_ROWS_IN_REQUEST:
+        messages.error(
+            request,
+            _(
+                "名册共 %(n)s 人，超过网页一次生成 PDF 的上限 %(max)s 人。请选择下级单位分别导出 PDF，或导出 Excel；"
+                "系统管理员也可在服务器上运行 manage.py annual_review --year %(year)s --output 名册.pdf 生成全部名册。"
+            )
+            % {"n": len(outcomes), "max": PDF_MAX_ROWS_IN_REQUEST, "year": year},
+        )
+        return redirect(f"{reverse('learning:review_roster')}?{_query(params)}")
     if fmt == "pdf":
         totals, unit_rows = rsel.roster_counts(viewer, unit, year)
         try:

@@ -93,6 +93,29 @@ def test_pdf_export_is_a_pdf_with_the_scoped_people_and_is_audited(client_for, h
     assert AuditLog.objects.filter(action="learning.review_roster_export", details__format="pdf").exists()
 
 
+def test_pdf_tables_are_split_numbered_throughout_and_large_rosters_are_refused_in_a_request(
+    client_for, hr_shache, people, monkeypatch
+):
+    from pypdf import PdfReader
+
+    import learning.review_export as export
+    import learning.views.review as views
+
+    monkeypatch.setattr(export, "ROWS_PER_TABLE", 1)  # one table per person: numbering must continue
+    response = client_for(hr_shache).get(reverse("learning:review_roster_pdf"), {"year": YEAR})
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    text = "".join(page.extract_text() for page in pages)
+    assert len(pages) == 2 and "莎车·差学时" in text and "莎车·达标" in text
+    second = [line.strip() for line in pages[1].extract_text().splitlines()]
+    assert second[second.index("证件状态") + 1] == "2"  # the count goes on across tables
+    assert text.count("执法证号") == 2
+    monkeypatch.setattr(views, "PDF_MAX_ROWS_IN_REQUEST", 1)
+    response = client_for(hr_shache).get(reverse("learning:review_roster_pdf"), {"year": YEAR}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain and "名册共 2 人，超过网页一次生成 PDF 的上限 1 人" in html
+    assert AuditLog.objects.filter(action="learning.review_roster_export", details__format="pdf").count() == 1
+
+
 def test_at_risk_list_before_year_end_is_scoped_and_names_the_reasons(client_for, hr_shache, org_tree):
     behind = fr.officer(org_tree["shache_dept"], full_name="莎车·落后")
     ahead = fr.officer(org_tree["shache_dept"], full_name="莎车·领先")
