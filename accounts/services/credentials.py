@@ -32,9 +32,33 @@ def change_status(
 
 
 def sync_from_staff(users: list[User]) -> int:
-    """Make sure each person's 执法证号 from the staff file is in the register. Returns created."""
+    """Make sure each person's 执法证号 from the staff file is in the register. Returns created.
+
+    A number the register holds for someone else who no longer has it in the
+    staff records (a number entered on the wrong person, now corrected) moves
+    to the person the file names, with a record of the correction.
+    """
     numbers = {u.credential_no: u for u in users if u.credential_no}
-    existing = set(Credential.objects.filter(number__in=numbers).values_list("number", flat=True))
+    registered = list(Credential.objects.filter(number__in=numbers).select_related("holder"))
+    existing = {c.number for c in registered}
+    for credential in registered:
+        person = numbers[credential.number]
+        if credential.holder_id == person.pk or credential.holder.credential_no == credential.number:
+            continue
+        previous = credential.holder
+        Credential.objects.filter(pk=credential.pk).update(holder=person)
+        CredentialEvent.objects.create(
+            credential=credential,
+            from_status=credential.status,
+            to_status=credential.status,
+            reason=_("执法证号登记人更正：由 %(old)s（%(old_no)s）改为 %(new)s（%(new_no)s），随人员名单导入")
+            % {
+                "old": previous.full_name,
+                "old_no": previous.employee_no,
+                "new": person.full_name,
+                "new_no": person.employee_no,
+            },
+        )
     new = [Credential(holder=numbers[n], number=n) for n in numbers if n not in existing]
     Credential.objects.bulk_create(new, batch_size=1000)
     CredentialEvent.objects.bulk_create(

@@ -5,7 +5,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.importers.staff import import_staff
-from accounts.models import AuditLog, OrgUnit, StaffCategory, User
+from accounts.models import AuditLog, Credential, OrgUnit, StaffCategory, User
 from accounts.xlsx import ImportFailed
 from tests.factories import UserFactory
 
@@ -351,6 +351,9 @@ def test_email_and_credential_handed_over_to_a_new_person_in_the_same_file(org_t
     newcomer = User.objects.get(employee_no="S00002")
     assert (newcomer.credential_no, newcomer.email) == ("653100000001", "p1@example.cn")
     assert User.objects.get(employee_no="S00001").email is None
+    credential = Credential.objects.get(number="653100000001")  # the register follows the correction
+    assert credential.holder == newcomer
+    assert "执法证号登记人更正" in credential.events.last().reason and credential.events.count() == 2
 
 
 def test_two_people_swap_emails_in_one_file(org_tree):
