@@ -172,8 +172,16 @@ def compliance(request):
                 "labels": [r.label for r in charted],
                 "share": [float(r.share) for r in charted],
                 "average": [float(r.average) for r in charted],
+                "series": _("达标率 %"),
+                # "%(share)s" and "%(average)s" are filled in by the chart's tooltip.
+                "tooltip": _("达标率 %(share)s%%，人均 %(average)s 学时"),
             },
-            "chart_histogram": {"labels": [b for b, _n in bands], "counts": [n for _b, n in bands]},
+            "chart_histogram": {
+                "labels": [b for b, _n in bands],
+                "counts": [n for _b, n in bands],
+                "series": _("人数"),
+                "axis": _("学时"),
+            },
         },
     )
 

@@ -15,16 +15,24 @@ document.addEventListener("DOMContentLoaded", function () {
   if (units && unitsCanvas && units.labels.length) {
     new Chart(unitsCanvas, {
       type: "bar",
-      data: { labels: units.labels, datasets: [{ label: "达标率 %", data: units.share, backgroundColor: primary, maxBarThickness: 28 }] },
+      data: { labels: units.labels, datasets: [{ label: units.series, data: units.share, backgroundColor: primary, maxBarThickness: 28 }] },
       options: {
         indexAxis: "y",
         maintainAspectRatio: false,
         scales: {
           x: { min: 0, max: 100, ticks: { callback: function (v) { return v + "%"; } } },
-          y: { ticks: { autoSkip: false } }
+          // Long unit names are shortened on the axis (the tooltip shows the whole name).
+          y: { ticks: { autoSkip: false, callback: function (value) {
+            var label = this.getLabelForValue(value);
+            var max = window.innerWidth < 600 ? 8 : 16;
+            return label.length > max ? label.slice(0, max - 1) + "…" : label;
+          } } }
         },
         plugins: { legend: { display: false }, tooltip: { callbacks: {
-          label: function (ctx) { return "达标率 " + ctx.parsed.x + "%，人均 " + units.average[ctx.dataIndex] + " 学时"; }
+          label: function (ctx) {
+            return units.tooltip.replace("%(share)s", ctx.parsed.x).replace("%(average)s", units.average[ctx.dataIndex])
+              .replace("%%", "%");
+          }
         } } }
       }
     });
@@ -34,10 +42,10 @@ document.addEventListener("DOMContentLoaded", function () {
   if (hist && histCanvas) {
     new Chart(histCanvas, {
       type: "bar",
-      data: { labels: hist.labels, datasets: [{ label: "人数", data: hist.counts, backgroundColor: accent, maxBarThickness: 48 }] },
+      data: { labels: hist.labels, datasets: [{ label: hist.series, data: hist.counts, backgroundColor: accent, maxBarThickness: 48 }] },
       options: {
         maintainAspectRatio: false,
-        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { title: { display: true, text: "学时" } } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { title: { display: true, text: hist.axis } } },
         plugins: { legend: { display: false } }
       }
     });
