@@ -11,6 +11,7 @@ from importlib import import_module
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .help import can_read_help
 from .models import Role
 
 NAV_APPS = ("accounts", "cms", "learning", "exams")
@@ -32,6 +33,8 @@ def items(user) -> list[NavItem]:
         result.append(NavItem(_("内容管理"), reverse("wagtailadmin_home"), 90, "tools"))
     if user.has_role(Role.ADMIN):
         result.append(NavItem(_("系统管理"), reverse("admin:index"), 95, "tools"))
+    if can_read_help(user):
+        result.append(NavItem(_("使用说明"), reverse("help:index"), 99, "tools"))
     return result
 
 

@@ -259,3 +259,16 @@ def register_question_bank():
 
 
 from exams import wagtail_hooks_exams  # noqa: E402, F401  (exam authoring: the Exam viewset)
+
+
+class HelpMenuItem(MenuItem):
+    def is_shown(self, request):
+        from accounts.help import can_read_help
+
+        return can_read_help(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_help_menu_item():
+    """The staff guides (题库, 组卷与考试 …) open from the CMS's own menu."""
+    return HelpMenuItem(_("使用说明"), reverse("help:page", args=["exams"]), icon_name="help", order=10000)

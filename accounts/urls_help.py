@@ -1,0 +1,10 @@
+from django.urls import path
+
+from .views import help as views
+
+app_name = "help"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.page, name="page"),
+]
