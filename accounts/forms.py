@@ -8,7 +8,9 @@ from .models import OrgUnit, StaffCategory
 
 
 class StaffImportForm(forms.Form):
-    file = forms.FileField(label=_("人员名单（Excel .xlsx）"))
+    file = forms.FileField(
+        label=_("人员名单（Excel .xlsx 或 CSV）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"})
+    )
     dry_run = forms.BooleanField(label=_("只检查，不导入"), required=False)
     create_units = forms.BooleanField(
         label=_("自动创建不存在的单位（仅系统管理员）"),
@@ -24,8 +26,9 @@ class StaffImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件。"))
+        # .xls passes here so that the reader can say what to do with it (save as .xlsx).
+        if not upload.name.lower().endswith((".xlsx", ".csv", ".xls")):
+            raise forms.ValidationError(_("请上传 Excel（.xlsx）或 CSV 文件。"))
         return upload
 
     def clean_initial_password(self):

@@ -18,7 +18,7 @@ from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
@@ -52,11 +52,11 @@ register_permission_policy(Exam, ExamPermissionPolicy(Exam), exact_class=True)
 
 class ExamAdminForm(WagtailAdminModelForm):
     audience_staff_categories = forms.MultipleChoiceField(
-        label=_lazy("参考人员类别"),
+        label=gettext_lazy("参考人员类别"),
         choices=StaffCategory.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_lazy("不选表示不限人员类别。"),
+        help_text=gettext_lazy("不选表示不限人员类别。"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -245,7 +245,7 @@ class ExamDeleteView(generic.DeleteView):
 class ExamViewSet(ModelViewSet):
     model = Exam
     icon = "doc-full-inverse"
-    menu_label = _lazy("考试管理")
+    menu_label = gettext_lazy("考试管理")
     menu_order = 310
     add_to_admin_menu = True
     delete_view_class = ExamDeleteView
@@ -270,7 +270,7 @@ class ExamViewSet(ModelViewSet):
                     FieldRowPanel([FieldPanel("is_annual_law_exam"), FieldPanel("year")]),
                     FieldPanel("is_published"),
                 ],
-                heading=_lazy("基本设置"),
+                heading=gettext_lazy("基本设置"),
             ),
             ObjectList(
                 [
@@ -279,7 +279,7 @@ class ExamViewSet(ModelViewSet):
                     FieldPanel("audience_users"),
                     FieldPanel("makeup_for"),
                 ],
-                heading=_lazy("参考人员"),
+                heading=gettext_lazy("参考人员"),
             ),
             ObjectList(
                 [
@@ -287,15 +287,15 @@ class ExamViewSet(ModelViewSet):
                         [FieldPanel("paper_mode"), FieldPanel("shuffle_questions"), FieldPanel("shuffle_options")]
                     ),
                     MultiFieldPanel(
-                        [InlinePanel("paper_questions", label=_lazy("试卷题目"))],
-                        heading=_lazy("固定试卷"),
+                        [InlinePanel("paper_questions", label=gettext_lazy("试卷题目"))],
+                        heading=gettext_lazy("固定试卷"),
                     ),
                     MultiFieldPanel(
-                        [InlinePanel("paper_rules", label=_lazy("抽题规则"))],
-                        heading=_lazy("按规则随机抽题"),
+                        [InlinePanel("paper_rules", label=gettext_lazy("抽题规则"))],
+                        heading=gettext_lazy("按规则随机抽题"),
                     ),
                 ],
-                heading=_lazy("试卷"),
+                heading=gettext_lazy("试卷"),
             ),
             ObjectList(
                 [
@@ -303,7 +303,7 @@ class ExamViewSet(ModelViewSet):
                     FieldRowPanel([FieldPanel("review_policy"), FieldPanel("review_from")]),
                     FieldPanel("graders"),
                 ],
-                heading=_lazy("学时、查看与阅卷"),
+                heading=gettext_lazy("学时、查看与阅卷"),
             ),
         ],
         base_form_class=ExamAdminForm,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from accounts.models import OrgUnit, StaffCategory, User
 from learning.models import HourCategory, TrainingSession
@@ -43,23 +43,23 @@ class UnitChoiceField(forms.ModelMultipleChoiceField):
 def _audience_fields() -> dict:
     return {
         "audience_units": UnitChoiceField(
-            label=_l("参训单位"),
+            label=gettext_lazy("参训单位"),
             queryset=OrgUnit.objects.order_by("path"),
             required=False,
             widget=forms.SelectMultiple(attrs={"size": 8}),
-            help_text=_l("所选单位及其全部下属单位的人员；按住 Ctrl（手机上直接点选）可多选。"),
+            help_text=gettext_lazy("所选单位及其全部下属单位的人员；按住 Ctrl（手机上直接点选）可多选。"),
         ),
         "audience_categories": forms.MultipleChoiceField(
-            label=_l("参训人员类别"),
+            label=gettext_lazy("参训人员类别"),
             choices=StaffCategory.choices,
             required=False,
             widget=forms.CheckboxSelectMultiple,
-            help_text=_l("不选表示不限人员类别。"),
+            help_text=gettext_lazy("不选表示不限人员类别。"),
         ),
         "audience_people": EmployeeNumbersField(
-            label=_l("指定参训人员（工号）"),
+            label=gettext_lazy("指定参训人员（工号）"),
             required=False,
-            help_text=_l("多个工号用空格、逗号或换行分隔；这些人员无论单位、类别都可参训。"),
+            help_text=gettext_lazy("多个工号用空格、逗号或换行分隔；这些人员无论单位、类别都可参训。"),
         ),
     }
 
@@ -78,13 +78,13 @@ class _AudienceMixin:
 
 class SessionForm(_AudienceMixin, forms.ModelForm):
     organiser = EmployeeNumbersField(
-        label=_l("组织者（工号）"),
+        label=gettext_lazy("组织者（工号）"),
         required=False,
         widget=forms.TextInput,
-        help_text=_l("留空则为本人。组织者可以管理本场培训的签到。"),
+        help_text=gettext_lazy("留空则为本人。组织者可以管理本场培训的签到。"),
     )
     lecturers = EmployeeNumbersField(
-        label=_l("主讲人（工号）"), required=False, help_text=_l("确认举办后，主讲人获得授课学时。")
+        label=gettext_lazy("主讲人（工号）"), required=False, help_text=gettext_lazy("确认举办后，主讲人获得授课学时。")
     )
 
     class Meta:
@@ -134,21 +134,30 @@ class SessionForm(_AudienceMixin, forms.ModelForm):
 
 
 class LectureSeriesForm(_AudienceMixin, forms.Form):
-    title = forms.CharField(label=_l("系列名称"), max_length=150, initial=_l("法治讲堂·逢九必讲"))
-    first_day = forms.DateField(label=_l("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    last_day = forms.DateField(label=_l("结束日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    start_time = forms.TimeField(
-        label=_l("开讲时间"), initial="10:00", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    title = forms.CharField(label=gettext_lazy("系列名称"), max_length=150, initial=gettext_lazy("法治讲堂·逢九必讲"))
+    first_day = forms.DateField(
+        label=gettext_lazy("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    duration_minutes = forms.IntegerField(label=_l("时长（分钟）"), min_value=10, max_value=600, initial=90)
+    last_day = forms.DateField(
+        label=gettext_lazy("结束日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start_time = forms.TimeField(
+        label=gettext_lazy("开讲时间"), initial="10:00", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration_minutes = forms.IntegerField(label=gettext_lazy("时长（分钟）"), min_value=10, max_value=600, initial=90)
     hours = forms.DecimalField(
-        label=_l("学时"), min_value=Decimal("0.5"), max_value=Decimal("100"), max_digits=5, decimal_places=2, initial=2
+        label=gettext_lazy("学时"),
+        min_value=Decimal("0.5"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        initial=2,
     )
     hour_category = forms.ModelChoiceField(
-        label=_l("学时类别"), queryset=HourCategory.objects.none(), to_field_name="code", empty_label=None
+        label=gettext_lazy("学时类别"), queryset=HourCategory.objects.none(), to_field_name="code", empty_label=None
     )
-    venue = forms.CharField(label=_l("地点"), max_length=200, required=False)
-    lecturers = EmployeeNumbersField(label=_l("主讲人（工号）"), required=False)
+    venue = forms.CharField(label=gettext_lazy("地点"), max_length=200, required=False)
+    lecturers = EmployeeNumbersField(label=gettext_lazy("主讲人（工号）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,12 +175,13 @@ class LectureSeriesForm(_AudienceMixin, forms.Form):
 
 class AttendanceImportForm(forms.Form):
     file = forms.FileField(
-        label=_l("签到名单（Excel .xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+        label=gettext_lazy("签到名单（Excel .xlsx 或 CSV）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
 
 class ManualMarkForm(forms.Form):
-    employee_nos = EmployeeNumbersField(label=_l("按工号登记"), required=False)
+    employee_nos = EmployeeNumbersField(label=gettext_lazy("按工号登记"), required=False)
     people = forms.ModelMultipleChoiceField(queryset=User.objects.filter(is_active=True), required=False)
 
     def clean(self):
@@ -184,4 +194,4 @@ class ManualMarkForm(forms.Form):
 
 
 class RemoveAttendanceForm(forms.Form):
-    reason = forms.CharField(label=_l("撤销原因"), max_length=200)
+    reason = forms.CharField(label=gettext_lazy("撤销原因"), max_length=200)

@@ -32,7 +32,20 @@ REQUIRED = [COL_UNIT, COL_NO, COL_NAME, COL_CATEGORY]
 OPTIONAL = [COL_POSITION, COL_CREDENTIAL, COL_PHONE, COL_EMAIL]
 HEADERS = REQUIRED + OPTIONAL
 # Columns we refuse to keep (PIPL: no national ID numbers).
-REFUSED = {"身份证号", "身份证号码", "公民身份号码"}
+REFUSED = {"身份证号", "身份证号码", "公民身份号码", "身份证"}
+#: Other names staff lists give our columns (compared without spaces and "*"/"（必填）" marks).
+ALIASES = {
+    **dict.fromkeys(["单位名称", "所在单位", "工作单位", "单位全称", "单位路径"], COL_UNIT),
+    **dict.fromkeys(["人员编号", "职工编号", "职工号", "员工编号", "编号"], COL_NO),
+    **dict.fromkeys(["人员姓名", "名字"], COL_NAME),
+    **dict.fromkeys(["人员类型", "类别", "人员身份"], COL_CATEGORY),
+    **dict.fromkeys(["职务职级", "职位", "现任职务"], COL_POSITION),
+    **dict.fromkeys(
+        ["执法证编号", "执法证件号", "执法证件号码", "执法证件编号", "行政执法证号", "行政执法证件号码"], COL_CREDENTIAL
+    ),
+    **dict.fromkeys(["手机号", "手机号码", "联系电话", "电话", "联系方式"], COL_PHONE),
+    **dict.fromkeys(["电子邮箱", "邮箱地址", "电子邮件", "Email", "E-mail", "email"], COL_EMAIL),
+}
 
 CATEGORY_BY_LABEL = {
     "执法人员": StaffCategory.ENFORCEMENT,
@@ -328,16 +341,8 @@ def import_staff(
 
     Raises ``ImportFailed`` listing every problem by row and column.
     """
-    ignored, rows = read_table(fileobj, required=REQUIRED, optional=OPTIONAL)
-    refused = [h for h in ignored if h in REFUSED]
-    if refused:
-        raise ImportFailed(
-            [
-                ImportProblem(
-                    _("文件含有“%(col)s”列。平台不保存身份证号，请删除该列后再导入。") % {"col": refused[0]}, row=1
-                )
-            ]
-        )
+    refused = {col: _("文件含有“%(col)s”列。平台不保存身份证号，请删除该列后再导入。") % {"col": col} for col in REFUSED}
+    ignored, rows = read_table(fileobj, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES, refused=refused)
     units_by_path = {u.full_path: u for u in OrgUnit.objects.only("pk", "path", "full_path")}
     parsed, problems, missing_units = _validate(rows, units_by_path, create_units, actor)
     if not parsed and not problems:

@@ -26,6 +26,12 @@ from learning.services.sessions import record_attendance
 COL_NO, COL_NAME, COL_TIME = "工号", "姓名", "签到时间"
 REQUIRED = [COL_NO]
 OPTIONAL = [COL_NAME, COL_TIME]
+#: Other names sign-in sheets give our columns.
+ALIASES = {
+    **dict.fromkeys(["人员编号", "职工编号", "职工号", "编号"], COL_NO),
+    **dict.fromkeys(["人员姓名", "名字"], COL_NAME),
+    **dict.fromkeys(["签到时刻", "到场时间", "时间"], COL_TIME),
+}
 MAX_ROWS = 10000
 TIME_FORMATS = ("%H:%M", "%H:%M:%S")
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
@@ -156,7 +162,7 @@ def _validate(session: TrainingSession, rows) -> list[_Row]:
 def import_attendance(*, session: TrainingSession, fileobj, by: User | None) -> AttendanceImportResult:
     """Validate every row, then mark and credit all of them in one transaction."""
     _check_session(session)
-    ignored, rows = read_table(fileobj, required=REQUIRED, optional=OPTIONAL)
+    ignored, rows = read_table(fileobj, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
     valid = _validate(session, rows)
     result = AttendanceImportResult(ignored_columns=ignored)
     with transaction.atomic():

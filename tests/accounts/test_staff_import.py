@@ -1,8 +1,11 @@
+import csv
+import io
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, Credential, OrgUnit, StaffCategory, User
@@ -394,3 +397,66 @@ def test_import_page_refuses_a_weak_initial_password(org_tree, admin_user, clien
     assert response.status_code == 400
     assert "初始密码不符合要求" in response.content.decode()
     assert not User.objects.filter(employee_no__startswith="S").exists()
+
+
+# --- Staff lists as people really keep them: a title row, other column names, CSV, old .xls.
+
+
+def _workbook(*rows) -> io.BytesIO:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_title_row_other_column_names_and_required_marks_are_understood(org_tree):
+    headers = [
+        "序号",
+        "单位名称",
+        "*人员编号",
+        "姓名（必填）",
+        "人员类型",
+        "职务职级",
+        "执法证编号",
+        "手机号码",
+        "电子邮箱",
+    ]
+    rows = [[i, *row] for i, row in enumerate(good_rows(2), start=1)]
+    result = import_staff(_workbook(["2026年度喀什地区行政执法人员名单"], [], headers, *rows))
+    assert result.created == 2 and result.ignored_columns == ["序号"]
+    person = User.objects.get(employee_no="S00001")
+    assert (person.credential_no, person.phone, person.email) == ("653100000001", "13899990001", "p1@example.cn")
+
+
+def test_row_numbers_follow_the_sheet_below_a_title_row(org_tree):
+    rows = good_rows(2)
+    rows[1][3] = "临时工"
+    with pytest.raises(ImportFailed) as caught:
+        import_staff(_workbook(["名单"], HEADERS, *rows))
+    assert [str(p) for p in caught.value.problems][0].startswith("第 4 行 「人员类别」列")
+
+
+def test_an_id_number_column_is_refused_wherever_the_header_row_is(org_tree):
+    with pytest.raises(ImportFailed, match="第 2 行：文件含有“身份证号码”列"):
+        import_staff(_workbook(["名单"], [*HEADERS, "身份证号码"], *good_rows(1)))
+    assert not User.objects.filter(employee_no="S00001").exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_a_csv_saved_from_excel_or_wps_imports_like_the_workbook(org_tree, encoding):
+    text = io.StringIO()
+    csv.writer(text).writerows([HEADERS, *good_rows(3)])
+    result = import_staff(io.BytesIO(text.getvalue().encode(encoding)))
+    assert result.created == 3
+    assert User.objects.get(employee_no="S00002").full_name == good_rows(3)[1][2]
+
+
+def test_an_old_xls_or_a_renamed_file_gets_a_clear_message(org_tree):
+    with pytest.raises(ImportFailed, match="旧版 Excel（.xls）文件"):
+        import_staff(io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100))
+    with pytest.raises(ImportFailed, match="请上传 Excel（.xlsx）或 CSV 文件"):
+        import_staff(io.BytesIO("这不是表格".encode()))
+    assert not User.objects.filter(employee_no__startswith="S0").exists()

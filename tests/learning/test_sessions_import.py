@@ -132,3 +132,12 @@ def test_a_learner_cannot_import(session, learner, client_for):
     response = client_for(learner).post(reverse("learning:session_import", args=[session.pk]), {"file": upload})
     assert response.status_code == 403
     assert not Attendance.objects.exists()
+
+
+def test_a_sign_in_sheet_saved_as_csv_with_other_column_names_imports(session, staff):
+    import io
+
+    lines = ["人员编号,人员姓名,签到时刻"] + [f"{u.employee_no},{u.full_name},09:0{i}" for i, u in enumerate(staff)]
+    result = import_attendance(session=session, fileobj=io.BytesIO("\n".join(lines).encode("gb18030")), by=None)
+    assert result.created == 3
+    assert Attendance.objects.filter(session=session, method=Attendance.Method.IMPORT).count() == 3
