@@ -100,7 +100,9 @@ def _sheets(fileobj) -> list[Iterator[tuple]]:
     head = fileobj.read(8)
     fileobj.seek(0)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFailed([ImportProblem(_("这是旧版 Excel（.xls）文件：请在 Excel 或 WPS 中“另存为”.xlsx 格式后再导入。"))])
+        raise ImportFailed(
+            [ImportProblem(_("这是旧版 Excel（.xls）文件：请在 Excel 或 WPS 中“另存为”.xlsx 格式后再导入。"))]
+        )
     if not head.startswith(b"PK"):
         return [_csv_rows(fileobj.read())]
     try:

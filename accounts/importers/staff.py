@@ -341,7 +341,9 @@ def import_staff(
 
     Raises ``ImportFailed`` listing every problem by row and column.
     """
-    refused = {col: _("文件含有“%(col)s”列。平台不保存身份证号，请删除该列后再导入。") % {"col": col} for col in REFUSED}
+    refused = {
+        col: _("文件含有“%(col)s”列。平台不保存身份证号，请删除该列后再导入。") % {"col": col} for col in REFUSED
+    }
     ignored, rows = read_table(fileobj, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES, refused=refused)
     units_by_path = {u.full_path: u for u in OrgUnit.objects.only("pk", "path", "full_path")}
     parsed, problems, missing_units = _validate(rows, units_by_path, create_units, actor)
