@@ -40,6 +40,22 @@ REQUIRED = [COL_TYPE, COL_STEM, COL_ANSWER]
 OPTIONAL = [COL_CATEGORY, COL_NAME, COL_POINTS, COL_DIFFICULTY, COL_EXPLANATION, COL_TAGS, COL_LAWS, COL_IDNUMBER] + [
     f"选项{letter}" for letter in OPTION_LETTERS
 ]
+#: Other names question-bank spreadsheets give our columns (compared without spaces and "*" marks).
+ALIASES = {
+    **dict.fromkeys(["题目类型", "试题类型", "类型"], COL_TYPE),
+    **dict.fromkeys(["题目", "试题", "题目内容", "试题内容", "题干内容"], COL_STEM),
+    **dict.fromkeys(["正确答案", "参考答案", "标准答案"], COL_ANSWER),
+    **dict.fromkeys(["分数", "题目分值"], COL_POINTS),
+    **dict.fromkeys(["难易程度", "难易度", "难度系数"], COL_DIFFICULTY),
+    **dict.fromkeys(["答案解析", "试题解析"], COL_EXPLANATION),
+    **dict.fromkeys(["所属分类", "题库分类", "试题分类"], COL_CATEGORY),
+    **dict.fromkeys(["考查法条", "相关法条", "法律依据"], COL_LAWS),
+    **{
+        alias: f"选项{letter}"
+        for letter in OPTION_LETTERS
+        for alias in (letter, f"{letter}选项", f"选项{letter.lower()}")
+    },
+}
 
 TYPE_BY_LABEL = {
     "单选题": QuestionType.SINGLE,
@@ -90,7 +106,7 @@ def _rich(value: str) -> str:
 def parse(data: bytes) -> ParseResult:
     result = ParseResult()
     try:
-        _ignored, rows = read_table(io.BytesIO(data), required=REQUIRED, optional=OPTIONAL)
+        _ignored, rows = read_table(io.BytesIO(data), required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
     except ImportFailed as exc:
         raise FormatError("；".join(str(p) for p in exc.problems)) from None
     number = 0

@@ -115,3 +115,19 @@ def test_full_width_answers_and_formula_like_texts():
     options = Question.objects.get().current_version.options
     assert [o["text"] for o in options] == ["=SUM(A1)", "-1", "丙"]
     assert [o["correct"] for o in options] == [True, False, True]
+
+
+def test_a_bank_exported_elsewhere_with_other_column_names_and_a_title_row_imports():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["行政处罚法试题库（2026 年版）"])
+    sheet.append(["序号", "试题类型", "*试题内容", "A", "B", "C", "D", "正确答案", "分数", "答案解析"])
+    sheet.append([1, "单选题", "行政处罚的设定机关是？", "国务院", "乡政府", "村委会", "个人", "A", 2, "见第十条"])
+    sheet.append([2, "判断题", "警告属于行政处罚。", "", "", "", "", "对", 1, ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    outcome = import_questions(data=buffer.getvalue(), fmt="xlsx")
+    assert outcome.created == 2
+    single = Question.objects.get(type=QuestionType.SINGLE).current_version
+    assert [o["text"] for o in single.options if o["correct"]] == ["国务院"]
+    assert single.points == Decimal("2") and "见第十条" in single.explanation
