@@ -13,8 +13,12 @@ The format (see ``cms/demo_data/laws/SOURCES.md``)::
 
 Headings are recognised by their text (第X编/分编/章/节, 序言), not by the
 number of ``#``, because the depth differs between laws (刑法 puts 编 at ``##``
-and 节 at ``####``). Anything the parser does not understand is an error naming
-the line: a law imported with a misplaced article is worse than no import.
+and 节 at ``####``). Copies from other sources are read too: a heading line
+without ``#`` (“第一章　总则” alone on its line), an article number in bold
+(“**第一条**”), no ``<!-- INFO END -->`` (the body then starts at the first
+heading or article), GBK instead of UTF-8. Anything the parser does not
+understand is an error naming the line: a law imported with a misplaced
+article is worse than no import.
 
 The parser only reads; ``cms.laws.importer`` writes.
 """
@@ -132,7 +136,10 @@ def parse_law_file(path: Path) -> ParsedLaw:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise LawParseError(path.name, None, _("文件不是 UTF-8 编码的文本。"))
+        try:
+            text = raw.decode("gb18030")  # saved by a Chinese Windows editor
+        except UnicodeDecodeError:
+            raise LawParseError(path.name, None, _("文件不是 UTF-8 或 GBK 编码的文本。")) from None
     return parse_law_text(text, source_name=path.name, content_hash=hashlib.sha256(raw).hexdigest())
 
 
@@ -205,8 +212,25 @@ def _date_from_history(history: list[tuple[int, str]], source_name: str, line: i
     )
 
 
+BOLD_LEAD_RE = re.compile(rf"^(\*\*|__)(第{_NUM}(?:条(?:之{_NUM})?|分编|编|篇|章|节)[^*_]*?)\1")
+#: Longest plain line taken for a heading (“第一章　总则”); longer lines are text.
+PLAIN_HEADING_MAX = 40
+KIND_DEPTH = {"篇": 2, "编": 2, "分编": 3, "章": 4, "节": 5}
+
+
 def clean_line(line: str) -> str:
-    return line.translate(INVISIBLE).strip().strip("\u3000").strip()
+    text = line.translate(INVISIBLE).strip().strip("\u3000").strip()
+    if text[:1] in "*_":
+        text = BOLD_LEAD_RE.sub(r"\2", text)  # “**第一条**　为了……” → “第一条　为了……”
+    return text
+
+
+def plain_heading_depth(text: str) -> int | None:
+    """The depth to read a heading written without ``#`` at, or None when ``text`` is not one."""
+    if len(text) > PLAIN_HEADING_MAX or SENTENCE_END_RE.search(text):
+        return None
+    match = HEADING_RE.match(text)
+    return KIND_DEPTH[match["kind"]] if match else None
 
 
 def strip_comments(text: str) -> str:
@@ -267,6 +291,8 @@ class _Parser:
         if not re.match(r"^#(?!#)\s*\S", first):
             raise self._error(index + 1 if first else None, _("缺少标题：第一行应为“# 法规名称”。"))
         self.title = tidy_title(first.lstrip("#"))
+        if not any(clean_line(line) == INFO_END for line in lines[index + 1 :]):
+            return self._read_unmarked_head(lines, index + 1)
         for number in range(index + 1, len(lines)):
             text = clean_line(lines[number])
             if text == INFO_END:
@@ -277,7 +303,22 @@ class _Parser:
                 self.subtitles.append(tidy_title(text.lstrip("#")))
             elif text:
                 self.history_lines.append((number + 1, text))
-        raise self._error(None, _("缺少“%(marker)s”标记：无法区分沿革与正文。") % {"marker": INFO_END})
+        raise AssertionError("unreachable: the marker was found above")
+
+    def _read_unmarked_head(self, lines: list[str], start: int) -> int:
+        """Without the marker the body starts at the first heading (第X章…, 序言) or article."""
+        for number in range(start, len(lines)):
+            text = strip_comments(clean_line(lines[number]))
+            heading = tidy_title(text.lstrip("#")) if text.startswith("#") else None
+            if heading is not None and (HEADING_RE.match(heading) or heading == PREAMBLE_TITLE):
+                return number
+            if heading is not None:
+                self.subtitles.append(heading)
+            elif ARTICLE_RE.match(text) or plain_heading_depth(text) is not None or text == PREAMBLE_TITLE:
+                return number
+            elif text:
+                self.history_lines.append((number + 1, text))
+        raise self._error(None, _("文件中没有找到任何条文（段首应为“第X条”）。"))
 
     @staticmethod
     def _skip_front_matter(lines: list[str]) -> int:
@@ -297,6 +338,12 @@ class _Parser:
             depth = len(text) - len(text.lstrip("#"))
             self._heading(lineno, depth, tidy_title(text.lstrip("#")))
             return
+        if not self.appendix:
+            # A heading written without “#”: “第一章　总则” or “序言” alone on its line.
+            plain_depth = KIND_DEPTH["章"] if tidy_title(text) == PREAMBLE_TITLE else plain_heading_depth(text)
+            if plain_depth is not None:
+                self._heading(lineno, plain_depth, tidy_title(text))
+                return
         if self.appendix or (self.articles and APPENDIX_PARAGRAPH_RE.match(text)):
             self.appendix.append(text)
             return

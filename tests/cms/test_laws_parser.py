@@ -188,9 +188,28 @@ def test_file_without_title_is_rejected_at_its_first_line():
     assert "缺少标题" in error.message
 
 
-def test_file_without_info_end_marker_is_rejected():
-    error = error_of("第一条 甲。\n", head="# 某法\n\n2020年1月1日 通过\n\n")
-    assert "INFO END" in error.message
+def test_without_the_marker_the_body_starts_at_the_first_heading_or_article():
+    law = parse("第一条 甲。\n", head="# 某法\n\n2020年1月1日 通过\n\n")
+    assert law.history == "2020年1月1日 通过" and [a.number for a in law.articles] == [1]
+    law = parse("## 第一章 总则\n\n第一条 甲。\n", head="# 某法\n\n（2020年1月1日通过）\n\n")
+    assert law.history == "（2020年1月1日通过）" and law.chapters[0].title == "总则"
+    error = error_of("只有沿革，没有正文。\n", head="# 某法\n\n2020年1月1日 通过\n\n")
+    assert "没有找到任何条文" in error.message
+
+
+def test_copies_from_other_sources_plain_headings_bold_numbers_and_gbk(tmp_path):
+    text = (
+        "# 中华人民共和国测试法\n\n（2020年1月1日通过）\n\n第一章　总　则\n\n**第一条**　为了测试，制定本法。\n\n"
+        "第二条　本法适用于测试。\n第二章规定的措施除外。\n\n第二章 附则\n\n第一节　一般规定\n\n第三条 本法自公布之日起施行。\n"
+    )
+    path = tmp_path / "测试法(2020-01-01).md"
+    path.write_bytes(text.encode("gb18030"))
+    law = parse_law_file(path)
+    assert [(c.number, c.title) for c in law.chapters] == [(1, "总则"), (2, "附则")]
+    assert [a.number for a in law.articles] == [1, 2, 3]
+    assert law.articles[0].paragraphs == ["为了测试，制定本法。"]
+    assert law.articles[1].paragraphs[-1] == "第二章规定的措施除外。"  # text, not a heading
+    assert law.chapters[1].sections[0].title == "一般规定"
 
 
 def test_file_without_any_article_is_rejected():
