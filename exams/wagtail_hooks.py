@@ -272,3 +272,9 @@ class HelpMenuItem(MenuItem):
 def register_help_menu_item():
     """The staff guides (题库, 组卷与考试 …) open from the CMS's own menu."""
     return HelpMenuItem(_("使用说明"), reverse("help:page", args=["exams"]), icon_name="help", order=10000)
+
+
+@hooks.register("construct_main_menu")
+def hide_wagtail_help(request, menu_items):
+    """Wagtail's own "帮助" (its English guide online) would sit beside ours; staff read ours."""
+    menu_items[:] = [item for item in menu_items if item.name != "help"]
