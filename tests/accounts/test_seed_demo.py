@@ -12,7 +12,7 @@ from accounts import demo
 from accounts.models import OrgUnit, User
 from exams.models import Exam
 from learning import timeutil
-from learning.models import LedgerEntry, StudyPlan, TrainingSession
+from learning.models import AnnualReviewOutcome, LedgerEntry, StudyPlan, TrainingSession, YearClose, YearStatus
 
 
 def _counts():
@@ -23,6 +23,7 @@ def _counts():
         "plans": StudyPlan.objects.count(),
         "exams": Exam.objects.count(),
         "sessions": TrainingSession.objects.count(),
+        "outcomes": AnnualReviewOutcome.objects.count(),
     }
 
 
@@ -45,5 +46,8 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     kinds = sorted(plan.items.values_list("kind", flat=True))
     assert kinds == ["course", "course", "exam"]
     assert plan.items.get(kind="exam").exam.is_annual_law_exam
+    last_year = timeutil.current_year() - 1
+    assert YearClose.objects.get(year=last_year).headcount == YearStatus.objects.filter(year=last_year).count() > 30
+    assert AnnualReviewOutcome.objects.filter(year=last_year).exists()  # the HR roster has something to show
     call_command("seed_demo", staff=30, quiet=True, stdout=io.StringIO())
     assert _counts() == first

@@ -117,10 +117,16 @@ class Command(BaseCommand):
             )
 
     def _review(self):
+        """Last year is closed and reviewed (frozen reports, a review roster); this year has its rule."""
         from learning import timeutil
         from learning.demo_review import seed_review_demo
+        from learning.services.yearclose import close_year
 
-        seed_review_demo(timeutil.current_year())
+        year = timeutil.current_year()
+        close_year(year=year - 1)
+        last = seed_review_demo(year - 1)
+        seed_review_demo(year)
+        self.stdout.write(f"{year - 1} 年度已关账，执法证年审 {last['reviewed']} 张。")
 
     @transaction.atomic
     def _demo_accounts(self):
