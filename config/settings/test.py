@@ -14,6 +14,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ACCOUNT_RATE_LIMITS = False
+# Browser tests drive the system's Chromium (never a downloaded browser).
+CHROMIUM_PATH = env("CHROMIUM_PATH", default="/usr/bin/chromium")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].pop("OPTIONS", None)
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}

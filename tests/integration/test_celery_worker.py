@@ -1,7 +1,6 @@
 """A task runs through a real Celery worker over the real broker (Redis in CI)."""
 
 import datetime as dt
-import os
 import subprocess
 import sys
 import uuid
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
+from django.conf import settings
 from django.db import connection
 
 from tests.factories import UserFactory
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def _broker() -> str:
-    broker = os.environ.get("CELERY_BROKER_URL", "")
+    broker = settings.CELERY_BROKER_URL
     if not broker.startswith(("redis://", "amqp://")):
         pytest.skip("需要真实的消息代理：设置 CELERY_BROKER_URL（.ci/run 使用 Redis）")
     if connection.vendor != "postgresql":
@@ -36,8 +36,7 @@ def test_task_runs_on_a_real_worker(org_tree):
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
+    env = {  # only what the worker needs: the test's database and the real broker
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
