@@ -31,17 +31,20 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 SETTINGS = os.environ.get("BENCH_SETTINGS", "config.settings.dev")
 
 
+def _settings_env(database_url: str, private_root: str) -> dict[str, str]:
+    """What this process and its Celery workers are configured with (the same database, broker and files)."""
+    return {
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "DEBUG": "false",
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_RESULT_BACKEND": REDIS_URL,
+        "PRIVATE_MEDIA_ROOT": private_root,
+    }
+
+
 def _setup_django(database_url: str, private_root: str) -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": SETTINGS,
-            "DEBUG": "false",
-            "CELERY_BROKER_URL": REDIS_URL,
-            "CELERY_RESULT_BACKEND": REDIS_URL,
-            "PRIVATE_MEDIA_ROOT": private_root,
-        }
-    )
+    os.environ.update(_settings_env(database_url, private_root))
     import django
 
     django.setup()
@@ -147,15 +150,7 @@ def _make_everyone_compliant(year: int) -> int:
 
 
 def _start_worker(database_url: str, private_root: str, log) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": SETTINGS,
-        "DEBUG": "false",
-        "CELERY_BROKER_URL": REDIS_URL,
-        "CELERY_RESULT_BACKEND": REDIS_URL,
-        "PRIVATE_MEDIA_ROOT": private_root,
-    }
+    env = {**os.environ, **_settings_env(database_url, private_root)}
     return subprocess.Popen(
         [
             sys.executable,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -62,3 +63,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_for_port(server: subprocess.Popen, port: int, *, seconds: float = 30) -> subprocess.Popen:
+    """Return ``server`` once it accepts connections on ``port``; kill it and fail with its stderr if it never does."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:])
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop a server started with ``start_new_session=True`` and its workers (TERM, then KILL after 15 s)."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)

@@ -30,8 +30,6 @@ import asyncio
 import json
 import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, emit, free_port, manage, scratch_database
+from bench.common import ROOT, emit, free_port, manage, scratch_database, stop_server, wait_for_port
 
 SETTINGS = "bench.exam_load_settings"
 REDIS_URL = os.environ.get("BENCH_EXAM_REDIS_URL", "redis://127.0.0.1:6379/6")
@@ -78,23 +76,7 @@ def _start_server(env: dict, port: int) -> subprocess.Popen:
         ],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
-
-
-def _stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
+    return wait_for_port(server, port)
 
 
 class ServerCpu:
@@ -579,7 +561,7 @@ def run() -> list[tuple[str, object]]:
         submit_lat, submit_errors = asyncio.run(_submit_all(port, clients, attempts))
         cpu["submit"] = meter.used(mark, meter.snapshot())
     finally:
-        _stop_server(server)
+        stop_server(server)
         _flush_redis()
     acknowledged, found, graded = _verify(book, papers)
     save_rps, bare_rps = statistics.median(save_rates), statistics.median(bare_rates)

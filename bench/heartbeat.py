@@ -23,8 +23,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, emit, free_port, manage, scratch_database
+from bench.common import ROOT, emit, free_port, manage, scratch_database, stop_server, wait_for_port
 
 SETTINGS = "bench.heartbeat_settings"
 LEARNERS = 16
@@ -128,23 +126,7 @@ def _start_server(url: str, settings: str, port: int) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
-
-
-def _stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
+    return wait_for_port(server, port)
 
 
 def _client_loop(port: int, path: str, lesson: int, client: dict, stop_at: float, counts: list, errors: list) -> None:
@@ -230,7 +212,7 @@ def run() -> list[tuple[str, object]]:
             beat.append(rate)
             errors += failed
     finally:
-        _stop_server(server)
+        stop_server(server)
     bare_rps, beat_rps = statistics.median(bare), statistics.median(beat)
     return [
         ("heartbeat_bare_json_requests_per_second", bare_rps),
