@@ -165,7 +165,6 @@ def compliance(request):
             "people": people,
             "people_rows": _people_rows(people, cats, by_cat, params["year"]),
             "categories": cats,
-            "query_without_page": _query(base),
             "export_query": _query(base),
             "chart_units": {
                 "height": 60 + 26 * len(charted),

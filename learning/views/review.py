@@ -73,7 +73,6 @@ def review_risk(request):
             "unit_rows": [r for r in unit_rows if r.holders],
             "page": page,
             "people": people,
-            "query_without_page": _query(base),
         },
     )
 
@@ -109,7 +108,6 @@ def review_roster(request):
             "totals": totals,
             "unit_rows": [r for r in unit_rows if r.reviewed],
             "page": page,
-            "query_without_page": _query(base),
             "export_query": _query(base),
         },
     )

@@ -77,15 +77,8 @@ def session_list(request):
             "kinds": TrainingSession.Kind.choices,
             "statuses": TrainingSession.Status.choices,
             "can_create": selectors.can_create_sessions(request.user),
-            "query_string": _query_without_page(request),
         },
     )
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _save_form(request, form: SessionForm, session: TrainingSession | None):

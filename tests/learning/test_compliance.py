@@ -326,3 +326,11 @@ def test_a_closed_year_is_reported_as_frozen_at_the_close(client_for, hr_shache,
     # The next, still open year is live.
     live = client.get(_url("compliance", year=YEAR + 1))
     assert 'data-testid="year-closed"' not in live.content.decode()
+
+
+def test_pages_of_the_people_list_keep_the_filters(client_for, hr_shache, staff, monkeypatch):
+    import learning.views.compliance as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    html = client_for(hr_shache).get(_url("compliance", year=YEAR, sort="name")).content.decode()
+    assert f'href="?year={YEAR}&amp;sort=name&amp;page=2"' in html and "第 1 / 3 页" in html
