@@ -6,8 +6,6 @@ Every page asks ``accounts.scope`` first: an officer sees their own subtree
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -30,7 +28,7 @@ from learning.selectors import compliance as sel
 from learning.selectors.ledger import categories, entries_for, hours_summary
 from learning.services.ledger import LedgerError, manual_adjustment, reverse_entry
 from learning.templatetags.hours import format_hours
-from learning.views.hours import _year_param
+from learning.views.common import filter_query, year_param
 
 PAGE_SIZE = 50
 # The columns the people table prints (plus the annotations of ``annotate_people``); nothing else is loaded.
@@ -44,11 +42,6 @@ def _filters(params: dict) -> dict:
         "search": params["q"],
         "sort": params["sort"],
     }
-
-
-def _query(params: dict, **overrides) -> str:
-    merged = {**params, **overrides}
-    return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
 
 
 def _status_counts(totals: sel.UnitRow) -> dict[str, int]:
@@ -165,7 +158,7 @@ def compliance(request):
             "people": people,
             "people_rows": _people_rows(people, cats, by_cat, params["year"]),
             "categories": cats,
-            "export_query": _query(base),
+            "export_query": filter_query(base),
             "chart_units": {
                 "height": 60 + 26 * len(charted),
                 "labels": [r.label for r in charted],
@@ -222,7 +215,7 @@ def _person_for(request, user_id: int) -> User:
 
 def person_ledger(request, user_id: int, adjustment_form=None):
     person = _person_for(request, user_id)
-    year = _year_param(request)
+    year = year_param(request)
     viewer = request.user
     can_adjust = viewer.pk != person.pk or viewer.has_role(Role.ADMIN)
     return render(
@@ -249,7 +242,7 @@ def _back(person: User, year: int) -> str:
 @require_POST
 def person_adjust(request, user_id: int):
     person = _person_for(request, user_id)
-    year = _year_param(request)
+    year = year_param(request)
     form = ManualAdjustmentForm(request.POST, year=year)
     if not form.is_valid():
         return person_ledger(request, user_id, adjustment_form=form)

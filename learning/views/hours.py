@@ -7,19 +7,12 @@ from django.shortcuts import render
 
 from learning import timeutil
 from learning.selectors.ledger import entries_for, hours_summary, years_with_entries
-
-
-def _year_param(request) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return timeutil.current_year()
-    return year if 2000 <= year <= 2100 else timeutil.current_year()
+from learning.views.common import year_param
 
 
 @login_required
 def my_hours(request):
-    year = _year_param(request)
+    year = year_param(request)
     years = sorted(set(years_with_entries(request.user)) | {timeutil.current_year(), year}, reverse=True)
     return render(
         request,

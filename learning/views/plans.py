@@ -16,12 +16,12 @@ from learning.forms_plans import StudyPlanForm
 from learning.models import StudyPlan
 from learning.selectors.plans import my_plans, plan_report, plans_overview
 from learning.services.plans import PlanError, can_edit_plan, delete_plan, save_plan
-from learning.views.hours import _year_param
+from learning.views.common import year_param
 
 
 @login_required
 def my_plan_list(request):
-    year = _year_param(request)
+    year = year_param(request)
     this_year = timeutil.current_year()
     return render(
         request,
@@ -37,7 +37,7 @@ def my_plan_list(request):
 
 def plan_list(request):
     require_roles(request.user, Role.HR, Role.ADMIN)
-    year = _year_param(request)
+    year = year_param(request)
     plans = list(plans_overview(year))
     for plan in plans:
         plan.editable = can_edit_plan(request.user, plan)

@@ -8,8 +8,6 @@ viewer's subtree, 404 for one that does not exist.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -30,13 +28,9 @@ from learning.review_export import PDF_MAX_ROWS_IN_REQUEST, XLSX_TYPE, roster_pd
 from learning.selectors import compliance as sel
 from learning.selectors import review as rsel
 from learning.services.review import ReviewError, run_annual_review
+from learning.views.common import filter_query
 
 PAGE_SIZE = 50
-
-
-def _query(params: dict, **overrides) -> str:
-    merged = {**params, **overrides}
-    return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
 
 
 def review_risk(request):
@@ -108,7 +102,7 @@ def review_roster(request):
             "totals": totals,
             "unit_rows": [r for r in unit_rows if r.reviewed],
             "page": page,
-            "export_query": _query(base),
+            "export_query": filter_query(base),
         },
     )
 
@@ -127,7 +121,7 @@ def _export(request, fmt: str):
             )
             % {"n": len(outcomes), "max": PDF_MAX_ROWS_IN_REQUEST, "year": year},
         )
-        return redirect(f"{reverse('learning:review_roster')}?{_query(params)}")
+        return redirect(f"{reverse('learning:review_roster')}?{filter_query(params)}")
     if fmt == "pdf":
         totals, unit_rows = rsel.roster_counts(viewer, unit, year)
         try:
@@ -136,7 +130,7 @@ def _export(request, fmt: str):
             )
         except CertificateRenderError as exc:
             messages.error(request, _("无法生成 PDF：%(err)s") % {"err": exc})
-            return redirect(f"{reverse('learning:review_roster')}?{_query(params)}")
+            return redirect(f"{reverse('learning:review_roster')}?{filter_query(params)}")
         content_type = "application/pdf"
     else:
         content, content_type = roster_xlsx(outcomes, year), XLSX_TYPE
@@ -172,7 +166,7 @@ def review_run(request):
     viewer, _form, params, unit = _roster_context(request)
     year = params["year"]
     units = [unit] if unit is not None else ([None] if viewer.has_role(Role.ADMIN) else list(top_units(viewer)))
-    back = f"{reverse('learning:review_roster')}?{_query(params)}"
+    back = f"{reverse('learning:review_roster')}?{filter_query(params)}"
     try:
         runs = [run_annual_review(year=year, unit=u, actor=viewer) for u in units]
     except ReviewError as exc:
