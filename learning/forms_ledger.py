@@ -21,7 +21,17 @@ def year_choices() -> list[tuple[int, str]]:
     return [(y, _("%(y)s 年") % {"y": y}) for y in range(this_year, this_year - YEARS_BACK, -1)]
 
 
-class ComplianceFilterForm(forms.Form):
+class FilterForm(forms.Form):
+    """A GET filter form whose valid fields count even when another one is not (a stale bookmark, a typo)."""
+
+    def valid_data(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+
+class ComplianceFilterForm(FilterForm):
     """Query-string filters; anything invalid falls back to the default instead of erroring."""
 
     year = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
@@ -49,8 +59,7 @@ class ComplianceFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("姓名或工号")})
 
     def values(self) -> dict:
-        # Keep the fields that are valid even when another one is not (a stale bookmark, a typo).
-        data = self.cleaned_data if self.is_bound and (self.is_valid() or True) else {}
+        data = self.valid_data()
         sort = data.get("sort") or "unit"
         return {
             "year": data.get("year") or timeutil.current_year(),

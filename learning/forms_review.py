@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from learning import timeutil
+from learning.forms_ledger import FilterForm
 from learning.selectors.review import RESULT_CHOICES, RISK_CHOICES, review_years
 
 YEARS_BACK = 5
@@ -23,19 +24,13 @@ def default_roster_year() -> int:
     return closed[0] if closed else timeutil.current_year() - 1
 
 
-class _Filters(forms.Form):
+class _Filters(FilterForm):
     unit = forms.CharField(widget=forms.HiddenInput, required=False)
     q = forms.CharField(label=_("姓名、工号或证号"), max_length=64, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("姓名、工号或证号")})
-
-    def _data(self) -> dict:
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return self.cleaned_data
 
 
 class RosterFilterForm(_Filters):
@@ -47,7 +42,7 @@ class RosterFilterForm(_Filters):
         self.fields["year"].choices = roster_year_choices()
 
     def values(self) -> dict:
-        data = self._data()
+        data = self.valid_data()
         return {
             "year": data.get("year") or default_roster_year(),
             "unit": (data.get("unit") or "").strip(),
@@ -60,7 +55,7 @@ class RiskFilterForm(_Filters):
     risk = forms.ChoiceField(label=_("风险"), choices=[("", _("全部"))] + list(RISK_CHOICES), required=False)
 
     def values(self) -> dict:
-        data = self._data()
+        data = self.valid_data()
         return {
             "unit": (data.get("unit") or "").strip(),
             "risk": data.get("risk") or "",
