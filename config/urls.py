@@ -34,3 +34,8 @@ if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+handler400 = "accounts.views.errors.bad_request"
+handler403 = "accounts.views.errors.permission_denied"
+handler404 = "accounts.views.errors.page_not_found"
+handler500 = "accounts.views.errors.server_error"

@@ -16,8 +16,13 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)
+# True only in config.settings.production: the one place code asks "is this the live system?"
+# (demo commands refuse to run there). Never derived from DJANGO_SETTINGS_MODULE.
+IS_PRODUCTION = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A failed CSRF check shows the site's "页面已过期" page (JSON to fetch() clients).
+CSRF_FAILURE_VIEW = "accounts.views.errors.csrf_failure"
 
 # Public origin used in links that leave the site (certificate QR codes, e-mails).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -140,12 +145,28 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
+# Per client address (see TRUSTED_PROXIES below) and per account ("key": the
+# 工号/e-mail typed, or the user). A whole county office behind one NAT still
+# signs in; one address guessing passwords, or one account under attack, stops.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "120/m/ip",
+    "login_failed": "30/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "manage_email": "10/m/user",
 }
+# E-mail change, password change and the MFA pages ask for the second factor again
+# (an account with TOTP re-authenticates with its code, never the password alone).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# The client address behind the reverse proxy: X-Forwarded-For is believed only
+# from these peers (IPs or CIDRs, e.g. "127.0.0.1" when nginx runs on the same
+# machine), and only the last TRUSTED_PROXY_COUNT hops (how many of our proxies
+# append to it: 1 for nginx alone). Empty/0: REMOTE_ADDR, the header is ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="法治学堂")
 MFA_RECOVERY_CODE_COUNT = 10
@@ -181,6 +202,26 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_IMPORT_FILE_BYTES = env.int("MAX_IMPORT_FILE_BYTES", default=20 * 1024 * 1024)
+# Imports are refused at the door, before parsing (accounts/xlsx.py, exams/formats/; guides in
+# docs/staff_import.md and docs/question_bank.md): an .xlsx whose members unpack to more than
+# MAX_IMPORT_UNZIPPED_BYTES (a zip bomb); a sheet or CSV with more rows below its header than
+# the import's cap (blank rows count: a 64 KB file can hold a million of them); a question
+# file with more questions than MAX_IMPORT_QUESTIONS. A province's staff list is ~52,000 rows.
+MAX_IMPORT_UNZIPPED_BYTES = env.int("MAX_IMPORT_UNZIPPED_BYTES", default=100 * 1024 * 1024)
+MAX_IMPORT_ROWS_STAFF = env.int("MAX_IMPORT_ROWS_STAFF", default=60_000)
+MAX_IMPORT_ROWS_ATTENDANCE = env.int("MAX_IMPORT_ROWS_ATTENDANCE", default=10_000)
+MAX_IMPORT_QUESTIONS = env.int("MAX_IMPORT_QUESTIONS", default=10_000)
+# A failed import keeps and shows this many problems and counts the rest ("另有 N 处问题未列出").
+MAX_IMPORT_PROBLEMS_LISTED = env.int("MAX_IMPORT_PROBLEMS_LISTED", default=100)
+# JSON bodies (answer saves, heartbeats) are small: larger or deeper ones are refused
+# before parsing (core/middleware.py), as is any NUL in a path, query, form or JSON body.
+MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=256 * 1024)
+MAX_JSON_DEPTH = 32
+# Question and lesson HTML may not load anything from another site (a tracking pixel
+# would tell that site who sits an exam); core/html.py. Inline data: images up to this size.
+MAX_INLINE_IMAGE_BYTES = 2 * 1024 * 1024
+# Origins whose video players a lesson may embed (Wagtail's EmbedBlock); empty: none.
+EMBED_ORIGINS = env.list("CSP_EMBED_FRAME_ORIGINS", default=[])
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="法治学堂 <noreply@fazhi.local>")

@@ -120,7 +120,7 @@ def test_score_only_policy_never_shows_answers(learner, client_for):
 def test_another_learners_attempt_is_not_found_on_every_endpoint(learner, client_for, org_tree, endpoint):
     exam = f.exam(_paper())
     attempt = start_attempt(exam_id=exam.pk, user=learner)
-    save_answers(attempt_id=attempt.pk, user=learner, answers=[{"item": 4, "seq": 5, "response": "mine"}])
+    save_answers(attempt_id=attempt.pk, user=learner, answers=[{"item": 4, "seq": 5, "response": "甲的作答"}])
     intruder = UserFactory(org_unit=org_tree["shache_dept"])
     client = client_for(intruder)
     url = reverse(f"exams:{endpoint}", args=[attempt.pk])
@@ -135,9 +135,9 @@ def test_another_learners_attempt_is_not_found_on_every_endpoint(learner, client
     else:
         response = client.get(url)
     assert response.status_code == 404
-    assert "mine" not in response.content.decode()
+    assert "甲的作答" not in response.content.decode()
     stored = AttemptAnswer.objects.get(item__attempt=attempt, item__position=4)
-    assert (stored.response, stored.seq) == ("mine", 5)
+    assert (stored.response, stored.seq) == ("甲的作答", 5)
     assert ExamAttempt.objects.get(pk=attempt.pk).status == ExamAttempt.Status.IN_PROGRESS
 
 
