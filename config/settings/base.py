@@ -8,6 +8,7 @@ eagerly in-process, e-mail printed to the console, media on local disk.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -63,7 +64,10 @@ INSTALLED_APPS = [
     # Jobs
     "django_celery_beat",
     "django_filters",
+    # Content-Security-Policy header (policy below)
+    "csp",
     # Ours
+    "core",
     "accounts",
     "cms",
     "learning",
@@ -73,8 +77,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.csp.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.locale.ChineseFirstLocaleMiddleware",
+    # Refuses NUL, over-deep and oversized input with a 400 before any view parses it (core/middleware.py).
+    "core.middleware.HostileInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -261,6 +268,28 @@ WAGTAIL_USER_CREATION_FORM = "accounts.forms.WagtailUserCreationForm"
 WAGTAIL_USER_CUSTOM_FIELDS = ["full_name", "employee_no"]
 WAGTAILUSERS_PASSWORD_ENABLED = True
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# --- Content-Security-Policy (django-csp). The same policy in every environment, so the
+# browser tests exercise exactly what production sends. Our templates have no inline
+# scripts, style attributes or on*= handlers; an inline <script> would need
+# nonce="{{ request.csp_nonce }}". The Wagtail admin under /cms/ needs a relaxed
+# script/style policy: see core/csp.py, which also owns the path rule.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        # Lesson videos embedded from a video site (Wagtail's EmbedBlock) play in that site's iframe.
+        "frame-src": [SELF, *EMBED_ORIGINS],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 # --- Platform
 # Year-end figures: the annual requirement defaults used when an administrator

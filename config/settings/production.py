@@ -1,14 +1,18 @@
 """Production: PostgreSQL, Redis broker, WhiteNoise, HTTPS only.
 
-Refuses to start without SECRET_KEY and ALLOWED_HOSTS.
+Refuses to start without SECRET_KEY and ALLOWED_HOSTS, or with DEBUG switched on.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env
+from .base import DEBUG, MIDDLEWARE, env
 
-DEBUG = False
+IS_PRODUCTION = True
+# DEBUG=true in a production environment is a mistake to stop at, not to paper over:
+# debug pages would show settings and code to anyone.
+if DEBUG:
+    raise ImproperlyConfigured("生产环境不允许开启 DEBUG：请删除环境变量 DEBUG 或将其设为 false")
 try:
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")

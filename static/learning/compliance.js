@@ -13,6 +13,9 @@ document.addEventListener("DOMContentLoaded", function () {
   var units = data("chart-units-data");
   var unitsCanvas = document.getElementById("chart-units");
   if (units && unitsCanvas && units.labels.length) {
+    // One bar per unit: the box grows with the number of units (set here, not in a style attribute).
+    var box = unitsCanvas.parentElement;
+    if (box.dataset.chartHeight) { box.style.height = box.dataset.chartHeight + "px"; }
     new Chart(unitsCanvas, {
       type: "bar",
       data: { labels: units.labels, datasets: [{ label: units.series, data: units.share, backgroundColor: primary, maxBarThickness: 28 }] },

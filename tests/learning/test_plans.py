@@ -74,7 +74,7 @@ def test_my_plan_shows_progress_per_item_and_overall(learner, admin_user, two_co
     assert progress.percent == 75 and progress.done == 1 and not progress.complete
     html = client_for(learner).get(reverse("learning:my_plans")).content.decode()
     assert "已完成 1 / 2 项 · 总进度 75%" in html
-    assert 'style="width: 50%"' in html and 'style="width: 100%"' in html
+    assert 'class="pct-50"' in html and 'class="pct-100"' in html
 
 
 def test_my_plan_page_query_count_does_not_grow(learner, admin_user, client_for, django_assert_max_num_queries):

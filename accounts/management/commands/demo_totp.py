@@ -5,6 +5,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import demo
+from accounts.management.guards import refuse_in_production
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("employee_no")
 
     def handle(self, *args, employee_no, **options):
+        refuse_in_production("demo_totp")
         secret = demo.DEMO_TOTP_SECRETS.get(employee_no)
         if secret is None:
             raise CommandError(f"{employee_no} 不是需要两步验证的演示账号")

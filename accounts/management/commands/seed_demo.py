@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import demo
+from accounts.management.guards import refuse_in_production
 from accounts.models import ROLE_GROUP_NAMES, OrgUnit, Role, StaffCategory, User
 
 ROLE_BY_KEY = {"trainer": Role.TRAINER, "reviewer": Role.REVIEWER, "hr": Role.HR, "admin": Role.ADMIN}
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="不打印演示账号")
 
     def handle(self, *args, staff, quiet, **options):
+        refuse_in_production("seed_demo")
         if not 0 <= staff <= 20000:
             raise CommandError("--staff 必须在 0 到 20000 之间")
         started = time.perf_counter()
