@@ -15,12 +15,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.stream_block import StreamBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 from cms.choosers import law_article_chooser_viewset
+from core.html import is_external, validate_html
 
 LawArticleChooserBlock = law_article_chooser_viewset.get_block_class(
     name="LawArticleChooserBlock", module_path="cms.blocks"
@@ -92,6 +94,11 @@ class VideoBlock(blocks.StructBlock):
         template = "cms/blocks/video.html"
 
     def clean(self, value):
+        # Before the children's clean: EmbedBlock's would fetch the URL from the video site.
+        url = getattr(value.get("embed"), "url", None) or ""
+        if url and is_external(url, frame=True):
+            message = _("不允许嵌入外部网站的视频：%(url)s。请上传视频文件，或请系统管理员把该网站加入允许嵌入的网站。")
+            raise StructBlockValidationError(block_errors={"embed": ValidationError(message % {"url": url})})
         value = super().clean(value)
         if bool(value.get("file")) == bool(value.get("embed")):
             message = _("请上传视频文件或填写外部视频网址（二者选其一）。")
@@ -136,3 +143,24 @@ class LessonBodyBlock(blocks.StreamBlock):
 
     class Meta:
         block_counts = {"check": {"max_num": 1}}
+
+    def clean(self, value):
+        """Rich text may not load anything from another site (an image, an embedded player): core.html."""
+        errors = {}
+        for index, child in enumerate(value):
+            if child.block_type == "paragraph":
+                try:
+                    validate_html(child.value.source)
+                except ValidationError as exc:
+                    errors[index] = exc
+        try:
+            cleaned = super().clean(value)
+        except StreamBlockValidationError as exc:
+            if not errors:
+                raise
+            raise StreamBlockValidationError(
+                block_errors={**exc.block_errors, **errors}, non_block_errors=exc.non_block_errors
+            ) from None
+        if errors:
+            raise StreamBlockValidationError(block_errors=errors)
+        return cleaned

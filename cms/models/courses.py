@@ -32,6 +32,7 @@ from cms.blocks import LessonBodyBlock
 from cms.fields import ChoiceListField
 from cms.search.registry import COURSE, LESSON, register_kind
 from cms.widgets import HourCategorySelect
+from core.html import validate_html_fields
 
 DEFAULT_MIN_STUDY_SECONDS = 600
 
@@ -60,6 +61,10 @@ class CourseIndexPage(SignedInPageMixin, Page):
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.CoursePage"]
     template = "cms/course_index_page.html"
+
+    def clean(self):
+        super().clean()
+        validate_html_fields(self, "intro")
 
     class Meta:
         verbose_name = _("课程中心")

@@ -3,6 +3,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from core.html import validate_html_fields
+
 
 class HomePage(Page):
     """The site root. Signed-in officials see their own dashboard on it."""
@@ -15,6 +17,10 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("首页")
+
+    def clean(self):
+        super().clean()
+        validate_html_fields(self, "intro")
 
     def get_context(self, request, *args, **kwargs):
         from cms.dashboard import dashboard_context

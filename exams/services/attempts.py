@@ -257,9 +257,15 @@ def _freeze(attempt: ExamAttempt, paper: list[FrozenItem]) -> None:
 
 @dataclass(frozen=True)
 class SaveResult:
-    position: int
-    seq: int
+    """One answer of a save: stored (``accepted``), older than the stored one, or refused (``error``).
+
+    ``position`` and ``seq`` are ``None`` when the entry was too malformed to say.
+    """
+
+    position: int | None
+    seq: int | None
     accepted: bool
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -302,8 +308,7 @@ def _lock_items(attempt_id: int, user, positions: set[int], *, now) -> tuple[Exa
             .filter(pk=attempt_id, user=user)
             .first()
         )
-        _check_open(attempt, now=now)
-        raise AttemptError(_("答卷中没有第 %(n)s 题，请刷新页面。") % {"n": min(positions)})
+        return _check_open(attempt, now=now), {}
     return _check_open(items[0].attempt, now=now), {item.position: item for item in items}
 
 
@@ -355,21 +360,50 @@ def response_to_client(qtype: str, option_order: list[str], response):
     return indices if qtype == QuestionType.MULTIPLE else (indices[0] if indices else None)
 
 
-def _parse_answers(answers) -> list[tuple[int, int, object]]:
+def _parse_entry(entry) -> tuple[int, int, object]:
+    """(position, seq, response) of one entry; ``AttemptError`` says what is wrong with it."""
+    if not isinstance(entry, dict):
+        raise AttemptError(_("答案格式无效，请刷新页面。"))
+    position = _int(entry.get("item"), _("答案格式无效，请刷新页面。"))
+    bad_seq = _("第 %(n)s 题的保存序号无效，请刷新页面。") % {"n": position}
+    seq = _int(entry.get("seq"), bad_seq)
+    if not 0 < seq < MAX_SEQ:
+        raise AttemptError(bad_seq)
+    return position, seq, entry.get("response")
+
+
+def _parse_answers(answers) -> tuple[list[tuple[int, int, object]], list[SaveResult]]:
+    """The well-formed entries, and a refusal for each malformed one (the batch itself must be a list)."""
     if not isinstance(answers, list) or not answers:
         raise AttemptError(_("没有收到答案。"))
     if len(answers) > MAX_ANSWERS_PER_SAVE:
         raise AttemptError(_("一次提交的答案过多。"))
-    parsed = []
+    parsed, refused = [], []
     for entry in answers:
-        if not isinstance(entry, dict):
-            raise AttemptError(_("答案格式无效，请刷新页面。"))
-        position = _int(entry.get("item"), _("答案格式无效，请刷新页面。"))
-        seq = _int(entry.get("seq"), _("第 %(n)s 题的保存序号无效，请刷新页面。") % {"n": position})
-        if not 0 < seq < MAX_SEQ:
-            raise AttemptError(_("第 %(n)s 题的保存序号无效，请刷新页面。") % {"n": position})
-        parsed.append((position, seq, entry.get("response")))
-    return parsed
+        try:
+            parsed.append(_parse_entry(entry))
+        except AttemptError as exc:
+            position = entry.get("item") if isinstance(entry, dict) else None
+            refused.append(SaveResult(_int_or_none(position), None, False, exc.message))
+    return parsed, refused
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return _int(value, "")
+    except AttemptError:
+        return None
+
+
+def _stored_value(paper_item, position: int, raw):
+    """``(value, None)`` for an answer the frozen question can hold, else ``(None, reason)``."""
+    if paper_item is None:
+        return None, _("答卷中没有第 %(n)s 题，请刷新页面。") % {"n": position}
+    qtype, option_order = paper_item
+    try:
+        return response_from_client(qtype, option_order, raw, position=position), None
+    except AttemptError as exc:
+        return None, exc.message
 
 
 def _newest_per_question(parsed: list[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
@@ -384,25 +418,32 @@ def save_answers(*, attempt_id: int, user, answers: list[dict]) -> SaveOutcome:
     """Store the newest answer per question; an older ``seq`` than the stored one changes nothing.
 
     ``answers`` is ``[{"item": position, "seq": n, "response": …}]`` as the page sends
-    it. All of one request is saved or none (a bad entry refuses the batch).
+    it. Each answer stands on its own: a malformed one (wrong type, an option the
+    question does not have, a question not on the paper, text too long) comes back
+    refused with its reason and the others are saved. Only what concerns the whole
+    attempt (not found, closed, past the deadline) or the batch itself (not a
+    list, too many answers) refuses everything.
     """
-    parsed = _newest_per_question(_parse_answers(answers))
+    parsed, refused = _parse_answers(answers)
+    parsed = _newest_per_question(parsed)
     now = timezone.now()
     if connection.vendor == "postgresql":
-        return _save_postgresql(attempt_id, user, parsed, now=now)
+        outcome = _save_postgresql(attempt_id, user, parsed, now=now)
+        return SaveOutcome(outcome.results + refused, outcome.deadline)
     with transaction.atomic():
         attempt, items = _lock_items(attempt_id, user, {p for p, _s, _r in parsed}, now=now)
         results = []
         for position, seq, raw in parsed:
             item = items.get(position)
-            if item is None:
-                raise AttemptError(_("答卷中没有第 %(n)s 题，请刷新页面。") % {"n": position})
-            value = response_from_client(item.qtype, item.option_order, raw, position=position)
+            value, error = _stored_value(item and (item.qtype, item.option_order), position, raw)
+            if error:
+                results.append(SaveResult(position, seq, False, error))
+                continue
             updated = AttemptAnswer.objects.filter(item_id=item.pk, seq__lt=seq).update(
                 response=value, seq=seq, saved_at=now
             )
             results.append(SaveResult(position, seq, bool(updated)))
-    return SaveOutcome(results, attempt.deadline)
+    return SaveOutcome(results + refused, attempt.deadline)
 
 
 # On PostgreSQL a save is one statement in autocommit: the CTE takes the same row lock on
@@ -445,12 +486,15 @@ def _paper_index(attempt_id: int, user, *, fresh: bool = False) -> dict[int, tup
 def _save_postgresql(attempt_id: int, user, parsed, *, now) -> SaveOutcome:
     paper = _paper_index(attempt_id, user)
     items, seqs, responses = [], [], []
+    sent, refused = [], []
     for position, seq, raw in parsed:
-        if position not in paper:
-            raise AttemptError(_("答卷中没有第 %(n)s 题，请刷新页面。") % {"n": position})
-        item_id, qtype, order = paper[position]
-        value = response_from_client(qtype, order, raw, position=position)
-        items.append(item_id)
+        frozen = paper.get(position)
+        value, error = _stored_value(frozen and frozen[1:], position, raw)
+        if error:
+            refused.append(SaveResult(position, seq, False, error))
+            continue
+        sent.append((position, seq))
+        items.append(frozen[0])
         seqs.append(seq)
         responses.append(None if value is None else json.dumps(value, ensure_ascii=False))
     params = {"attempt": attempt_id, "user": user.pk, "now": now, "items": items, "seqs": seqs, "responses": responses}
@@ -463,7 +507,8 @@ def _save_postgresql(attempt_id: int, user, parsed, *, now) -> SaveOutcome:
         # Nothing newer to store, or the attempt is not open: say which.
         attempt = ExamAttempt.objects.only("pk", "status", "deadline").filter(pk=attempt_id, user=user).first()
         deadline = _check_open(attempt, now=now).deadline
-    return SaveOutcome([SaveResult(p, s, i in applied) for (p, s, _r), i in zip(parsed, items, strict=True)], deadline)
+    results = [SaveResult(p, s, i in applied) for (p, s), i in zip(sent, items, strict=True)]
+    return SaveOutcome(results + refused, deadline)
 
 
 # --- closing and grading --------------------------------------------------------

@@ -17,6 +17,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.html import validate_html
 from exams.grading import FRACTION_TOLERANCE, normalise_fill
 from exams.models import (
     Difficulty,
@@ -165,6 +166,11 @@ def validate_content(qtype: str, content: QuestionContent) -> None:
         errors.setdefault("points", []).append(_("分值应大于 0 且不超过 1000。"))
     if content.difficulty not in Difficulty.values:
         errors.setdefault("difficulty", []).append(_("难度无效。"))
+    for name in ("stem", "explanation"):  # nothing a reader's browser would fetch from another site
+        try:
+            validate_html(getattr(content, name))
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
     if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         _validate_choice(qtype, content.options, errors)
     elif qtype == QuestionType.FILL:

@@ -6,7 +6,6 @@ learner's attempt is a 404, indistinguishable from one that does not exist.
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
 from django.contrib import messages
@@ -19,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import payload
+from core.payload import HostileInput
 from exams.models import Exam, ExamAttempt
 from exams.selectors.attempts import paper_for_page, review_items
 from exams.selectors.exams import (
@@ -29,8 +30,6 @@ from exams.selectors.exams import (
     review_rights,
 )
 from exams.services.attempts import AttemptError, save_answers, start_attempt, submit_attempt
-
-MAX_SAVE_BODY = 256 * 1024
 
 
 def json_login_required(view):
@@ -159,12 +158,18 @@ def attempt_state(request, attempt_id: int):
 
 
 def _payload(request) -> dict:
-    """JSON body (fetch) or a ``payload`` form field (``navigator.sendBeacon`` with FormData)."""
-    if len(request.body) > MAX_SAVE_BODY:
-        raise AttemptError(_("提交的内容过大。"))
-    raw = request.POST.get("payload") if request.content_type != "application/json" else request.body
+    """JSON body (fetch) or a ``payload`` form field (``navigator.sendBeacon`` with FormData).
+
+    The form is read through ``request.POST`` only: once the CSRF check (or the
+    input middleware) has parsed a multipart body, ``request.body`` is gone.
+    Size, depth and NUL are checked again on the field, which the middleware
+    saw only as a string.
+    """
+    raw = request.body if request.content_type == "application/json" else request.POST.get("payload")
     try:
-        data = json.loads(raw or b"{}")
+        data = payload.loads(raw or b"{}")
+    except HostileInput as exc:
+        raise AttemptError(exc.message)
     except (ValueError, TypeError):
         raise AttemptError(_("答案格式无效，请刷新页面。"))
     if not isinstance(data, dict):
@@ -185,7 +190,11 @@ def save(request, attempt_id: int):
         {
             "ok": True,
             "remaining_seconds": outcome.remaining_seconds(),
-            "saved": [{"item": r.position, "seq": r.seq, "accepted": r.accepted} for r in outcome.results],
+            # A refused answer carries its reason; accepted: false without one means a newer answer is stored.
+            "saved": [
+                {"item": r.position, "seq": r.seq, "accepted": r.accepted, **({"error": r.error} if r.error else {})}
+                for r in outcome.results
+            ],
         }
     )
 

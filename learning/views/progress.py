@@ -7,23 +7,23 @@ the lesson with a message.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import payload
 from learning.services.progress import ProgressError, answer_check, record_heartbeat
 
 TRUE_VALUES = {True, "1", "true", "True", "on", "yes"}
 
 
 def _payload(request) -> dict:
+    """The posted fields; JSON too deep, too large or with a NUL raises ``BadRequest`` (a 400), never a 500."""
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            data = payload.loads(request.body or b"{}")
+        except ValueError:
             return {}
         return data if isinstance(data, dict) else {}
     return request.POST.dict()

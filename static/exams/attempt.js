@@ -32,6 +32,7 @@
   var serverSeq = {};
   var lastSeq = {};
   var pending = {};
+  var rejected = {};  // answers the server refused (shown as unsaved, with the reason, until changed)
   var states = {};
   var inflight = false;
   var oneAtATime = false;
@@ -129,13 +130,14 @@
     var total = Object.keys(sections).length;
     var saved = 0;
     Object.keys(sections).forEach(function (pos) {
-      if (!pending[pos] && readResponse(sections[pos]) !== null) saved += 1;
+      if (!pending[pos] && !rejected[pos] && readResponse(sections[pos]) !== null) saved += 1;
     });
     summaryEl.textContent = fmt(t.summary, { saved: saved, total: total });
   }
 
   function settle(pos) {
     if (pending[pos]) return;
+    if (rejected[pos]) { setState(pos, "unsaved"); return; }
     setState(pos, readResponse(sections[pos]) === null && !(serverSeq[pos] > 0) ? "empty" : "saved");
   }
 
@@ -160,6 +162,7 @@
     var section = event.target.closest("[data-item]");
     if (!section || closed) return;
     var pos = section.getAttribute("data-item");
+    delete rejected[pos];
     pending[pos] = { item: parseInt(pos, 10), seq: nextSeq(pos), response: readResponse(section) };
     persist();
     setState(pos, "unsaved");
@@ -206,6 +209,7 @@
       oneAtATime = false;
       var stale = false;
       data.saved.forEach(function (r) {
+        if (r.error) { refuse(r); return; }
         var pos = String(r.item);
         serverSeq[pos] = Math.max(serverSeq[pos] || 0, r.seq);
         if (!r.accepted) stale = true;
@@ -236,6 +240,7 @@
       } else {
         var pos = String(answers[0].item);
         delete pending[pos];
+        rejected[pos] = true;
         persist();
         setState(pos, "unsaved");
         showAlert(t.error + (data.error || ""));
@@ -244,6 +249,18 @@
       return;
     }
     offline(answers);
+  }
+
+  // The server refused this one answer (the others of the batch were saved): resending it would
+  // be refused again, so it leaves the queue, stays marked unsaved and the reason is shown.
+  function refuse(r) {
+    var pos = r.item === null || r.item === undefined ? null : String(r.item);
+    if (pos !== null && pending[pos] && (r.seq === null || pending[pos].seq <= r.seq)) delete pending[pos];
+    if (pos !== null && sections[pos] && !pending[pos]) {
+      rejected[pos] = true;
+      setState(pos, "unsaved");
+    }
+    showAlert(t.error + r.error);
   }
 
   function offline(answers) {
@@ -272,7 +289,7 @@
         Object.keys(data.answers).forEach(function (pos) {
           var a = data.answers[pos];
           serverSeq[pos] = Math.max(serverSeq[pos] || 0, a.seq);
-          if (!pending[pos] && sections[pos]) { writeResponse(sections[pos], a.response); settle(pos); }
+          if (!pending[pos] && !rejected[pos] && sections[pos]) { writeResponse(sections[pos], a.response); settle(pos); }
         });
         refreshSummary();
       })
@@ -343,6 +360,8 @@
     if (pending[pos]) setState(pos, "unsaved"); else settle(pos);
   });
   refreshSummary();
+  // The paper is a form only for its controls: Enter in a text answer must not send it anywhere.
+  paper.addEventListener("submit", function (event) { event.preventDefault(); });
   paper.addEventListener("change", onChange);
   paper.addEventListener("input", function (event) {
     if (event.target.matches("input[type=text], textarea")) onChange(event);
