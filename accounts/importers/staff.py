@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,10 +22,11 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from accounts.models import OrgUnit, StaffCategory, User
+from accounts.models import OrgUnit, StaffCategory, User, privileged_q
 from accounts.scope import can_view_person, can_view_unit, scope_paths
 from accounts.services.credentials import sync_from_staff
-from accounts.xlsx import ImportFailed, ImportProblem, read_table
+from accounts.services.identity import record_identifier_changes
+from accounts.xlsx import ImportFailed, ImportProblem, ProblemList, read_table
 
 COL_UNIT, COL_NO, COL_NAME, COL_CATEGORY = "单位", "工号", "姓名", "人员类别"
 COL_POSITION, COL_CREDENTIAL, COL_PHONE, COL_EMAIL = "职务", "执法证号", "手机", "邮箱"
@@ -159,7 +161,7 @@ def _unit_out_of_scope(unit_path: str) -> str:
 
 
 def _validate(rows, units_by_path: dict[str, OrgUnit], create_units: bool, actor: User | None):
-    problems: list[ImportProblem] = []
+    problems = ProblemList()
     parsed: list[_Row] = []
     seen_no: dict[str, int] = {}
     seen_credential: dict[str, int] = {}
@@ -344,7 +346,14 @@ def import_staff(
     refused = {
         col: _("文件含有“%(col)s”列。平台不保存身份证号，请删除该列后再导入。") % {"col": col} for col in REFUSED
     }
-    ignored, rows = read_table(fileobj, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES, refused=refused)
+    ignored, rows = read_table(
+        fileobj,
+        required=REQUIRED,
+        optional=OPTIONAL,
+        aliases=ALIASES,
+        refused=refused,
+        max_rows=settings.MAX_IMPORT_ROWS_STAFF,
+    )
     units_by_path = {u.full_path: u for u in OrgUnit.objects.only("pk", "path", "full_path")}
     parsed, problems, missing_units = _validate(rows, units_by_path, create_units, actor)
     if not parsed and not problems:

@@ -20,7 +20,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from exams.formats.base import DraftQuestion, ParseResult, decode_text, question_label
+from exams.formats.base import DraftQuestion, ParseResult, check_question_count, decode_text, question_label
 from exams.models import QuestionType
 from exams.richtext import plain_to_html
 
@@ -39,6 +39,7 @@ class _Open:
 def parse(data: bytes) -> ParseResult:
     result = ParseResult()
     text = decode_text(data, result)
+    check_question_count(sum(1 for line in text.splitlines() if ANSWER_RE.match(line.strip())))
     current: _Open | None = None
     number = 0
     for line_no, raw in enumerate(text.splitlines(), start=1):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from exams.models import Difficulty
@@ -75,14 +76,17 @@ class ParseResult:
     category_descriptions: dict[tuple[str, ...], str] = field(default_factory=dict)
     #: Labels of questions with a Moodle penalty (reported once, for the whole file).
     penalised: list[str] = field(default_factory=list)
+    #: Warnings given so far, to give each once without searching ``issues`` (10,000 questions).
+    _warned: set = field(default_factory=set, repr=False, compare=False)
 
     def error(self, message: str, *, line: int | None = None, question: str | None = None) -> None:
         self.issues.append(Issue(message, line, question, ERROR))
 
     def warn(self, message: str, *, line: int | None = None, question: str | None = None) -> None:
-        issue = Issue(message, line, question, WARNING)
-        if issue not in self.issues:  # one warning per kind and question is enough
-            self.issues.append(issue)
+        key = (message, line, question)
+        if key not in self._warned:  # one warning per kind and question is enough
+            self._warned.add(key)
+            self.issues.append(Issue(message, line, question, WARNING))
 
     def unsupported(self, message: str, *, line: int | None = None, question: str | None = None) -> None:
         self.issues.append(Issue(message, line, question, UNSUPPORTED))
@@ -94,6 +98,15 @@ class FormatError(Exception):
     def __init__(self, message: str, line: int | None = None):
         self.issue = Issue(message, line)
         super().__init__(str(self.issue))
+
+
+def check_question_count(count: int) -> None:
+    """Refuse a file with more questions than ``MAX_IMPORT_QUESTIONS``, counted before parsing them."""
+    limit = settings.MAX_IMPORT_QUESTIONS
+    if count > limit:
+        raise FormatError(
+            _("文件中有 %(n)s 道题，超过上限 %(max)s 道；请拆分后分批导入。") % {"n": f"{count:,}", "max": f"{limit:,}"}
+        )
 
 
 def decode_text(data: bytes, result: ParseResult) -> str:

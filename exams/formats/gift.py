@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from exams.formats.base import (
     DraftQuestion,
     ParseResult,
+    check_question_count,
     decode_text,
     match_moodle_fraction,
     percent,
@@ -125,6 +126,7 @@ def _meta(comments: list[str]) -> dict:
 def parse(data: bytes) -> ParseResult:
     result = ParseResult()
     text = decode_text(data, result)
+    check_question_count(sum(1 for _l, code, _c in _blocks(text) if code and not code[0].startswith("$CATEGORY:")))
     category: list[str] = []
     number = 0
     for line, code, comments in _blocks(text):

@@ -21,6 +21,7 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, unquote
+from xml.parsers import expat
 
 from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -30,6 +31,7 @@ from exams.formats.base import (
     DraftQuestion,
     FormatError,
     ParseResult,
+    check_question_count,
     match_moodle_fraction,
     percent,
     question_label,
@@ -109,6 +111,45 @@ def parse_xml(data: bytes) -> _Element:
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise FormatError(_("不是有效的 XML 文件（%(err)s）。") % {"err": exc.msg}, line) from None
+
+
+class _StopCounting(Exception):
+    pass
+
+
+def count_questions(data: bytes) -> int | None:
+    """How many questions (not category entries) the file holds, read by expat without building a tree.
+
+    Runs before ``parse_xml`` so a file of 500,000 questions is refused at once.
+    ``None`` when expat cannot read it through: a DTD or broken XML (which
+    ``parse_xml`` refuses, naming why and where) or an encoding only Python's
+    codecs know (then ``parse`` counts the parsed tree instead).
+    """
+    depth = 0
+    count = 0
+
+    def start(name, attrs):
+        nonlocal depth, count
+        depth += 1
+        if depth == 2 and name == "question" and attrs.get("type") != "category":
+            count += 1
+
+    def end(name):
+        nonlocal depth
+        depth -= 1
+
+    def doctype(*args):
+        raise _StopCounting
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        parser.Parse(data, True)
+    except (_StopCounting, expat.ExpatError):
+        return None
+    return count
 
 
 # --- helpers -------------------------------------------------------------------
@@ -219,9 +260,14 @@ def category_parts(path: str) -> list[str]:
 
 def parse(data: bytes) -> ParseResult:
     result = ParseResult()
+    counted = count_questions(data)
+    if counted is not None:
+        check_question_count(counted)
     root = parse_xml(data)
     if root.tag != "quiz":
         raise FormatError(_("根元素应为 <quiz>，这不是 Moodle XML 题库文件。"), root.line)
+    if counted is None:
+        check_question_count(sum(1 for e in root if e.tag == "question" and e.get("type") != "category"))
     category: list[str] = []
     number = 0
     for element in root:

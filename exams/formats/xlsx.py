@@ -21,6 +21,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -105,17 +106,23 @@ def _rich(value: str) -> str:
 
 def parse(data: bytes) -> ParseResult:
     result = ParseResult()
-    try:
-        _ignored, rows = read_table(io.BytesIO(data), required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
-    except ImportFailed as exc:
-        raise FormatError("；".join(str(p) for p in exc.problems)) from None
     number = 0
-    for row_number, row in rows:
-        number += 1
-        row = {k: _cell(v) for k, v in row.items()}
-        draft = _read_row(row, row_number, number, result)
-        if draft is not None:
-            result.questions.append(draft)
+    try:
+        _ignored, rows = read_table(
+            io.BytesIO(data),
+            required=REQUIRED,
+            optional=OPTIONAL,
+            aliases=ALIASES,
+            max_rows=settings.MAX_IMPORT_QUESTIONS,
+        )
+        for row_number, row in rows:
+            number += 1
+            row = {k: _cell(v) for k, v in row.items()}
+            draft = _read_row(row, row_number, number, result)
+            if draft is not None:
+                result.questions.append(draft)
+    except ImportFailed as exc:  # the file as a whole (unreadable, too long, headers missing)
+        raise FormatError("；".join(exc.problems.lines())) from None
     if number == 0:
         result.error(_("表格中没有题目（第一行是表头，从第二行起每行一题）。"))
     return result

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.xlsx import ProblemList
 from exams.formats import aiken, gift, moodle_xml, xlsx
 from exams.formats.base import ERROR, UNSUPPORTED, WARNING, DraftQuestion, FormatError, Issue, ParseResult
 from exams.models import PendingQuestionImport, QuestionCategory, QuestionType
@@ -58,9 +59,11 @@ class PreviewRow:
 
 @dataclass
 class ImportOutcome:
+    """``errors`` and ``warnings`` keep the first ``MAX_IMPORT_PROBLEMS_LISTED`` each; ``.total`` counts all."""
+
     dry_run: bool
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    errors: ProblemList = field(default_factory=ProblemList)
+    warnings: ProblemList = field(default_factory=ProblemList)
     preview: list[PreviewRow] = field(default_factory=list)
     created: int = 0
     categories: list[str] = field(default_factory=list)
@@ -76,7 +79,7 @@ class QuestionImportFailed(Exception):
 
     def __init__(self, outcome: ImportOutcome):
         self.outcome = outcome
-        super().__init__("\n".join(str(e) for e in outcome.errors))
+        super().__init__("\n".join(outcome.errors.lines()))
 
 
 def _answer_summary(draft: DraftQuestion, options: list[dict], answers: list[str]) -> str:

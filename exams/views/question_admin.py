@@ -65,7 +65,7 @@ def import_view(request):
         )
     except QuestionImportFailed as exc:
         return TemplateResponse(
-            request, TEMPLATE, _context(request, form=form, failed=exc.outcome, filename=upload.name)
+            request, TEMPLATE, _context(request, form=form, failed=exc.outcome, filename=upload.name), status=400
         )
     return TemplateResponse(
         request, TEMPLATE, _context(request, form=form, preview=outcome, token=pending.token, filename=upload.name)
@@ -80,7 +80,9 @@ def _confirm(request):
         messages.error(request, _("这次导入已失效（已导入、已过期或不是您上传的），请重新上传文件。"))
         return redirect("exams_question_import:index")
     except QuestionImportFailed as exc:
-        return TemplateResponse(request, TEMPLATE, _context(request, form=QuestionImportForm(), failed=exc.outcome))
+        return TemplateResponse(
+            request, TEMPLATE, _context(request, form=QuestionImportForm(), failed=exc.outcome), status=400
+        )
     messages.success(request, _("已导入 %(n)s 道题。") % {"n": outcome.created})
     return redirect(reverse("exams_questions:index"))
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import User
-from accounts.xlsx import ImportFailed, ImportProblem, read_table, write_workbook
+from accounts.xlsx import ImportFailed, ImportProblem, ProblemList, read_table, write_workbook
 from learning import timeutil
 from learning.models import Attendance, TrainingSession
 from learning.selectors.sessions import audience_member_ids
@@ -32,7 +33,6 @@ ALIASES = {
     **dict.fromkeys(["人员姓名", "名字"], COL_NAME),
     **dict.fromkeys(["签到时刻", "到场时间", "时间"], COL_TIME),
 }
-MAX_ROWS = 10000
 TIME_FORMATS = ("%H:%M", "%H:%M:%S")
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
@@ -86,14 +86,12 @@ def _check_session(session: TrainingSession) -> None:
 
 
 def _validate(session: TrainingSession, rows) -> list[_Row]:
-    rows = list(rows)
-    if len(rows) > MAX_ROWS:
-        raise ImportFailed([ImportProblem(_("一次最多导入 %(n)s 行。") % {"n": MAX_ROWS})])
+    rows = list(rows)  # at most MAX_IMPORT_ROWS_ATTENDANCE: read_table stops at the cap
     numbers = {values[COL_NO] for _n, values in rows if values[COL_NO]}
     people = {u.employee_no: u for u in User.objects.filter(employee_no__in=numbers).select_related("org_unit")}
     audience = audience_member_ids(session, [u.pk for u in people.values()])
     audience |= set(Attendance.objects.filter(session=session).values_list("user_id", flat=True))
-    problems: list[ImportProblem] = []
+    problems = ProblemList()
     seen: dict[str, int] = {}
     valid: list[_Row] = []
     day = timeutil.local_date(session.starts_at)
@@ -162,7 +160,9 @@ def _validate(session: TrainingSession, rows) -> list[_Row]:
 def import_attendance(*, session: TrainingSession, fileobj, by: User | None) -> AttendanceImportResult:
     """Validate every row, then mark and credit all of them in one transaction."""
     _check_session(session)
-    ignored, rows = read_table(fileobj, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
+    ignored, rows = read_table(
+        fileobj, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES, max_rows=settings.MAX_IMPORT_ROWS_ATTENDANCE
+    )
     valid = _validate(session, rows)
     result = AttendanceImportResult(ignored_columns=ignored)
     with transaction.atomic():

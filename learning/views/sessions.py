@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import StaffCategory
-from accounts.xlsx import ImportFailed
+from accounts.xlsx import ImportFailed, ProblemList
 from learning import checkin_codes
 from learning.forms_sessions import (
     AttendanceImportForm,
@@ -276,7 +276,7 @@ def session_import(request, pk: int):
         context["problems"] = exc.problems
         return render(request, "learning/sessions/import.html", context, status=400)
     except LedgerError as exc:
-        context["problems"] = [str(exc)]
+        context["problems"] = ProblemList([str(exc)])
         return render(request, "learning/sessions/import.html", context, status=400)
     messages.success(request, _("导入完成。"))
     return render(request, "learning/sessions/import.html", context)

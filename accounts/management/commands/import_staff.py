@@ -28,9 +28,9 @@ class Command(BaseCommand):
         except FileNotFoundError:
             raise CommandError(f"找不到文件：{file}") from None
         except ImportFailed as exc:
-            for problem in exc.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(f"导入失败：共 {len(exc.problems)} 个问题，未导入任何数据。") from None
+            for line in exc.problems.lines():
+                self.stderr.write(line)
+            raise CommandError(f"导入失败：共 {exc.problems.total} 个问题，未导入任何数据。") from None
         if not dry_run:
             audit.record(
                 actor=None,

@@ -26,13 +26,13 @@ class Command(BaseCommand):
                 data=data, fmt=fmt, base_category=category, dry_run=dry_run, skip_unsupported=skip_unsupported
             )
         except QuestionImportFailed as exc:
-            for issue in exc.outcome.errors:
-                self.stderr.write(f"错误 {issue}")
-            for issue in exc.outcome.warnings:
-                self.stderr.write(f"提示 {issue}")
-            raise CommandError(f"导入失败：共 {len(exc.outcome.errors)} 个错误，未导入任何题目。") from None
-        for issue in outcome.warnings:
-            self.stderr.write(f"提示 {issue}")
+            for line in exc.outcome.errors.lines():
+                self.stderr.write(f"错误 {line}")
+            for line in exc.outcome.warnings.lines():
+                self.stderr.write(f"提示 {line}")
+            raise CommandError(f"导入失败：共 {exc.outcome.errors.total} 个错误，未导入任何题目。") from None
+        for line in outcome.warnings.lines():
+            self.stderr.write(f"提示 {line}")
         counts = "，".join(f"{label} {n}" for label, n in outcome.by_type.items())
         if dry_run:
             for row in outcome.preview:

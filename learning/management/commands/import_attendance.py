@@ -37,9 +37,9 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(_("无法打开文件 %(file)s：%(err)s") % {"file": file, "err": exc.strerror or exc})
         except ImportFailed as exc:
-            for problem in exc.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(_("发现 %(n)s 个问题，未导入任何数据。") % {"n": len(exc.problems)})
+            for line in exc.problems.lines():
+                self.stderr.write(line)
+            raise CommandError(_("发现 %(n)s 个问题，未导入任何数据。") % {"n": exc.problems.total})
         except LedgerError as exc:
             raise CommandError(str(exc))
         self.stdout.write(
