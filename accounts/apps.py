@@ -15,4 +15,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与组织")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.middleware import mark_missing_second_factor
+
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="accounts_after_migrate")
+        user_logged_in.connect(mark_missing_second_factor, dispatch_uid="accounts.second_factor_pending")

@@ -78,6 +78,22 @@ ROLE_GROUP_NAMES = {
 }
 # Roles whose holders must have MFA before they reach any page.
 PRIVILEGED_ROLES = frozenset({Role.TRAINER, Role.REVIEWER, Role.HR, Role.ADMIN})
+#: The fields a person signs in with; a change to one is audited and announced.
+LOGIN_IDENTIFIERS = ("employee_no", "email")
+
+
+def privileged_q() -> Q:
+    """The database form of ``User.is_privileged`` (for bulk checks such as the staff import)."""
+    return (
+        Q(is_superuser=True)
+        | Q(is_staff=True)
+        | Q(groups__name__in=[ROLE_GROUP_NAMES[role] for role in PRIVILEGED_ROLES])
+    )
+
+
+def _identifier_diff(old: dict, new: dict) -> dict[str, tuple]:
+    """Login identifiers compare without case (the database's uniqueness of e-mail ignores it too)."""
+    return {f: (old[f], new[f]) for f in old if (old[f] or "").lower() != (new[f] or "").lower()}
 
 
 class UserManager(BaseUserManager):
@@ -191,7 +207,42 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_privileged(self) -> bool:
-        return bool(self.roles & PRIVILEGED_ROLES)
+        """A role that sees other people's data or publishes content, or any back-office account."""
+        return bool(self.roles & PRIVILEGED_ROLES) or self.is_staff
+
+    # --- login identifiers: every change is audited and the old address told,
+    # whichever route made it (Django admin, Wagtail, allauth, a command).
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_identifiers()
+        return instance
+
+    def _remember_identifiers(self) -> None:
+        loaded = self.get_deferred_fields()
+        self._loaded_identifiers = {f: getattr(self, f) for f in LOGIN_IDENTIFIERS if f not in loaded}
+
+    def identifier_changes(self) -> dict[str, tuple]:
+        """``{field: (old, new)}`` for login identifiers changed since this row was read."""
+        loaded = getattr(self, "_loaded_identifiers", None) or {}
+        return _identifier_diff(loaded, {f: getattr(self, f) for f in loaded})
+
+    def identifier_changes_to(self, values: dict) -> dict[str, tuple]:
+        """``{field: (old, new)}`` that writing ``values`` (e.g. with ``bulk_update``) would make."""
+        fields = [f for f in LOGIN_IDENTIFIERS if f in values]
+        return _identifier_diff({f: getattr(self, f) for f in fields}, {f: values[f] for f in fields})
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        changes = {} if self._state.adding else self.identifier_changes()
+        if update_fields is not None:
+            changes = {f: v for f, v in changes.items() if f in update_fields}
+        super().save(*args, **kwargs)
+        if changes:
+            from .services.identity import record_identifier_changes
+
+            record_identifier_changes([(self, changes)], via="save")
+        self._remember_identifiers()
 
 
 class AuditLog(models.Model):

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import credentials, staff
+from .services import credentials, identity, staff
 
 
 @shared_task(acks_late=True)
@@ -13,3 +13,9 @@ def deactivate_departed_staff() -> int:
 def expire_credentials() -> int:
     """Daily: credentials past their expiry date become expired (recorded in their history)."""
     return credentials.expire_overdue()
+
+
+@shared_task(acks_late=True)
+def send_identifier_change_notice(user_id: int, to: str, changes: dict) -> bool:
+    """Tell the old address that a login identifier changed (see ``services.identity``)."""
+    return identity.send_identifier_change_notice(user_id=user_id, to=to, changes=changes)

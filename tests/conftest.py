@@ -4,6 +4,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts.models import OrgUnit, Role
 
+from .auth import sign_in
 from .factories import OrgUnitFactory, UserFactory
 
 
@@ -72,8 +73,7 @@ def client_for(client):
     """``client_for(user)`` signs a user in on the test client and returns it."""
 
     def _login(user):
-        client.force_login(user)
-        return client
+        return sign_in(client, user)
 
     return _login
 

@@ -74,6 +74,8 @@ class StaffImportResult:
     unchanged: int = 0
     units_created: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    #: ``[(user, {field: (old, new)})]``: login e-mails the import changed (audited, old address told).
+    login_changes: list[tuple] = field(default_factory=list)
     dry_run: bool = False
     credentials_created: int = 0
 
@@ -279,6 +281,40 @@ def _check_existing_in_scope(parsed: list[_Row], existing: dict[str, User], acto
     ]
 
 
+def _check_privileged_logins(parsed: list[_Row], existing: dict[str, User]) -> list[ImportProblem]:
+    """The login e-mail of a privileged account is not the import's to change.
+
+    Whoever controls that address can reset the password; an administrator
+    changes it in the admin (audited), never a spreadsheet.
+    """
+    changing = {
+        existing[row.employee_no].pk: row
+        for row in parsed
+        if "email" in row.values
+        and row.employee_no in existing
+        and (existing[row.employee_no].email or "").lower() != (row.values["email"] or "")
+    }
+    if not changing:
+        return []
+    privileged = set(User.objects.filter(privileged_q(), pk__in=changing).values_list("pk", flat=True).distinct())
+    return [
+        ImportProblem(
+            _(
+                "%(name)s（工号 %(no)s）拥有管理或审核权限，其登录邮箱不能通过人员导入修改；请保留原邮箱“%(old)s”，如需修改请联系系统管理员。"
+            )
+            % {
+                "name": existing[row.employee_no].full_name,
+                "no": row.employee_no,
+                "old": existing[row.employee_no].email or _("（空）"),
+            },
+            row=row.number,
+            column=COL_EMAIL,
+        )
+        for pk, row in changing.items()
+        if pk in privileged
+    ]
+
+
 def _check_against_database(parsed: list[_Row], actor: User | None) -> list[ImportProblem]:
     """Credential numbers and e-mails must not belong to someone else already.
 
@@ -364,7 +400,12 @@ def import_staff(
             u.employee_no: u
             for u in User.objects.select_related("org_unit").filter(employee_no__in=[r.employee_no for r in parsed])
         }
-        problems = _check_existing_in_scope(parsed, existing, actor) + _check_against_database(parsed, actor)
+        problems = (
+            _check_existing_in_scope(parsed, existing, actor)
+            + _check_privileged_logins(parsed, existing)
+            + _check_against_database(parsed, actor)
+        )
+        problems.sort(key=lambda p: p.row or 0)
     if problems:
         raise ImportFailed(problems)
 
@@ -390,6 +431,9 @@ def import_staff(
                 to_create.append(user)
                 continue
             changes = [f for f, v in values.items() if getattr(user, f) != v]
+            login_changes = user.identifier_changes_to(values)
+            if login_changes:
+                result.login_changes.append((user, login_changes))
             if changes:
                 for f in changes:
                     setattr(user, f, values[f])
@@ -403,6 +447,8 @@ def import_staff(
         _release_handed_over_values(handed_over)
         if to_update:
             User.objects.bulk_update(to_update, sorted(changed_fields), batch_size=1000)
+        if result.login_changes and not dry_run:
+            record_identifier_changes(result.login_changes, via="staff_import", actor=actor)
         if to_create:
             User.objects.bulk_create(to_create, batch_size=1000)
         result.created, result.updated = len(to_create), len(to_update)

@@ -88,7 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "accounts.middleware.RequireMFAMiddleware",
+    "accounts.middleware.RequireSecondFactorMiddleware",
+    "accounts.middleware.AuditActorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -256,7 +257,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- Wagtail
 WAGTAIL_SITE_NAME = "法治学堂"
 WAGTAILADMIN_BASE_URL = SITE_URL
+# One way in: every Wagtail sign-in, page-privacy sign-in and password page leads
+# to allauth's (config/urls.py redirects the routes Wagtail still registers).
 WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

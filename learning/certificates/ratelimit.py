@@ -12,9 +12,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+from core.clientip import client_ip
 
 
 def hit(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:

@@ -66,8 +66,9 @@ def login_as(live_server):
     from django.test import Client
 
     def _login(page, user):
-        client = Client()
-        client.force_login(user)
+        from tests.auth import sign_in
+
+        client = sign_in(Client(), user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]

@@ -16,6 +16,7 @@ from accounts.models import StaffCategory
 from cms.models import CoursePage, Law, LawArticle, LawVersion, LessonPage
 from cms.setup import ensure_workflow_and_permissions
 from learning.models import CourseCompletion, LessonProgress
+from tests.auth import sign_in
 from tests.cms import course_factories as cf
 from tests.factories import UserFactory
 
@@ -43,7 +44,7 @@ def _course_form(title: str, **extra) -> dict:
 
 def test_a_trainers_course_goes_live_only_after_a_reviewer_approves(review_setup, trainer, reviewer, client):
     index = review_setup
-    client.force_login(trainer)
+    sign_in(client, trainer)
     add_url = reverse("wagtailadmin_pages:add", args=("cms", "coursepage", index.pk))
     response = client.post(add_url, {**_course_form("行政处罚法入门"), "action-submit": "submit"})
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -59,7 +60,7 @@ def test_a_trainers_course_goes_live_only_after_a_reviewer_approves(review_setup
     course.refresh_from_db()
     assert not course.live
 
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     action_url = reverse("wagtailadmin_pages:workflow_action", args=(course.pk, "approve", state.current_task_state.pk))
     response = client.post(action_url, {"comment": "内容准确"})
     assert response.status_code in (200, 302)
@@ -284,7 +285,7 @@ def test_a_studied_lesson_cannot_be_deleted_in_the_admin(learner, reviewer, clie
     from tests.conftest import enable_totp
 
     enable_totp(admin)
-    client.force_login(admin)
+    sign_in(client, admin)
     response = client.post(reverse("wagtailadmin_pages:delete", args=(lesson.pk,)), {}, follow=True)
     assert "不能删除" in response.content.decode()
     assert Page.objects.filter(pk=lesson.pk).exists()
@@ -295,7 +296,7 @@ def test_a_studied_lesson_cannot_be_deleted_in_the_admin(learner, reviewer, clie
 
 
 def test_trainers_get_the_course_and_lesson_editors_with_the_article_chooser(review_setup, trainer, review_law, client):
-    client.force_login(trainer)
+    sign_in(client, trainer)
     course_page = cf.course(review_setup)
     for model, parent in (("coursepage", review_setup), ("lessonpage", course_page)):
         response = client.get(reverse("wagtailadmin_pages:add", args=("cms", model, parent.pk)))

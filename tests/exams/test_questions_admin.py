@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from exams.models import PendingQuestionImport, Question, QuestionCategory, QuestionType
 from exams.services.questions import ensure_category
+from tests.auth import sign_in
 
 from .factories_questions import FORMATS_DIR, make_question, use_in_attempt
 
@@ -191,7 +192,7 @@ def test_import_page_previews_warnings_then_imports_on_confirmation(trainer, cli
 def test_someone_elses_staged_import_cannot_be_confirmed(trainer, admin_user, client_for, client):
     response = _upload(client_for(trainer), FORMATS_DIR / "aiken/questions.aiken.txt", "aiken")
     token = re.search(r'name="token" value="([0-9a-f-]+)"', response.content.decode()).group(1)
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     client.post(reverse("exams_question_import:index"), {"action": "confirm", "token": token})
     client.post(reverse("exams_question_import:index"), {"action": "confirm", "token": "not-a-uuid"})
     assert not Question.objects.exists()

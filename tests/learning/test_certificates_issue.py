@@ -22,6 +22,7 @@ from learning.services.certificates import (
     revoke_certificate,
     start_bulk_issue,
 )
+from tests.auth import sign_in
 from tests.factories import UserFactory
 from tests.learning.certificate_helpers import make_compliant, private_media  # noqa: F401
 from tests.learning.factories import credit
@@ -254,14 +255,14 @@ def test_another_persons_certificate_cannot_be_downloaded(client_for, official, 
 def test_hr_downloads_only_within_scope(client, official, org_tree, hr_shache):
     make_compliant(official, YEAR)
     certificate = issue_annual_certificate(holder=official, year=YEAR).certificate
-    client.force_login(hr_shache)
+    sign_in(client, hr_shache)
     assert client.get(reverse("certificates:download", args=[certificate.pk])).status_code == 200
     hr_shufu = UserFactory(org_unit=org_tree["shufu"], roles=[Role.HR])
     hr_shufu.scope_units.add(org_tree["shufu"])
     from tests.conftest import enable_totp
 
     enable_totp(hr_shufu)
-    client.force_login(hr_shufu)
+    sign_in(client, hr_shufu)
     assert client.get(reverse("certificates:download", args=[certificate.pk])).status_code == 404
 
 

@@ -13,6 +13,7 @@ from learning import checkin_codes
 from learning.models import Attendance, LedgerEntry, SourceKind, TrainingSession
 from learning.selectors.ledger import year_balance
 from learning.services.sessions import CheckInRefused, check_in_by_qr
+from tests.auth import sign_in
 from tests.factories import UserFactory
 
 from .factories_sessions import TrainingSessionFactory
@@ -171,7 +172,7 @@ def test_scanning_before_signing_in_checks_in_after_sign_in(session, learner, cl
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
     assert not Attendance.objects.exists()
-    client.force_login(learner)
+    sign_in(client, learner)
     response = client.get(reverse("learning:session_checkin_resume"))
     assert response.status_code == 200
     assert "签到成功" in response.content.decode()
@@ -183,7 +184,7 @@ def test_a_pending_scan_older_than_ten_minutes_is_refused_after_sign_in(session,
     stored = client.session
     stored["pending_session_checkin"]["at"] -= 11 * 60
     stored.save()
-    client.force_login(learner)
+    sign_in(client, learner)
     response = client.get(reverse("learning:session_checkin_resume"))
     assert "二维码已过期" in response.content.decode()
     assert not Attendance.objects.exists()
