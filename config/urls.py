@@ -8,9 +8,11 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts.views import signin
+
 
 def _to_allauth(name: str):
-    """A route another library registers for signing in or passwords, sent to allauth's page."""
+    """A password page another library registers, sent to allauth's."""
     return RedirectView.as_view(pattern_name=name, query_string=True)
 
 
@@ -19,12 +21,12 @@ def _to_allauth(name: str):
 # session in, accounts.middleware.RequireSecondFactorMiddleware still asks for the
 # second factor before any privileged page.
 ONE_WAY_IN = [
-    path("admin/login/", _to_allauth("account_login")),
+    path("admin/login/", signin.elsewhere),
     path("admin/password_change/", _to_allauth("account_change_password")),
     path("admin/password_change/done/", _to_allauth("account_change_password")),
-    path("cms/login/", _to_allauth("account_login")),
+    path("cms/login/", signin.elsewhere),
     re_path(r"^cms/password_reset/", _to_allauth("account_reset_password")),
-    path("_util/login/", _to_allauth("account_login")),
+    path("_util/login/", signin.elsewhere),
 ]
 
 

@@ -259,8 +259,10 @@ WAGTAIL_SITE_NAME = "法治学堂"
 WAGTAILADMIN_BASE_URL = SITE_URL
 # One way in: every Wagtail sign-in, page-privacy sign-in and password page leads
 # to allauth's (config/urls.py redirects the routes Wagtail still registers).
-WAGTAILADMIN_LOGIN_URL = "account_login"
-WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+# (accounts/views/signin.py: a visitor goes on to allauth's sign-in; a signed-in
+# person without access gets the 403 page instead of a redirect loop).
+WAGTAILADMIN_LOGIN_URL = "/cms/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = "/_util/login/"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_I18N_ENABLED = False

@@ -6,6 +6,7 @@ comes out reaches no privileged page until TOTP was used in that session.
 """
 
 import time
+from urllib.parse import unquote
 
 import pytest
 from allauth.mfa import app_settings as mfa_settings
@@ -128,9 +129,19 @@ def test_other_sign_in_and_password_pages_lead_to_allauth(client, db, url, targe
     assert response["Location"] == target
 
 
-def test_wagtail_and_admin_send_anonymous_people_to_allauth(client, db):
-    assert client.get("/cms/")["Location"].startswith("/accounts/login/")
-    assert client.get("/admin/")["Location"].startswith("/admin/login/")  # which redirects to allauth (above)
+@pytest.mark.parametrize("area", ["/cms/", "/admin/"])
+def test_wagtail_and_admin_send_anonymous_people_to_allauth(client, db, area):
+    response = client.get(area, follow=True)
+    assert unquote(response.redirect_chain[-1][0]) == f"/accounts/login/?next={area}"
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("area", ["/cms/", "/admin/"])
+def test_a_signed_in_learner_gets_the_403_page_not_a_redirect_loop(client_for, learner, area):
+    response = client_for(learner).get(area, follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) == 1
+    assert "没有访问权限" in response.content.decode()
 
 
 def test_password_then_code_signs_in_through_allauth(client, administrator):

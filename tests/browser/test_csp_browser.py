@@ -126,3 +126,42 @@ def test_django_admin_runs_under_the_policy(watched, admin_user, learner):
     assert page.locator("#site-name").inner_text() == "法治学堂 · 系统管理"
     w.visit(f"/admin/accounts/user/{learner.pk}/change/")
     w.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_hr_signs_in_with_password_and_code_under_the_policy(page_at, live_server, org_tree, viewport):
+    """The one way in, as a person walks it: Wagtail's sign-in leads to allauth's, which asks for the code."""
+    import time
+
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from accounts.models import Role
+    from tests.conftest import enable_totp
+    from tests.factories import UserFactory
+
+    hr = UserFactory(employee_no="HR-B1", full_name="王芳", org_unit=org_tree["shache"], roles=[Role.HR])
+    hr.scope_units.add(org_tree["shache"])
+    secret = enable_totp(hr)
+    w = Watched(page_at(*viewport), live_server.url)
+
+    page = w.visit("/cms/login/?next=/staff/")
+    assert page.url.startswith(live_server.url + "/accounts/login/")
+    page.get_by_label("工号或邮箱").fill("HR-B1")
+    page.get_by_label("密码").fill("pass12345")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    w.settle()
+    # Without the code nothing privileged opens.
+    page = w.visit("/staff/")
+    assert page.locator("h1").inner_text() == "没有访问权限"
+    page.go_back()
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    page.locator("input[name=code]").fill(code)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(live_server.url + "/staff/")
+    w.settle()
+    assert page.locator("h1").inner_text() == "人员名册"
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0]
+    w.assert_clean()
