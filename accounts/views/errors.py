@@ -16,13 +16,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.core.exceptions import DisallowedHost
-from django.http import (
-    HttpResponseBadRequest,
-    HttpResponseForbidden,
-    HttpResponseNotFound,
-    HttpResponseServerError,
-    JsonResponse,
-)
+from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -56,40 +50,39 @@ def back_url(request) -> str | None:
     return local
 
 
+def _page(request, *, status: int, template: str, code: str, message: str, with_request: bool = True):
+    """JSON for a JSON caller, else the page; ``with_request=False`` renders without context processors."""
+    if _wants_json(request):
+        return _json(code, message, status)
+    context = {"back_url": back_url(request)}
+    html = loader.get_template(template).render(context, request if with_request else None)
+    return HttpResponse(html, status=status)
+
+
 @requires_csrf_token
 def bad_request(request, exception):
-    if _wants_json(request):
-        return _json("invalid", _("服务器无法处理这个请求，可能是链接不完整或提交的内容有误。"), 400)
-    template = loader.get_template("400.html")
-    return HttpResponseBadRequest(template.render({"back_url": back_url(request)}, request))
+    message = _("服务器无法处理这个请求，可能是链接不完整或提交的内容有误。")
+    return _page(request, status=400, template="400.html", code="invalid", message=message)
 
 
 @requires_csrf_token
 def permission_denied(request, exception):
-    if _wants_json(request):
-        return _json("forbidden", _("您的账号没有访问这个页面的权限。"), 403)
-    template = loader.get_template("403.html")
-    return HttpResponseForbidden(template.render({"back_url": back_url(request)}, request))
+    message = _("您的账号没有访问这个页面的权限。")
+    return _page(request, status=403, template="403.html", code="forbidden", message=message)
 
 
 @requires_csrf_token
 def page_not_found(request, exception):
-    if _wants_json(request):
-        return _json("not_found", _("您要找的页面不存在，可能链接有误或内容已被移除。"), 404)
-    template = loader.get_template("404.html")
-    return HttpResponseNotFound(template.render({"back_url": back_url(request)}, request))
+    message = _("您要找的页面不存在，可能链接有误或内容已被移除。")
+    return _page(request, status=404, template="404.html", code="not_found", message=message)
 
 
 def server_error(request):
-    if _wants_json(request):
-        return _json("error", _("系统处理您的请求时出错了，请稍后重试。"), 500)
-    template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({"back_url": back_url(request)}))
+    message = _("系统处理您的请求时出错了，请稍后重试。")
+    return _page(request, status=500, template="500.html", code="error", message=message, with_request=False)
 
 
 @requires_csrf_token
 def csrf_failure(request, reason=""):
-    if _wants_json(request):
-        return _json("csrf", _("页面已过期，请刷新后重试。"), 403)
-    template = loader.get_template("403_csrf.html")
-    return HttpResponseForbidden(template.render({"back_url": back_url(request)}, request))
+    message = _("页面已过期，请刷新后重试。")
+    return _page(request, status=403, template="403_csrf.html", code="csrf", message=message)
