@@ -22,10 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
-
-def _wants_json(request) -> bool:
-    accept = request.headers.get("Accept", "")
-    return request.content_type == "application/json" or ("application/json" in accept and "text/html" not in accept)
+from core.middleware import wants_json
 
 
 def _json(code: str, message: str, status: int) -> JsonResponse:
@@ -52,7 +49,7 @@ def back_url(request) -> str | None:
 
 def _page(request, *, status: int, template: str, code: str, message: str, with_request: bool = True):
     """JSON for a JSON caller, else the page; ``with_request=False`` renders without context processors."""
-    if _wants_json(request):
+    if wants_json(request):
         return _json(code, message, status)
     context = {"back_url": back_url(request)}
     html = loader.get_template(template).render(context, request if with_request else None)

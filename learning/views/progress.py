@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import payload
+from core.middleware import wants_json
 from learning.services.progress import ProgressError, answer_check, record_heartbeat
 
 TRUE_VALUES = {True, "1", "true", "True", "on", "yes"}
@@ -27,10 +28,6 @@ def _payload(request) -> dict:
             return {}
         return data if isinstance(data, dict) else {}
     return request.POST.dict()
-
-
-def _wants_json(request) -> bool:
-    return request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")
 
 
 def _unauthenticated() -> JsonResponse:
@@ -59,15 +56,15 @@ def check_answer(request):
     if not request.user.is_authenticated:
         return _unauthenticated()
     data = _payload(request)
-    wants_json = _wants_json(request)
+    as_json = wants_json(request)
     try:
         result = answer_check(user=request.user, lesson_id=data.get("lesson"), choice=data.get("choice"))
     except ProgressError as exc:
-        if wants_json:
+        if as_json:
             return JsonResponse({"error": str(exc)}, status=400)
         messages.error(request, str(exc))
         return HttpResponseRedirect(request.headers.get("Referer") or "/")
-    if wants_json:
+    if as_json:
         return JsonResponse({"correct": result.correct, "explanation": result.explanation, **result.state.as_json()})
     if result.correct:
         messages.success(request, _("回答正确。") + (f" {result.explanation}" if result.explanation else ""))
