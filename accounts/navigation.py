@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .help import can_read_help
 from .models import Role
 
-NAV_APPS = ("accounts", "cms", "learning", "exams")
+NAV_APPS = ("accounts", "cms", "learning", "exams", "jobs")
 
 
 @dataclass(frozen=True)

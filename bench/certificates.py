@@ -204,8 +204,9 @@ def bulk_issue(database_url: str, private_root: str) -> list[tuple[str, object]]
     from django.db import transaction
 
     from accounts.models import OrgUnit, Role, User
+    from jobs.models import Job
     from learning import timeutil
-    from learning.models import BulkIssueJob, Certificate
+    from learning.models import Certificate
     from learning.services.certificates import start_bulk_issue
 
     # seed_demo already writes hours for this year and the last one; use an untouched year.
@@ -235,7 +236,7 @@ def bulk_issue(database_url: str, private_root: str) -> list[tuple[str, object]]
         deadline = started + 900
         while time.perf_counter() < deadline:
             job.refresh_from_db()
-            if job.status in (BulkIssueJob.Status.DONE, BulkIssueJob.Status.FAILED):
+            if job.status in (Job.Status.DONE, Job.Status.FAILED):
                 break
             worker_died()
             time.sleep(0.5)
@@ -243,7 +244,7 @@ def bulk_issue(database_url: str, private_root: str) -> list[tuple[str, object]]
         worker_cpu = _cpu_seconds(worker.pid)
     finally:
         _stop(worker)
-    if job.status != BulkIssueJob.Status.DONE:
+    if job.status != Job.Status.DONE:
         raise RuntimeError(f"bulk job ended as {job.status}: {job.error}")
     issued = Certificate.objects.filter(year=year, kind="annual").exclude(pdf="").count()
     return [
@@ -254,7 +255,7 @@ def bulk_issue(database_url: str, private_root: str) -> list[tuple[str, object]]
         ("bulk_worker_cpu_seconds", worker_cpu),
         ("bulk_worker_cpu_seconds_per_certificate", worker_cpu / max(issued, 1)),
         ("bulk_load_average_1min_at_end", os.getloadavg()[0]),
-        ("bulk_zip_megabytes", job.zip_file.size / 1_000_000),
+        ("bulk_zip_megabytes", job.result_file.size / 1_000_000),
     ]
 
 

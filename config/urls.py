@@ -56,8 +56,10 @@ urlpatterns = [
     path("courses/", include("cms.urls")),
     path("verify/", include("learning.urls_verify")),
     path("certificates/", include("learning.urls_certificates")),
+    path("jobs/", include("jobs.urls")),
     path("laws/", include("cms.urls_laws")),
     path("search/", include("cms.search.urls")),
+    path("health/", HealthView.as_view(), name="health"),
 ]
 
 if settings.DEBUG:

@@ -1,4 +1,4 @@
-"""Wiring of the credential review, done once in ``LearningConfig.ready``: admin and signal receivers.
+"""Wiring of the credential review, done once in ``LearningConfig.ready``: admin, signal receivers and the roster job kinds.
 
 Receivers only enqueue the (idempotent) tasks; the review's rules live in
 ``learning.services.review``.
@@ -41,3 +41,9 @@ def connect() -> None:
 
     hours_posted.connect(reevaluate_after_makeup, dispatch_uid="review_reevaluate_after_makeup")
     post_save.connect(review_when_year_closed, sender=YearClose, dispatch_uid="review_when_year_closed")
+
+    from jobs import registry
+    from learning.review_export import ROSTER_PDF, ROSTER_XLSX
+
+    registry.register(ROSTER_PDF)
+    registry.register(ROSTER_XLSX)

@@ -12,7 +12,4 @@ urlpatterns = [
     path("<int:pk>/revoke/", views.revoke, name="revoke"),
     path("<int:pk>/reissue/", views.reissue, name="reissue"),
     path("bulk/", views.bulk_issue, name="bulk"),
-    path("bulk/<int:pk>/", views.bulk_job, name="bulk_job"),
-    path("bulk/<int:pk>/status.json", views.bulk_job_status, name="bulk_status"),
-    path("bulk/<int:pk>/certificates.zip", views.bulk_zip, name="bulk_zip"),
 ]

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "csp",
     # Ours
     "core",
+    "jobs",
     "accounts",
     "cms",
     "learning",
@@ -193,6 +194,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Certificate PDFs, bulk ZIPs and the seal: never published, served by permission-checking views.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
+# Behind nginx: the prefix of its `internal` location over PRIVATE_MEDIA_ROOT (e.g. "/_private/",
+# deploy/nginx.conf). Certificate and job-result downloads then answer with X-Accel-Redirect after
+# the permission check and nginx sends the bytes; empty: the view streams the file itself.
+PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
 # A TrueType font covering Chinese, Latin and digits (Debian: apt-get install fonts-wqy-microhei).
 _CERTIFICATE_FONTS = [
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from learning.models import BulkIssueJob, Certificate, CertificateKind
+from learning.models import Certificate, CertificateKind
 
 
 @admin.register(Certificate)
@@ -51,18 +51,4 @@ class CertificateAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(BulkIssueJob)
-class BulkIssueJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "year", "unit", "requested_by", "status", "done", "total", "created_at", "finished_at"]
-    list_filter = ["status", "year"]
-    list_select_related = ["unit", "requested_by"]
-    readonly_fields = [f.name for f in BulkIssueJob._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False

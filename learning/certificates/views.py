@@ -1,13 +1,11 @@
-"""Certificate pages: public verification, "my certificates", downloads, HR bulk issue, revoking."""
+"""Certificate pages: public verification, "my certificates", downloads, HR bulk issue (a job), revoking."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,12 +14,14 @@ from accounts import audit
 from accounts.models import OrgUnit, Role
 from accounts.permissions import require_roles
 from accounts.scope import can_view_unit, filter_units
-from learning.models import BulkIssueJob, Certificate, CertificateKind
+from jobs.selectors import jobs_visible_to
+from jobs.storage import private_download
+from learning.certificates.jobs import KIND as BULK_KIND
+from learning.models import Certificate, CertificateKind
 from learning.selectors.certificates import (
     certificate_by_code,
     certificate_for_download,
     certificates_of,
-    jobs_visible_to,
     normalise_code,
 )
 from learning.services.certificates import (
@@ -88,12 +88,11 @@ def my_certificates(request):
 @login_required
 def download(request, pk: int):
     certificate = certificate_for_download(request.user, pk)
-    if not certificate.pdf:
-        try:
-            ensure_pdf(certificate)
-        except (CertificateError, CertificateRenderError) as exc:
-            messages.error(request, str(exc))
-            return redirect("certificates:mine")
+    try:
+        ensure_pdf(certificate)  # renders a PDF never made or gone from PRIVATE_MEDIA_ROOT
+    except (CertificateError, CertificateRenderError) as exc:
+        messages.error(request, str(exc))
+        return redirect("certificates:mine")
     if certificate.holder_id != request.user.pk:
         audit.record(
             actor=request.user,
@@ -102,20 +101,7 @@ def download(request, pk: int):
             % {"name": certificate.holder.full_name, "serial": certificate.serial},
             details={"certificate": certificate.pk},
         )
-    return FileResponse(
-        certificate.pdf.open("rb"),
-        as_attachment=True,
-        filename=pdf_filename(certificate),
-        content_type="application/pdf",
-    )
-
-
-def _scoped_job(request, pk: int) -> BulkIssueJob:
-    require_roles(request.user, Role.HR, Role.ADMIN)
-    job = get_object_or_404(BulkIssueJob.objects.select_related("unit"), pk=pk)
-    if job.requested_by_id != request.user.pk and not can_view_unit(request.user, job.unit):
-        raise Http404
-    return job
+    return private_download(certificate.pdf, filename=pdf_filename(certificate), content_type="application/pdf")
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,55 +119,13 @@ def bulk_issue(request):
         except CertificateError as exc:
             form.add_error(None, str(exc))
         else:
-            return redirect("certificates:bulk_job", pk=job.pk)
+            return redirect("jobs:detail", pk=job.pk)
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "learning/certificates/bulk_issue.html",
-        {"form": form, "jobs": jobs_visible_to(request.user), "has_units": bool(units)},
+        {"form": form, "jobs": jobs_visible_to(request.user, kind=BULK_KIND)[:10], "has_units": bool(units)},
         status=status,
-    )
-
-
-@login_required
-def bulk_job(request, pk: int):
-    job = _scoped_job(request, pk)
-    return render(request, "learning/certificates/bulk_job.html", {"job": job})
-
-
-@never_cache
-@login_required
-def bulk_job_status(request, pk: int):
-    job = _scoped_job(request, pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "total": job.total,
-            "done": min(job.done, job.total),
-            "percent": job.percent,
-            "error": job.error,
-            "zip_url": reverse("certificates:bulk_zip", args=[job.pk]) if job.zip_file else None,
-        }
-    )
-
-
-@login_required
-def bulk_zip(request, pk: int):
-    job = _scoped_job(request, pk)
-    if not job.zip_file:
-        raise Http404
-    audit.record(
-        actor=request.user,
-        action="certificate_bulk_download",
-        summary=_("下载 %(year)s 年度证书压缩包：%(unit)s") % {"year": job.year, "unit": job.unit.full_path},
-        details={"job": job.pk},
-    )
-    return FileResponse(
-        job.zip_file.open("rb"),
-        as_attachment=True,
-        filename=f"certificates-{job.year}-{job.unit.code}.zip",
-        content_type="application/zip",
     )
 
 

@@ -18,11 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from learning.certificates.storage import private_storage
+from jobs.storage import private_storage
 from learning.certificates.validators import validate_seal_image
 
 __all__ = [
-    "BulkIssueJob",
     "Certificate",
     "CertificateKind",
     "CertificateSequence",
@@ -44,7 +43,8 @@ def certificate_upload_to(instance: Certificate, filename: str) -> str:
     return f"certificates/{instance.year}/{instance.kind}/{instance.serial}.pdf"
 
 
-def bulk_zip_upload_to(instance: BulkIssueJob, filename: str) -> str:
+def bulk_zip_upload_to(instance, filename: str) -> str:
+    """Named by migration 0001 (the bulk-issue job moved to ``jobs.Job``); migrations must still import it."""
     return f"certificates/bulk/{instance.year}/job-{instance.pk}.zip"
 
 
@@ -186,47 +186,3 @@ class CertificateSettings(BaseGenericSetting):
     class Meta:
         verbose_name = _("证书设置")
         verbose_name_plural = _("证书设置")
-
-
-class BulkIssueJob(models.Model):
-    """HR's year-end run: issue every due annual certificate of a unit and zip the PDFs."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("排队中")
-        RUNNING = "running", _("正在颁发")
-        ZIPPING = "zipping", _("正在打包")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
-
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
-    )
-    year = models.PositiveSmallIntegerField(_("年度"))
-    unit = models.ForeignKey("accounts.OrgUnit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField(_("应颁发"), default=0)
-    done = models.PositiveIntegerField(_("已处理"), default=0)
-    # Chunk numbers already counted, so a redelivered chunk task does not count twice.
-    finished_chunks = models.JSONField(_("已完成分块"), default=list, blank=True)
-    zip_file = models.FileField(
-        _("压缩包"), storage=private_storage, upload_to=bulk_zip_upload_to, blank=True, max_length=200
-    )
-    error = models.TextField(_("错误"), blank=True)
-    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("批量颁发任务")
-        verbose_name_plural = _("批量颁发任务")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.year} {self.unit_id} {self.status}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        if not self.total:
-            return 0
-        return min(100, int(self.done * 100 / self.total))

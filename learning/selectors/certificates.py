@@ -15,7 +15,6 @@ from django.http import Http404
 from accounts.models import OrgUnit, User
 from accounts.scope import filter_people
 from learning.models import (
-    BulkIssueJob,
     Certificate,
     HourCategory,
     PersonYearBalance,
@@ -133,7 +132,3 @@ _LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 def normalise_code(code: str) -> str:
     """Codes are printed in groups (``ABCD-EFGH-…``) and may be typed in lower case or with look-alikes."""
     return "".join(ch for ch in (code or "").upper() if ch.isascii() and ch.isalnum()).translate(_LOOKALIKES)[:32]
-
-
-def jobs_visible_to(viewer: User) -> QuerySet[BulkIssueJob]:
-    return BulkIssueJob.objects.filter(requested_by_id=viewer.pk).select_related("unit").order_by("-created_at")[:10]

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import math
+import logging
 import re
 import secrets
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -34,10 +32,11 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import OrgUnit, Role, User
 from accounts.scope import can_view_unit
+from jobs.models import Job
+from jobs.services import start_job
 from learning import timeutil
 from learning.certificates.render import render_certificate_pdf
 from learning.models import (
-    BulkIssueJob,
     Certificate,
     CertificateKind,
     CertificateSequence,
@@ -45,6 +44,8 @@ from learning.models import (
 )
 from learning.models.certificates import SERIAL_CODES
 from learning.selectors.certificates import annual_status, category_labels, due_annual_user_ids
+
+logger = logging.getLogger(__name__)
 
 BULK_CHUNK_SIZE = 100
 
@@ -254,18 +255,28 @@ def issue_course_certificate(*, holder: User, course, completed_on: dt.date, hou
 
 
 def ensure_pdf(certificate: Certificate, *, cert_settings: CertificateSettings | None = None) -> Certificate:
-    """Render and store the PDF once; a second call (or a concurrent one) keeps the first file."""
-    if certificate.pdf:
+    """Render and store the PDF once; a second call (or a concurrent one) keeps the first file.
+
+    A recorded file that is gone from PRIVATE_MEDIA_ROOT (a restore of the database
+    without that directory, a lost disk) is rendered again from the certificate's
+    frozen details, so a download never fails on it.
+    """
+    storage = certificate.pdf.storage
+    recorded = certificate.pdf.name or ""
+    if recorded and storage.exists(recorded):
         return certificate
     data = render_certificate_pdf(certificate, cert_settings)
-    storage = certificate.pdf.storage
     name = storage.save(certificate.pdf.field.generate_filename(certificate, "certificate.pdf"), ContentFile(data))
-    updated = Certificate.objects.filter(pk=certificate.pk, pdf="").update(pdf=name)
+    updated = Certificate.objects.filter(pk=certificate.pk, pdf=recorded).update(pdf=name)
     if not updated:
         storage.delete(name)
         certificate.refresh_from_db(fields=["pdf"])
     else:
         certificate.pdf.name = name
+        if recorded:
+            logger.warning(
+                "certificate %s: file %s was missing, rendered again as %s", certificate.serial, recorded, name
+            )
     return certificate
 
 
@@ -336,7 +347,7 @@ def reissue_annual_certificate(*, certificate: Certificate, by: User, reason: st
 # --- bulk issuing -----------------------------------------------------------------
 
 
-def start_bulk_issue(*, requested_by: User, year: int, unit: OrgUnit) -> BulkIssueJob:
+def start_bulk_issue(*, requested_by: User, year: int, unit: OrgUnit) -> Job:
     """HR starts the year-end run for a unit of their scope; a double click reuses the running job."""
     if not (requested_by.has_role(Role.HR) or requested_by.has_role(Role.ADMIN)):
         raise PermissionDenied
@@ -347,45 +358,18 @@ def start_bulk_issue(*, requested_by: User, year: int, unit: OrgUnit) -> BulkIss
         raise CertificateError(
             _("年度 %(year)s 无效，请选择 2000 至 %(now)s 之间的年度。") % {"year": year, "now": this_year}
         )
-    with transaction.atomic():
-        running = (
-            BulkIssueJob.objects.select_for_update()
-            .filter(
-                year=year,
-                unit=unit,
-                status__in=[BulkIssueJob.Status.PENDING, BulkIssueJob.Status.RUNNING, BulkIssueJob.Status.ZIPPING],
-            )
-            .first()
-        )
-        if running is not None:
-            return running
-        job = BulkIssueJob.objects.create(requested_by=requested_by, year=year, unit=unit)
-        audit.record(
-            actor=requested_by,
-            action="certificate_bulk_issue",
-            summary=_("批量颁发 %(year)s 年度培训合格证明：%(unit)s") % {"year": year, "unit": unit.full_path},
-            details={"job": job.pk, "unit": unit.pk, "year": year},
-        )
-        from learning.tasks_certificates import run_bulk_issue_job
+    from learning.certificates.jobs import KIND
 
-        transaction.on_commit(lambda: run_bulk_issue_job.delay(job.pk))
-    return job
-
-
-def plan_bulk_job(job_id: int) -> list[list[int]]:
-    """Find who is due, record the total, and return the chunks of user ids to issue."""
-    job = BulkIssueJob.objects.select_related("unit").get(pk=job_id)
-    if job.status not in (BulkIssueJob.Status.PENDING, BulkIssueJob.Status.RUNNING):
-        return []
-    user_ids = due_annual_user_ids(job.year, job.unit)
-    chunks = [user_ids[i : i + BULK_CHUNK_SIZE] for i in range(0, len(user_ids), BULK_CHUNK_SIZE)]
-    BulkIssueJob.objects.filter(pk=job_id).update(
-        status=BulkIssueJob.Status.RUNNING if chunks else BulkIssueJob.Status.ZIPPING,
-        total=len(user_ids),
-        done=0,
-        finished_chunks=[],
+    return start_job(
+        kind=KIND,
+        requested_by=requested_by,
+        parameters={"year": year},
+        scope_unit=unit,
+        scope_label=f"{year} · {unit.full_path}",
+        audit_action="certificate_bulk_issue",
+        audit_summary=_("批量颁发 %(year)s 年度培训合格证明：%(unit)s") % {"year": year, "unit": unit.full_path},
+        audit_details={"unit": unit.pk, "year": year},
     )
-    return chunks
 
 
 def issue_and_render_annual(user_ids: Iterable[int], year: int) -> int:
@@ -401,29 +385,6 @@ def issue_and_render_annual(user_ids: Iterable[int], year: int) -> int:
         if not result.certificate.is_revoked:
             ensure_pdf(result.certificate, cert_settings=batch.cert_settings)
     return created
-
-
-def finish_bulk_chunk(job_id: int, index: int, count: int) -> bool:
-    """Count a chunk once (a redelivered task does not count twice); ``True`` when it was the last."""
-    with transaction.atomic():
-        job = BulkIssueJob.objects.select_for_update().get(pk=job_id)
-        if index in job.finished_chunks or job.status != BulkIssueJob.Status.RUNNING:
-            return False
-        chunks = math.ceil(job.total / BULK_CHUNK_SIZE)
-        finished = [*job.finished_chunks, index]
-        last = len(finished) >= chunks
-        BulkIssueJob.objects.filter(pk=job_id).update(
-            done=F("done") + count,
-            finished_chunks=finished,
-            status=BulkIssueJob.Status.ZIPPING if last else BulkIssueJob.Status.RUNNING,
-        )
-    return last
-
-
-def fail_bulk_job(job_id: int, message: str) -> None:
-    BulkIssueJob.objects.filter(pk=job_id).exclude(status=BulkIssueJob.Status.DONE).update(
-        status=BulkIssueJob.Status.FAILED, error=message[:2000], finished_at=timezone.now()
-    )
 
 
 def annual_certificates_in(year: int, unit: OrgUnit):
@@ -450,21 +411,6 @@ def write_zip(certificates: Iterable[Certificate], target: IO[bytes]) -> int:
     return count
 
 
-def build_bulk_zip(job_id: int) -> BulkIssueJob:
-    job = BulkIssueJob.objects.select_related("unit").get(pk=job_id)
-    if job.status != BulkIssueJob.Status.ZIPPING:
-        return job
-    with tempfile.TemporaryFile() as tmp:
-        write_zip(annual_certificates_in(job.year, job.unit).iterator(chunk_size=500), tmp)
-        tmp.seek(0)
-        name = job.zip_file.storage.save(job.zip_file.field.generate_filename(job, "bulk.zip"), File(tmp))
-    BulkIssueJob.objects.filter(pk=job_id, status=BulkIssueJob.Status.ZIPPING).update(
-        zip_file=name, status=BulkIssueJob.Status.DONE, finished_at=timezone.now()
-    )
-    job.refresh_from_db()
-    return job
-
-
 def issue_due_annual(
     *, year: int, unit: OrgUnit, progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, int]:
@@ -483,7 +429,6 @@ __all__ = [
     "IssueResult",
     "NotEligible",
     "annual_certificates_in",
-    "build_bulk_zip",
     "ensure_pdf",
     "issue_annual_certificate",
     "issue_course_certificate",

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.audit import record
 from accounts.models import Credential, Role
 from accounts.permissions import require_roles
 from accounts.scope import ensure_can_view_person, top_units
 from learning import timeutil
-from learning.certificates.render import CertificateRenderError
 from learning.forms_review import RiskFilterForm, RosterFilterForm
 from learning.models import AnnualReviewOutcome
-from learning.review_export import PDF_MAX_ROWS_IN_REQUEST, XLSX_TYPE, roster_pdf, roster_xlsx
+from learning.review_export import start_roster_export
 from learning.selectors import compliance as sel
 from learning.selectors import review as rsel
 from learning.services.review import ReviewError, run_annual_review
@@ -108,48 +105,12 @@ def review_roster(request):
 
 
 def _export(request, fmt: str):
+    """Start building the roster file as a job (POST) and show its progress page; a GET goes back to the roster."""
     viewer, _form, params, unit = _roster_context(request)
-    year = params["year"]
-    outcomes = list(rsel.roster(viewer, unit, year, result=params["result"], search=params["q"]))
-    scope_label = unit.full_path if unit else _("全部管辖范围")
-    if fmt == "pdf" and len(outcomes) > PDF_MAX_ROWS_IN_REQUEST:
-        messages.error(
-            request,
-            _(
-                "名册共 %(n)s 人，超过网页一次生成 PDF 的上限 %(max)s 人。请选择下级单位分别导出 PDF，或导出 Excel；"
-                "系统管理员也可在服务器上运行 manage.py annual_review --year %(year)s --output 名册.pdf 生成全部名册。"
-            )
-            % {"n": len(outcomes), "max": PDF_MAX_ROWS_IN_REQUEST, "year": year},
-        )
+    if request.method != "POST":
         return redirect(f"{reverse('learning:review_roster')}?{filter_query(params)}")
-    if fmt == "pdf":
-        totals, unit_rows = rsel.roster_counts(viewer, unit, year)
-        try:
-            content = roster_pdf(
-                outcomes=outcomes, year=year, scope_label=scope_label, totals=totals, unit_rows=unit_rows
-            )
-        except CertificateRenderError as exc:
-            messages.error(request, _("无法生成 PDF：%(err)s") % {"err": exc})
-            return redirect(f"{reverse('learning:review_roster')}?{filter_query(params)}")
-        content_type = "application/pdf"
-    else:
-        content, content_type = roster_xlsx(outcomes, year), XLSX_TYPE
-    record(
-        actor=viewer,
-        action="learning.review_roster_export",
-        summary=_("导出 %(year)s 年执法证年审名册（%(fmt)s）：%(scope)s，%(n)s 人")
-        % {"year": year, "fmt": fmt.upper(), "scope": scope_label, "n": len(outcomes)},
-        details={
-            "year": year,
-            "unit": unit.code if unit else "",
-            "format": fmt,
-            "filters": params,
-            "rows": len(outcomes),
-        },
-    )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="review-{year}-{unit.code if unit else "all"}.{fmt}"'
-    return response
+    job = start_roster_export(viewer=viewer, unit=unit, params=params, fmt=fmt)
+    return redirect("jobs:detail", pk=job.pk)
 
 
 def roster_export_xlsx(request):

@@ -31,11 +31,11 @@ def test_hr_bulk_issues_a_unit_and_downloads_the_zip(
     page.select_option("#id_year", str(YEAR))
     page.select_option("#id_unit", str(org_tree["shache"].pk))
     page.get_by_role("button", name="开始颁发").click()
-    page.wait_for_url("**/certificates/bulk/*/")
+    page.wait_for_url("**/jobs/*/")
     page.get_by_test_id("job-status").filter(has_text="已完成").wait_for()
     assert page.get_by_test_id("job-count").inner_text() == "3 / 3"
     with page.expect_download() as download_info:
-        page.get_by_test_id("zip-link").click()
+        page.get_by_test_id("job-download").click()
     target = tmp_path / "bulk.zip"
     download_info.value.save_as(target)
     with zipfile.ZipFile(target) as zipped:

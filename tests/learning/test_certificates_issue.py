@@ -13,8 +13,9 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from accounts.models import Role
+from jobs.models import Job
 from learning import timeutil
-from learning.models import BulkIssueJob, Certificate, CertificateKind, YearClose, YearStatus
+from learning.models import Certificate, CertificateKind, YearClose, YearStatus
 from learning.services.certificates import (
     NotEligible,
     issue_annual_certificate,
@@ -315,7 +316,7 @@ def test_hr_cannot_bulk_issue_outside_scope(client_for, hr_shache, org_tree):
     _staff(org_tree["shufu_dept"], 2)
     response = client_for(hr_shache).post(reverse("certificates:bulk"), {"year": YEAR, "unit": org_tree["shufu"].pk})
     assert response.status_code == 403
-    assert not BulkIssueJob.objects.exists()
+    assert not Job.objects.exists()
     assert not Certificate.objects.exists()
 
 
@@ -335,14 +336,14 @@ def test_hr_bulk_issue_for_a_unit_issues_the_due_and_zips_them(
     assert "莎车县" in page and "疏附县" not in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("certificates:bulk"), {"year": YEAR, "unit": org_tree["shache"].pk})
-    job = BulkIssueJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("certificates:bulk_job", args=[job.pk])
-    status = client.get(reverse("certificates:bulk_status", args=[job.pk])).json()
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    status = client.get(reverse("jobs:status", args=[job.pk])).json()
     assert status["status"] == "done" and status["total"] == 3 and status["done"] == 3 and status["percent"] == 100
     assert Certificate.objects.filter(holder__in=due).count() == 3
     assert not Certificate.objects.filter(holder__in=outside).exists()
     assert Certificate.objects.get(holder=due[0]).pk == already.pk
-    archive = client.get(status["zip_url"])
+    archive = client.get(status["download_url"])
     assert archive.status_code == 200
     with zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))) as zipped:
         names = zipped.namelist()
@@ -361,8 +362,8 @@ def test_bulk_job_of_another_hr_is_not_visible(client_for, hr_shache, org_tree, 
 
     enable_totp(hr_shufu)
     client = client_for(hr_shufu)
-    assert client.get(reverse("certificates:bulk_status", args=[job.pk])).status_code == 404
-    assert client.get(reverse("certificates:bulk_zip", args=[job.pk])).status_code == 404
+    assert client.get(reverse("jobs:status", args=[job.pk])).status_code == 404
+    assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
 
 
 def test_bulk_rerun_issues_nothing_new(hr_shache, org_tree, django_capture_on_commit_callbacks):
@@ -371,7 +372,7 @@ def test_bulk_rerun_issues_nothing_new(hr_shache, org_tree, django_capture_on_co
         with django_capture_on_commit_callbacks(execute=True):
             start_bulk_issue(requested_by=hr_shache, year=YEAR, unit=org_tree["shache"])
     assert Certificate.objects.count() == 3
-    assert list(BulkIssueJob.objects.values_list("status", flat=True)) == ["done", "done"]
+    assert list(Job.objects.values_list("status", flat=True)) == ["done", "done"]
 
 
 def test_bulk_issue_rejects_a_future_year(hr_shache, org_tree):

@@ -8,9 +8,11 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils.http import urlencode
 from openpyxl import load_workbook
 
 from accounts.models import AuditLog, Role
+from jobs.models import Job
 from learning import timeutil
 from learning.models import AnnualReviewOutcome, Notification
 from learning.services.review import run_annual_review
@@ -64,10 +66,30 @@ def test_learners_cannot_open_the_hr_pages(client_for, people):
         assert client.get(reverse(f"learning:{name}")).status_code == 403
 
 
-def test_excel_export_holds_the_scoped_rows_and_is_audited(client_for, hr_shache, people):
-    response = client_for(hr_shache).get(reverse("learning:review_roster_xlsx"), {"year": YEAR})
-    assert response.status_code == 200
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+def _export(client, fmt: str, capture, **query):
+    """Start the roster job as the page's button does, run it (eagerly, on commit), follow to its file."""
+    with capture(execute=True):
+        response = client.post(reverse(f"learning:review_roster_{fmt}") + "?" + urlencode({"year": YEAR, **query}))
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")
+    page = client.get(response["Location"])
+    download = page.context["state"]["download_url"]
+    assert download and 'data-testid="job-download"' in page.content.decode()
+    file = client.get(download)
+    assert file.status_code == 200
+    return file, b"".join(file.streaming_content)
+
+
+def test_export_by_get_starts_nothing(client_for, hr_shache, people):
+    response = client_for(hr_shache).get(reverse("learning:review_roster_pdf"), {"year": YEAR})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("learning:review_roster"))
+    assert not Job.objects.exists()
+
+
+def test_excel_export_holds_the_scoped_rows_and_is_audited(
+    client_for, hr_shache, people, django_capture_on_commit_callbacks
+):
+    _response, content = _export(client_for(hr_shache), "xlsx", django_capture_on_commit_callbacks)
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("执法证号", "姓名", "工号")
     by_no = {r[2]: r for r in rows[1:]}
     assert set(by_no) == {"SC001", "SC002"}
@@ -77,43 +99,42 @@ def test_excel_export_holds_the_scoped_rows_and_is_audited(client_for, hr_shache
     assert log.actor == hr_shache and log.details["rows"] == 2 and log.details["format"] == "xlsx"
 
 
-def test_failed_filter_narrows_the_export(client_for, hr_shache, people):
-    response = client_for(hr_shache).get(reverse("learning:review_roster_xlsx"), {"year": YEAR, "result": "failed"})
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+def test_failed_filter_narrows_the_export(client_for, hr_shache, people, django_capture_on_commit_callbacks):
+    _response, content = _export(client_for(hr_shache), "xlsx", django_capture_on_commit_callbacks, result="failed")
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     assert [r[2] for r in rows[1:]] == ["SC001"]
 
 
-def test_pdf_export_is_a_pdf_with_the_scoped_people_and_is_audited(client_for, hr_shache, people):
+def test_pdf_export_is_a_pdf_with_the_scoped_people_and_is_audited(
+    client_for, hr_shache, people, django_capture_on_commit_callbacks
+):
     from pypdf import PdfReader
 
-    response = client_for(hr_shache).get(reverse("learning:review_roster_pdf"), {"year": YEAR})
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    response, content = _export(client_for(hr_shache), "pdf", django_capture_on_commit_callbacks)
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     assert "莎车·差学时" in text and "疏附·差学时" not in text
+    assert "第 1 页 / 共 1 页" in text
     assert AuditLog.objects.filter(action="learning.review_roster_export", details__format="pdf").exists()
 
 
-def test_pdf_tables_are_split_numbered_throughout_and_large_rosters_are_refused_in_a_request(
-    client_for, hr_shache, people, monkeypatch
+def test_pdf_parts_are_merged_numbered_throughout_with_page_numbers(
+    client_for, hr_shache, people, monkeypatch, django_capture_on_commit_callbacks
 ):
     from pypdf import PdfReader
 
     import learning.review_export as export
-    import learning.views.review as views
 
-    monkeypatch.setattr(export, "ROWS_PER_TABLE", 1)  # one table per person: numbering must continue
-    response = client_for(hr_shache).get(reverse("learning:review_roster_pdf"), {"year": YEAR})
-    pages = PdfReader(io.BytesIO(response.content)).pages
+    monkeypatch.setattr(export, "ROWS_PER_PART", 1)  # one part (one task) per person: numbering must continue
+    _response, content = _export(client_for(hr_shache), "pdf", django_capture_on_commit_callbacks)
+    pages = PdfReader(io.BytesIO(content)).pages
     text = "".join(page.extract_text() for page in pages)
     assert len(pages) == 2 and "莎车·差学时" in text and "莎车·达标" in text
     second = [line.strip() for line in pages[1].extract_text().splitlines()]
-    assert second[second.index("证件状态") + 1] == "2"  # the count goes on across tables
-    assert text.count("执法证号") == 2
-    monkeypatch.setattr(views, "PDF_MAX_ROWS_IN_REQUEST", 1)
-    response = client_for(hr_shache).get(reverse("learning:review_roster_pdf"), {"year": YEAR}, follow=True)
-    html = response.content.decode()
-    assert response.redirect_chain and "名册共 2 人，超过网页一次生成 PDF 的上限 1 人" in html
-    assert AuditLog.objects.filter(action="learning.review_roster_export", details__format="pdf").count() == 1
+    assert second[second.index("证件状态") + 1] == "2"  # the count goes on across parts
+    assert text.count("执法证号") == 2 and text.count("年度行政执法证年审名册") == 1 and text.count("审核人") == 1
+    assert "第 2 页 / 共 2 页" in text
+    assert Job.objects.get().done == 2
 
 
 def test_at_risk_list_before_year_end_is_scoped_and_names_the_reasons(client_for, hr_shache, org_tree):

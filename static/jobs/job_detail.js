@@ -1,22 +1,26 @@
-// Polls the bulk-issue job until it is done or failed, updating the progress bar and the ZIP link.
+// Polls a running job's status and updates the page; when the job ends the page reloads, so the server
+// renders the buttons that now make sense (the download link exists in the page only once the job is done).
 (function () {
   "use strict";
-  var box = document.getElementById("bulk-job");
+  var box = document.getElementById("job");
   if (!box) return;
   var url = box.getAttribute("data-status-url");
   var statusEl = box.querySelector("[data-testid=job-status]");
   var countEl = box.querySelector("[data-testid=job-count]");
+  var happenedEl = box.querySelector("[data-testid=job-happened]");
   var errorEl = box.querySelector("[data-testid=job-error]");
-  var zipEl = box.querySelector("[data-testid=zip-link]");
   var bar = box.querySelector(".progress");
+  var fill = box.querySelector("[data-testid=job-bar]");
+  function setText(el, text) { el.textContent = text || ""; el.hidden = !text; }
   function update(data) {
     statusEl.textContent = data.status_label;
     countEl.textContent = data.done + " / " + data.total;
     bar.setAttribute("aria-valuenow", data.percent);
-    bar.firstElementChild.style.width = data.percent + "%";
-    if (data.error) { errorEl.textContent = data.error; errorEl.hidden = false; }
-    if (data.zip_url) { zipEl.href = data.zip_url; zipEl.hidden = false; }
-    return data.status === "done" || data.status === "failed";
+    fill.className = "pct-" + data.percent;  // widths are classes: the CSP refuses inline styles
+    setText(happenedEl, data.happened);
+    setText(errorEl, data.error);
+    if (!data.active) { window.location.reload(); return true; }
+    return false;
   }
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -24,5 +28,5 @@
       .then(function (data) { if (!update(data)) setTimeout(poll, 1500); })
       .catch(function () { setTimeout(poll, 5000); });
   }
-  poll();
+  setTimeout(poll, 1000);
 })();

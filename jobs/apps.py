@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _after_migrate(sender, using="default", **kwargs):
+    from .schedules import ensure_schedules
+
+    ensure_schedules()
+
+
+class JobsConfig(AppConfig):
+    name = "jobs"
+    verbose_name = _("后台任务")
+
+    def ready(self):
+        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="jobs_after_migrate")
