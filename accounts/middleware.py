@@ -28,8 +28,8 @@ SECOND_FACTOR_PENDING = "second_factor_pending"
 OPEN_WITHOUT_SECOND_FACTOR = frozenset({"account_logout", "mfa_reauthenticate", "set_language"})
 #: ...and, while the account has no TOTP yet, the pages that set it up.
 OPEN_WHILE_SETTING_UP = frozenset({"mfa_activate_totp", "account_reauthenticate"})
-#: Paths nobody needs a session for (static files, the public certificate check).
-OPEN_PREFIXES = ("/static/", "/verify/")
+#: Paths nobody needs a session for (static files, the public certificate check, the health check).
+OPEN_PREFIXES = ("/static/", "/verify/", "/health/")
 
 
 def second_factor_used(request, user) -> bool:

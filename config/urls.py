@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts.views import signin
+from core.health import HealthView
 
 
 def _to_allauth(name: str):

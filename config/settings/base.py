@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -240,8 +241,14 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="法治学堂 <noreply@fazhi.local>")
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+# Seconds an SMTP connect, greeting or reply may take: a mail server that accepts and then
+# hangs fails the reminder task (which leaves the unsent mails unsent) instead of holding a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # With Redis down, reads miss and writes are dropped instead of failing the request (core/cache.py).
+    CACHES["default"]["BACKEND"] = "core.cache.ForgivingRedisCache"
 
 # --- Celery: no broker configured means tasks run eagerly in-process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -258,6 +265,53 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Two queues: "default" for what a learner or an exam waits on (closing overdue attempts, one
+# certificate, identity-change mail, one person's review), "bulk" for everything that works
+# through many people (background jobs: bulk certificates and their ZIP, imports, exports;
+# reminders and digests, review runs, nightly sweeps). A worker per queue, so bulk work never
+# delays the interactive kind (README: `celery worker -Q default`, `celery worker -Q bulk`).
+# Every task of ours is routed here; tests/ops/test_celery_config.py fails for one that is not.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue("default"), Queue("bulk")]
+_BULK = {"queue": "bulk"}
+_INTERACTIVE = {"queue": "default"}
+CELERY_TASK_ROUTES = {
+    "accounts.tasks.send_identifier_change_notice": _INTERACTIVE,
+    "accounts.tasks.deactivate_departed_staff": _BULK,
+    "accounts.tasks.expire_credentials": _BULK,
+    "exams.tasks.finalise_overdue_attempts": _INTERACTIVE,
+    "exams.tasks.issue_exam_certificate": _INTERACTIVE,
+    "learning.tasks.send_monthly_reminders": _BULK,
+    "learning.tasks_certificates.issue_annual_certificate": _INTERACTIVE,
+    "learning.tasks_certificates.render_certificate": _INTERACTIVE,
+    "learning.tasks_review.re_evaluate_person_review": _INTERACTIVE,
+    "learning.tasks_review.run_annual_review_task": _BULK,
+    "learning.tasks_review.re_evaluate_failing_outcomes": _BULK,
+    "learning.tasks_review.send_review_reminders": _BULK,
+    # Background jobs (bulk certificates and their ZIP, imports, exports): jobs/tasks.py.
+    "jobs.tasks.*": _BULK,
+}
+# Time limits (seconds): every task gets the default; long runs get more here. A task past its
+# soft limit gets SoftTimeLimitExceeded (its transaction rolls back), past the hard one the worker
+# process is killed. Our tasks are idempotent, so a rerun finishes what a killed one left.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+_LONG = {"soft_time_limit": 1740, "time_limit": 1800}
+CELERY_TASK_ANNOTATIONS = {
+    "learning.tasks.send_monthly_reminders": _LONG,
+    "learning.tasks_review.send_review_reminders": _LONG,
+    "learning.tasks_review.run_annual_review_task": _LONG,
+    "learning.tasks_review.re_evaluate_failing_outcomes": _LONG,
+    "jobs.tasks.run_job_chunk": {"soft_time_limit": 540, "time_limit": 600},
+    "jobs.tasks.finish_job": _LONG,
+}
+# Redis hands an unacknowledged task (acks_late) to another worker after visibility_timeout:
+# longer than the longest hard limit, so a running task is never delivered twice, and short
+# enough that the task of a killed worker runs again within minutes (Celery's default: 1 hour).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, *(a["time_limit"] for a in CELERY_TASK_ANNOTATIONS.values()))
+    + 300,
+}
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "法治学堂"
@@ -310,6 +364,13 @@ CONTENT_SECURITY_POLICY = {
 DEFAULT_REQUIRED_HOURS = 60
 STUDY_MINUTES_PER_HOUR = 45
 
+# --- Logs go to stdout (journald or the container runtime keeps them), one line per record:
+# LOG_FORMAT "text" (key=value, for people) or "json" (one object per line, production's default).
+# Every request writes a "fazhi.request" line, at WARNING when slower than SLOW_REQUEST_MS;
+# every failed Celery task a "fazhi.task" line (core/logging.py, config/celery.py).
+LOG_FORMATS = ("text", "json")
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+SLOW_REQUEST_MS = env.int("SLOW_REQUEST_MS", default=1000)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -24,6 +24,9 @@ class Notification(models.Model):
     dedupe_key = models.CharField(_("去重键"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # Set once the reminder e-mail for this message was handed to the mail server: a run that
+    # failed half-way leaves the rest unset, and the next run mails exactly those.
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("站内消息")
@@ -34,7 +37,14 @@ class Notification(models.Model):
                 fields=["user", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="uniq_notification_dedupe"
             ),
         ]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(
+                fields=["dedupe_key"],
+                condition=models.Q(emailed_at__isnull=True) & ~models.Q(dedupe_key=""),
+                name="notification_mail_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,8 +1,8 @@
 """Monthly review reminders: credential holders at risk of failing this year's 年审, and a digest for HR.
 
 Built on the ledger's reminder machinery (``learning.services.notifications.notify_many``
-with a per-month dedupe key, e-mail only for freshly created messages), so a re-run
-task sends nothing twice.
+with a per-month dedupe key, each message's e-mail recorded once sent), so a re-run
+task sends what was not sent yet and nothing twice.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def remind_at_risk(*, today: dt.date, rules: sel.YearRules, rule: ReviewRule) ->
         reasons = risk_reasons(person, rules, risk, names)
         if reasons:
             pairs.append((person, _risk_message(rules.year, reasons)))
-    created = set(notify_many(recipients=pairs, kind="review_risk", dedupe_key=f"review-risk-{today:%Y-%m}"))
-    fresh = [(u, m) for u, m in pairs if u.pk in created]
-    return len(fresh), _send_mail(fresh)
+    key = f"review-risk-{today:%Y-%m}"
+    created = notify_many(recipients=pairs, kind="review_risk", dedupe_key=key)
+    return len(created), _send_mail(pairs, dedupe_key=key)
 
 
 def _digest_message(officer: User, rules: sel.YearRules, rule: ReviewRule, names: dict[str, str]) -> Message | None:
@@ -94,9 +94,9 @@ def send_review_digests(*, today: dt.date, rules: sel.YearRules, rule: ReviewRul
         message = _digest_message(officer, rules, rule, names)
         if message is not None:
             pairs.append((officer, message))
-    created = set(notify_many(recipients=pairs, kind="review_digest", dedupe_key=f"review-digest-{today:%Y-%m}"))
-    fresh = [(u, m) for u, m in pairs if u.pk in created]
-    return len(fresh), _send_mail(fresh)
+    key = f"review-digest-{today:%Y-%m}"
+    created = notify_many(recipients=pairs, kind="review_digest", dedupe_key=key)
+    return len(created), _send_mail(pairs, dedupe_key=key)
 
 
 def send_review_reminders(*, today: dt.date | None = None) -> dict:

@@ -5,17 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
 from learning import timeutil
-from learning.models import PersonYearBalance, YearClose, YearStatus
+from learning.models import LedgerEntry, PersonYearBalance, YearClose, YearStatus
 from learning.selectors import compliance as sel
 
 
 class YearCloseError(Exception):
     pass
+
+
+class EmptyYearError(YearCloseError):
+    """The year has no ledger entries at all; closing it needs ``force``."""
+
+
+def _empty_year_message(year: int) -> str:
+    span = LedgerEntry.objects.aggregate(first=Min("year"), last=Max("year"))
+    first, last = span["first"], span["last"]
+    if first is None:
+        found = _("学时台账中还没有任何记录")
+    elif first > year:
+        found = _("最早的记录在 %(first)s 年") % {"first": first}
+    elif last < year:
+        found = _("最近的记录在 %(last)s 年") % {"last": last}
+    else:
+        found = _("记录在 %(first)s 年至 %(last)s 年之间，但这一年没有") % {"first": first, "last": last}
+    return _(
+        "%(year)s 年没有任何学时记录（%(found)s）。关账会把每个人该年度冻结为 0 学时、未达标，且不能撤销。"
+        "请确认年度是否写错；确实要关账，请加 --force。"
+    ) % {"year": year, "found": found}
 
 
 @dataclass(frozen=True)
@@ -24,17 +45,21 @@ class CloseResult:
     created: bool
 
 
-def close_year(*, year: int, closed_by=None, allow_current: bool = False) -> CloseResult:
+def close_year(*, year: int, closed_by=None, allow_current: bool = False, force: bool = False) -> CloseResult:
     """Freeze ``year``. Running it again is a no-op that returns the existing close.
 
     A year that is still running cannot be closed unless ``allow_current`` (the
-    numbers would keep moving).
+    numbers would keep moving). A year without a single ledger entry is almost
+    always a typo (2024 for 2025) and would freeze everyone at 0 学时, not
+    compliant, for good: it needs ``force``.
     """
     existing = YearClose.objects.filter(year=year).first()
     if existing is not None:
         return CloseResult(existing, False)
     if year > timeutil.current_year() or (year == timeutil.current_year() and not allow_current):
         raise YearCloseError(_("%(year)s 年尚未结束，不能关账。") % {"year": year})
+    if not force and not LedgerEntry.objects.filter(year=year).exists():
+        raise EmptyYearError(_empty_year_message(year))
     rules = sel.year_rules(year)
     # Everyone active now, and whoever left since but earned hours in the year (their result counts too).
     earned = Exists(PersonYearBalance.objects.filter(user_id=OuterRef("pk"), year=year))
