@@ -3,10 +3,12 @@
 Refuses to start without SECRET_KEY and ALLOWED_HOSTS, or with DEBUG switched on.
 """
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, MIDDLEWARE, env
+from .base import BASE_DIR, DATABASES, DEBUG, MIDDLEWARE, env
 
 IS_PRODUCTION = True
 # DEBUG=true in a production environment is a mistake to stop at, not to paper over:
@@ -28,6 +30,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 assert "whitenoise.middleware.WhiteNoiseMiddleware" in MIDDLEWARE
+# Where collectstatic writes (and the web server's /static/ location reads).
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -38,5 +42,37 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
+# Persistent database connections (Django reads these per database, not at the top level).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Monitors poll /health/ on the app server directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")  # noqa: F405
+# One JSON object per line on stdout unless LOG_FORMAT=text (core/logging.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+if LOG_FORMAT not in LOG_FORMATS:  # noqa: F405
+    raise ImproperlyConfigured(f"LOG_FORMAT 只能是 {' 或 '.join(LOG_FORMATS)}：{LOG_FORMAT!r}")  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
+
+# Error reports to Sentry, only when SENTRY_DSN is set. No personal data leaves: no user
+# details, IP addresses, cookies, query strings or request bodies (core.logging.sentry_before_send).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import ignore_logger
+
+    from core.logging import sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        before_send=sentry_before_send,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+    # The Celery integration reports a failed task with its traceback; its log line would be a second event.
+    ignore_logger("fazhi.task")
