@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAFF ?= 300
 
-.PHONY: run test worker bench lint format messages venv deps devdeps seed clean
+.PHONY: run test worker bench lint format messages venv deps devdeps seed clean prodstack prodstack-up
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ run: deps
 ## make test: install dev requirements and run the whole suite
 test: devdeps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## make prodstack: the README's production stack (nginx, gunicorn, Celery worker and beat on
+## PostgreSQL/Redis, deploy/stack.sh) started, smoke-tested through nginx with Chromium, stopped
+prodstack: devdeps
+	deploy/stack.sh test
+
+## make prodstack-up: the same stack left running at https://localhost:18443 until Ctrl-C
+prodstack-up: devdeps
+	deploy/stack.sh up
 
 ## make worker: Celery worker and beat against CELERY_BROKER_URL
 worker: deps
