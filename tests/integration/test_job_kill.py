@@ -119,6 +119,7 @@ def test_bulk_issue_killed_mid_run_finishes_with_one_certificate_per_person(org_
         "TEST_CELERY_QUEUE": queue,
         "TEST_PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
         "TEST_JOBS_STALE_AFTER_SECONDS": str(STALE_SECONDS),
+        "TEST_CHUNK_DELAY_SECONDS": "0.5",  # 30 chunks on 2 processes: at least 7 s of work to interrupt
     }
     log = tmp_path / "worker.log"
     settings.JOBS_STALE_AFTER_SECONDS = STALE_SECONDS
@@ -138,7 +139,9 @@ def test_bulk_issue_killed_mid_run_finishes_with_one_certificate_per_person(org_
                 break
             assert worker.poll() is None, log.read_text()
             time.sleep(0.2)
-        assert job.status == Job.Status.RUNNING and job.done < job.total, "the worker finished before the kill"
+        assert job.status == Job.Status.RUNNING and job.done < job.total, (
+            f"no moment to kill: {job.status} {job.done}/{job.total}"
+        )
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
         killed_at = time.monotonic()

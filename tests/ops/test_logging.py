@@ -272,7 +272,7 @@ def test_a_task_failing_on_a_real_worker_leaves_one_json_line(settings):
         # A task called with arguments it does not take fails inside the worker.
         result = sender.send_task("accounts.tasks.expire_credentials", args=[41, "KS001"], queue=queue)
         with pytest.raises(TypeError):
-            result.get(timeout=90)
+            result.get(timeout=90, disable_sync_subtasks=False)
     finally:
         worker.terminate()
         output = worker.communicate(timeout=30)[0]
