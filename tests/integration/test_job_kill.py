@@ -172,5 +172,6 @@ def test_bulk_issue_killed_mid_run_finishes_with_one_certificate_per_person(org_
     assert len(set(serials)) == len(serials) == PEOPLE
     assert not Certificate.objects.filter(pdf="").exists()
     assert job.done == job.total == PEOPLE and sorted(job.finished_chunks) == list(range(PEOPLE // CHUNK))
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()  # the page once the job is done
     assert job.resumes >= 1 and "工作进程中断，已自动恢复" in page
     assert "job-download" in page
