@@ -16,6 +16,9 @@ STORAGES = {
 ACCOUNT_RATE_LIMITS = False
 # Browser tests drive the system's Chromium (never a downloaded browser).
 CHROMIUM_PATH = env("CHROMIUM_PATH", default="/usr/bin/chromium")
+# The production stack deploy/stack.sh started (its tests are skipped without it) and its log folder.
+STACK_URL = env("FAZHI_STACK_URL", default="").rstrip("/")
+STACK_LOGS = env("FAZHI_STACK_LOGS", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].pop("OPTIONS", None)
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}

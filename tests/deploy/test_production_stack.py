@@ -13,7 +13,6 @@ Only HTTPS to ``FAZHI_STACK_URL`` (and the stack's gunicorn access log in
 from __future__ import annotations
 
 import io
-import os
 import re
 import ssl
 import time
@@ -23,9 +22,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-STACK_URL = os.environ.get("FAZHI_STACK_URL", "").rstrip("/")
-STACK_LOGS = os.environ.get("FAZHI_STACK_LOGS", "")
+STACK_URL = settings.STACK_URL
+STACK_LOGS = settings.STACK_LOGS
 
 pytestmark = [
     pytest.mark.deploy,

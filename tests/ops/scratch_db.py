@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
 from django.conf import settings
+
+#: PATH for the subprocesses (this virtualenv's tools, then pg_dump & co. from the system): not a copy of ours.
+TOOL_PATH = os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"])
 
 ROOT = Path(__file__).resolve().parents[2]
 _DB = settings.DATABASES["default"]
@@ -47,7 +51,7 @@ def server_args() -> list[str]:
 
 
 def tool_env() -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    env = {"PATH": TOOL_PATH}
     if _DB.get("PASSWORD"):
         env["PGPASSWORD"] = _DB["PASSWORD"]
     return env
@@ -69,7 +73,7 @@ def run(args: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None,
 
 def manage(database: str, *args: str, code: Path = ROOT, media: Path | None = None, timeout: int = 300):
     """``python manage.py ARGS`` of the code in ``code`` against ``database``, with a clean environment."""
-    media = media or Path(os.environ.get("TMPDIR", "/tmp"))
+    media = media or Path(tempfile.gettempdir())
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DEBUG": "false",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from tests.factories import UserFactory
+from tests.ops.scratch_db import TOOL_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_APPLICABLE = "不适用"
@@ -34,7 +34,7 @@ DEAD = "127.0.0.1:1"  # nothing listens on port 1
 def _probe(tmp_path, **env_extra) -> dict:
     """GET /health/ in a fresh process whose settings come from ``env_extra`` (as on a server)."""
     env = {
-        "PATH": os.environ["PATH"],
+        "PATH": TOOL_PATH,
         "PYTHONPATH": str(ROOT),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
@@ -112,7 +112,7 @@ def test_broker_on_a_dead_port_answers_503_naming_the_broker_quickly(tmp_path):
 @pytest.mark.integration
 def test_with_a_worker_per_queue_all_is_well_and_a_missing_bulk_worker_is_named(tmp_path, own_redis):
     broker = f"{own_redis.url}/0"
-    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_BROKER_URL": broker}
+    env = {"PATH": TOOL_PATH, "CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_BROKER_URL": broker}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'probe.sqlite3'}"
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     celery = [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "--loglevel=WARNING"]
