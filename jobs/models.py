@@ -37,6 +37,7 @@ class Job(models.Model):
         NONE = "", _("无")
         RESUMED = "resumed", _("已自动恢复")
         STALLED = "stalled", _("长时间无进展")
+        REFUSED = "refused", _("文件有问题，未导入")
 
     ACTIVE = (Status.PENDING, Status.RUNNING)
 

@@ -50,6 +50,8 @@ class JobKind:
     finish: Callable[[Job], Result | None]
     #: Where the page's breadcrumb leads back to (the form that started the job).
     back_url: Callable[[Job], str] | None = None
+    #: The sentence the page shows once the job is done (an import's counts); ``""`` for none.
+    summary: Callable[[Job], str] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}

@@ -9,13 +9,16 @@ Tasks are enqueued on commit, so a worker never sees a job the database has not.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import logging
+import threading
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +35,9 @@ STALE_AFTER = dt.timedelta(minutes=5)
 #: After this many automatic resumes a stalled job is failed instead; a person can still retry it.
 MAX_RESUMES = 3
 MAX_ERROR_CHARS = 2000
+
+
+logger = logging.getLogger(__name__)
 
 
 class JobError(Exception):
@@ -145,7 +151,8 @@ def plan_job(job_id: int) -> None:
             _enqueue_remaining(job)
         return
     try:
-        plan = registry.get(job.kind).plan(job)
+        with keep_alive(job_id):
+            plan = registry.get(job.kind).plan(job)
     except Exception as exc:
         fail_job(job_id, str(exc))
         raise
@@ -167,6 +174,35 @@ def plan_job(job_id: int) -> None:
         _enqueue_remaining(job)
 
 
+@contextlib.contextmanager
+def keep_alive(job_id: int):
+    """Move the job's heartbeat while a long step runs, so the stale check does not start it a second time.
+
+    A thread with its own database connection (outside the step's transaction)
+    touches ``heartbeat_at`` every third of ``stale_after()``; it dies with the
+    worker, so a killed worker's job still goes stale and is resumed.
+    """
+    stop = threading.Event()
+    interval = max(1.0, stale_after().total_seconds() / 3)
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(heartbeat_at=timezone.now())
+        except Exception:  # a missed beat at worst lets the job be resumed; never break the step itself
+            logger.warning("job %s: heartbeat failed", job_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def run_chunk(job_id: int, index: int) -> bool:
     """Do chunk ``index`` unless it was counted already; ``True`` when it was the last one."""
     job = Job.objects.filter(pk=job_id).first()
@@ -174,7 +210,8 @@ def run_chunk(job_id: int, index: int) -> bool:
         return False
     Job.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
     try:
-        output = registry.get(job.kind).run_chunk(job, index, job.chunks[index])
+        with keep_alive(job_id):
+            output = registry.get(job.kind).run_chunk(job, index, job.chunks[index])
     except Exception as exc:
         fail_job(job_id, str(exc))
         raise
@@ -208,7 +245,8 @@ def finish_job(job_id: int) -> Job | None:
         return job
     Job.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
     try:
-        result = registry.get(job.kind).finish(job)
+        with keep_alive(job_id):
+            result = registry.get(job.kind).finish(job)
     except Exception as exc:
         fail_job(job_id, str(exc))
         raise
@@ -264,6 +302,8 @@ def retry_job(*, job: Job, by: User) -> Job:
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status != Job.Status.FAILED:
             raise JobError(_("只有失败的任务可以重试。"))
+        if job.incident == Job.Incident.REFUSED:
+            raise JobError(_("文件有问题，重试也不会成功：请改正后重新上传。"))
         job.status = Job.Status.RUNNING if job.planned else Job.Status.PENDING
         job.error = ""
         job.incident = Job.Incident.NONE

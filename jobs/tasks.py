@@ -31,5 +31,7 @@ def finish_job(job_id: int) -> None:
 
 @shared_task(name="jobs.tasks.resume_stale_jobs", acks_late=True)
 def resume_stale_jobs() -> dict:
+    from .imports import purge_uploads
+
     resumed, failed = services.mark_stale()
-    return {"resumed": resumed, "failed": failed}
+    return {"resumed": resumed, "failed": failed, "uploads_purged": purge_uploads()}

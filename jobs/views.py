@@ -54,6 +54,7 @@ def _state(job: Job) -> dict:
         "unit_label": kind.unit_label,
         "happened": happened(job),
         "error": "" if job.incident == Job.Incident.STALLED else job.error,
+        "summary": kind.summary(job) if kind.summary and job.status == Job.Status.DONE else "",
         "download_url": reverse("jobs:download", args=[job.pk])
         if job.status == Job.Status.DONE and job.result_file
         else None,

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts import audit
 from accounts.forms import StaffImportForm
 from accounts.importers.staff import import_staff, template_workbook
+from accounts.jobs import import_in_background, record_staff_import, start_staff_import
 from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin, require_roles
 from accounts.xlsx import ImportFailed
@@ -29,6 +29,16 @@ class StaffImportView(RoleRequiredMixin, View):
             if create_units and not request.user.has_role(Role.ADMIN):
                 form.add_error("create_units", _("只有系统管理员可以自动创建单位。"))
                 return render(request, self.template_name, context, status=400)
+            upload = form.cleaned_data["file"]
+            if import_in_background(upload):
+                job = start_staff_import(
+                    upload=upload,
+                    actor=request.user,
+                    create_units=create_units,
+                    dry_run=form.cleaned_data["dry_run"],
+                    initial_password=form.cleaned_data["initial_password"] or None,
+                )
+                return redirect("jobs:detail", pk=job.pk)
             try:
                 result = import_staff(
                     form.cleaned_data["file"],
@@ -42,13 +52,7 @@ class StaffImportView(RoleRequiredMixin, View):
                 return render(request, self.template_name, context, status=400)
             context["result"] = result
             if not result.dry_run:
-                audit.record(
-                    actor=request.user,
-                    action="staff_import",
-                    summary=_("导入人员：新增 %(c)s，更新 %(u)s，未变 %(n)s")
-                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
-                    details={"file": form.cleaned_data["file"].name, "units_created": result.units_created},
-                )
+                record_staff_import(actor=request.user, result=result, filename=upload.name)
                 messages.success(request, _("导入完成。"))
         return render(request, self.template_name, context, status=200 if form.is_valid() else 400)
 

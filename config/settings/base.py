@@ -228,6 +228,13 @@ MAX_IMPORT_UNZIPPED_BYTES = env.int("MAX_IMPORT_UNZIPPED_BYTES", default=100 * 1
 MAX_IMPORT_ROWS_STAFF = env.int("MAX_IMPORT_ROWS_STAFF", default=60_000)
 MAX_IMPORT_ROWS_ATTENDANCE = env.int("MAX_IMPORT_ROWS_ATTENDANCE", default=10_000)
 MAX_IMPORT_QUESTIONS = env.int("MAX_IMPORT_QUESTIONS", default=10_000)
+# Files with more rows than these are imported by a background job with a progress page (checked
+# whole, then written in one transaction) instead of inside the web request.
+STAFF_IMPORT_JOB_ROWS = env.int("STAFF_IMPORT_JOB_ROWS", default=2000)
+ATTENDANCE_IMPORT_JOB_ROWS = env.int("ATTENDANCE_IMPORT_JOB_ROWS", default=200)
+QUESTION_IMPORT_JOB_QUESTIONS = env.int("QUESTION_IMPORT_JOB_QUESTIONS", default=500)
+# Staff and compliance exports with more rows than this are built by a background job.
+EXPORT_JOB_ROWS = env.int("EXPORT_JOB_ROWS", default=3000)
 # A failed import keeps and shows this many problems and counts the rest ("另有 N 处问题未列出").
 MAX_IMPORT_PROBLEMS_LISTED = env.int("MAX_IMPORT_PROBLEMS_LISTED", default=100)
 # JSON bodies (answer saves, heartbeats) are small: larger or deeper ones are refused

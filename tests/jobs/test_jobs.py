@@ -146,7 +146,7 @@ def test_the_beat_task_resumes_only_jobs_without_progress(
     from jobs.tasks import resume_stale_jobs
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert resume_stale_jobs() == {"resumed": [job.pk], "failed": []}
+        assert resume_stale_jobs() == {"resumed": [job.pk], "failed": [], "uploads_purged": 0}
     assert len(callbacks) == 1
 
 
@@ -208,3 +208,27 @@ def test_the_page_never_offers_the_download_while_running(
         services.finish_job(job.pk)
     html = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "job-download" in html and "下载全部证书（ZIP）" in html and "job-cancel" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_step_keeps_its_job_from_looking_stalled(org_tree, settings):
+    """While one chunk runs longer than the stale threshold, its heartbeat moves; the beat would not resume it."""
+    import time
+
+    settings.JOBS_STALE_AFTER_SECONDS = 3  # heartbeat every second
+    hr = UserFactory(org_unit=org_tree["shache"], roles=[Role.HR])
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    job = Job.objects.create(
+        kind=KIND, requested_by=hr, dedupe_key="k", status=Job.Status.RUNNING, heartbeat_at=long_ago
+    )
+    with services.keep_alive(job.pk):
+        time.sleep(3.5)
+        job.refresh_from_db()
+        assert job.heartbeat_at > timezone.now() - dt.timedelta(seconds=2)
+        assert services.mark_stale(job_ids=[job.pk]) == ([], [])
+    # Once the step is over the heartbeat stops: a job nobody works on goes stale again.
+    job.refresh_from_db()
+    beat = job.heartbeat_at
+    time.sleep(1.5)
+    job.refresh_from_db()
+    assert job.heartbeat_at == beat
