@@ -24,6 +24,7 @@ from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .models import Job
 from .registry import JobKind, Plan
@@ -54,6 +55,16 @@ def delete_upload(job: Job) -> None:
         private_storage().delete(name)
 
 
+def refusal_text(exc: Exception) -> str:
+    """What the job page says about a refused file: how many problems, then one line each (as the import page)."""
+    problems = getattr(exc, "problems", None)
+    total = getattr(problems, "total", None)
+    if total is None:
+        return str(exc)
+    head = ngettext("发现 %(n)s 个问题，未导入任何数据", "发现 %(n)s 个问题，未导入任何数据", total) % {"n": total}
+    return f"{head}\n{exc}"
+
+
 def import_kind(
     *,
     name: str,
@@ -79,7 +90,7 @@ def import_kind(
             with _open(job) as handle:
                 rows = check(job, handle)
         except refusals as exc:
-            fail_job(job.pk, str(exc), incident=Job.Incident.REFUSED)
+            fail_job(job.pk, refusal_text(exc), incident=Job.Incident.REFUSED)
             delete_upload(job)  # the same file would be refused again: nothing to retry
             return Plan(chunks=[])
         return Plan(chunks=[{"size": rows}])

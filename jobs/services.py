@@ -34,7 +34,8 @@ from .selectors import can_view_job
 STALE_AFTER = dt.timedelta(minutes=5)
 #: After this many automatic resumes a stalled job is failed instead; a person can still retry it.
 MAX_RESUMES = 3
-MAX_ERROR_CHARS = 2000
+#: Room for an import's refusal: a heading, MAX_IMPORT_PROBLEMS_LISTED problems and the count of the rest.
+MAX_ERROR_CHARS = 20_000
 
 
 logger = logging.getLogger(__name__)

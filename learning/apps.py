@@ -28,3 +28,9 @@ class LearningConfig(AppConfig):
         from learning import review_setup  # admin and receivers of the credential review
 
         review_setup.connect()
+        from jobs import registry
+        from learning.attendance_jobs import ATTENDANCE_IMPORT
+        from learning.compliance_export import COMPLIANCE_XLSX
+
+        registry.register(COMPLIANCE_XLSX)
+        registry.register(ATTENDANCE_IMPORT)

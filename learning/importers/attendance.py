@@ -157,13 +157,29 @@ def _validate(session: TrainingSession, rows) -> list[_Row]:
     return valid
 
 
-def import_attendance(*, session: TrainingSession, fileobj, by: User | None) -> AttendanceImportResult:
-    """Validate every row, then mark and credit all of them in one transaction."""
+def _read(session: TrainingSession, fileobj) -> tuple[list[str], list[_Row]]:
+    """The ignored columns and the valid rows of the whole file; raises ``ImportFailed`` listing every problem."""
     _check_session(session)
     ignored, rows = read_table(
         fileobj, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES, max_rows=settings.MAX_IMPORT_ROWS_ATTENDANCE
     )
-    valid = _validate(session, rows)
+    return ignored, _validate(session, rows)
+
+
+def check_attendance(*, session: TrainingSession, fileobj, by: User | None) -> int:
+    """How many people the file marks present, after checking it whole as the import does; writes nothing.
+
+    Raises the same ``ImportFailed`` as ``import_attendance`` would, so a job can
+    refuse a bad file before it writes anything. ``by`` is who will import it,
+    taken so that checking and importing are called alike.
+    """
+    _ignored, valid = _read(session, fileobj)
+    return len(valid)
+
+
+def import_attendance(*, session: TrainingSession, fileobj, by: User | None) -> AttendanceImportResult:
+    """Validate every row, then mark and credit all of them in one transaction."""
+    ignored, valid = _read(session, fileobj)
     result = AttendanceImportResult(ignored_columns=ignored)
     with transaction.atomic():
         for row in valid:

@@ -15,13 +15,21 @@ from django.utils import numberformat
 from django.utils.formats import get_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import record
 from accounts.models import Role, User
 from accounts.permissions import require_roles
 from accounts.scope import ensure_can_view_person
-from accounts.xlsx import write_workbook
+from jobs.exports import XLSX_TYPE, export_in_background, export_job_rows
+from learning.compliance_export import AUDIT_ACTION as EXPORT_AUDIT_ACTION
+from learning.compliance_export import (
+    compliance_workbook,
+    export_audit,
+    export_filename,
+    export_size,
+    start_compliance_export,
+)
 from learning.forms_ledger import ComplianceFilterForm, ManualAdjustmentForm, ReversalForm
 from learning.models import LedgerEntry
 from learning.selectors import compliance as sel
@@ -159,6 +167,7 @@ def compliance(request):
             "people_rows": _people_rows(people, cats, by_cat, params["year"]),
             "categories": cats,
             "export_query": filter_query(base),
+            "export_in_job": export_in_background(paginator.count),
             "chart_units": {
                 "height": 60 + 26 * len(charted),
                 "labels": [r.label for r in charted],
@@ -178,31 +187,36 @@ def compliance(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def compliance_export(request):
+    """The people the page lists, as Excel: written now when few, else by a job (started by a POST)."""
     require_roles(request.user, Role.HR, Role.ADMIN)
     params = ComplianceFilterForm(request.GET or None).values()
     viewer = request.user
     unit = sel.resolve_unit(viewer, params["unit"])
     rules = sel.report_rules(params["year"])
-    headers, rows = sel.export_table(viewer, unit, rules, **_filters(params))
-    materialised = list(rows)
-    content = write_workbook(headers, materialised, title=_("%(year)s年学时") % {"year": rules.year})
-    scope_label = unit.full_path if unit else _("全部管辖范围")
-    record(
-        actor=viewer,
-        action="learning.compliance_export",
-        summary=_("导出 %(year)s 年学时达标名单：%(scope)s，%(n)s 人")
-        % {"year": rules.year, "scope": scope_label, "n": len(materialised)},
-        details={
-            "year": rules.year,
-            "unit": unit.code if unit else "",
-            "filters": _filters(params),
-            "rows": len(materialised),
-        },
-    )
-    filename = f"compliance-{rules.year}-{unit.code if unit else 'all'}.xlsx"
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    filters = _filters(params)
+    rows = export_size(viewer, unit, rules, filters)
+    if export_in_background(rows):
+        if request.method != "POST":
+            return render(
+                request,
+                "accounts/export_confirm.html",
+                {
+                    "rows": rows,
+                    "limit": export_job_rows(),
+                    "action": request.get_full_path(),
+                    "back_url": f"{reverse('learning:compliance')}?{request.GET.urlencode()}",
+                    "back_label": _("学时达标统计"),
+                },
+            )
+        job = start_compliance_export(viewer=viewer, unit=unit, rules=rules, filters=filters, rows=rows)
+        return redirect("jobs:detail", pk=job.pk)
+    content, written = compliance_workbook(viewer, unit, rules, filters)
+    summary, details = export_audit(unit=unit, year=rules.year, filters=filters, rows=written)
+    record(actor=viewer, action=EXPORT_AUDIT_ACTION, summary=summary, details=details)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(rules.year, unit)}"'
     return response
 
 

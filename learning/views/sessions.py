@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import StaffCategory
 from accounts.xlsx import ImportFailed, ProblemList
 from learning import checkin_codes
+from learning.attendance_jobs import import_in_background, start_attendance_import
 from learning.forms_sessions import (
     AttendanceImportForm,
     LectureSeriesForm,
@@ -270,8 +271,12 @@ def session_import(request, pk: int):
     context["form"] = form
     if not form.is_valid():
         return render(request, "learning/sessions/import.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    if import_in_background(upload):
+        job = start_attendance_import(session=session, upload=upload, by=request.user)
+        return redirect("jobs:detail", pk=job.pk)
     try:
-        context["result"] = import_attendance(session=session, fileobj=form.cleaned_data["file"], by=request.user)
+        context["result"] = import_attendance(session=session, fileobj=upload, by=request.user)
     except ImportFailed as exc:
         context["problems"] = exc.problems
         return render(request, "learning/sessions/import.html", context, status=400)

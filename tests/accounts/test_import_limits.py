@@ -33,6 +33,7 @@ from exams.services.question_import import FORMATS, QuestionImportFailed, import
 from learning.importers.attendance import import_attendance
 from learning.models import Attendance, LedgerEntry
 from tests.factories import UserFactory
+from tests.learning.certificate_helpers import private_media  # noqa: F401
 from tests.learning.factories_sessions import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -293,13 +294,24 @@ def test_problem_list_keeps_the_first_hundred_and_counts_the_rest():
     assert ImportFailed(problems).problems is problems
 
 
-def test_a_hundred_thousand_bad_rows_render_a_small_page_naming_the_rest(org_tree, admin_user, client_for, settings):
+@pytest.mark.usefixtures("private_media")
+@pytest.mark.parametrize("background", [False, True], ids=["in-the-request", "as-a-job"])
+def test_a_hundred_thousand_bad_rows_render_a_small_page_naming_the_rest(
+    org_tree, admin_user, client_for, settings, django_capture_on_commit_callbacks, background
+):
     settings.MAX_IMPORT_ROWS_STAFF = 200_000  # let every row be checked: the list, not the cap, is under test
+    settings.STAFF_IMPORT_JOB_ROWS = 1000 if background else 200_000
     data = bad_staff_csv(100_000)
     before = _counts()
     upload = SimpleUploadedFile("staff.csv", data)
-    response = client_for(admin_user).post(reverse("accounts:staff_import"), {"file": upload})
-    assert response.status_code == 400
+    client = client_for(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:staff_import"), {"file": upload})
+    if background:  # the job page says the same as the import page would
+        assert response.status_code == 302 and "/jobs/" in response.url
+        response = client.get(response.url)
+    else:
+        assert response.status_code == 400
     assert len(response.content) < 200_000
     body = response.content.decode()
     assert "发现 100000 个问题，未导入任何数据" in body
