@@ -22,17 +22,27 @@ def base_database_url() -> str:
     return url
 
 
-def scratch_database(suffix: str) -> str:
-    """Create (or recreate) an empty database next to DATABASE_URL's and return its URL."""
+def scratch_database(suffix: str, *, keep: bool = False) -> tuple[str, bool] | str:
+    """Create (or recreate) an empty database next to DATABASE_URL's and return its URL.
+
+    With ``keep``, an existing database of that name is left as it is and the
+    result is ``(url, existed)``: a benchmark whose seed takes minutes can be
+    re-timed on the data it seeded before.
+    """
     import psycopg
 
     parsed = urlparse(base_database_url())
     name = f"{parsed.path.lstrip('/') or 'fazhi'}_bench_{suffix}"
     admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+    url = urlunparse(parsed._replace(path=f"/{name}"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                return url, True
+        else:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(parsed._replace(path=f"/{name}"))
+    return (url, False) if keep else url
 
 
 def manage(*args: str, database_url: str, settings: str = "config.settings.dev", env_extra=None) -> float:

@@ -23,10 +23,8 @@ from django.db.models import (
     F,
     FilteredRelation,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -194,9 +192,13 @@ def annotate_people(qs: QuerySet[User], rules: YearRules) -> QuerySet[User]:
         pace=_by_staff_category({k: rules.pace_for(k) for k in rules.requirements}),
     )
     for code in rules.minimum_categories:
-        sub = PersonYearCategoryBalance.objects.filter(user=OuterRef("pk"), year=rules.year, category_id=code)
-        qs = qs.annotate(
-            **{f"cat_{code}": Coalesce(Subquery(sub.values("hours")[:1]), Value(ZERO), output_field=HOURS)}
+        # A join on the (user, year, category) balance row, not a subquery per person: one pass over the balances.
+        balance = FilteredRelation(
+            "year_category_balances",
+            condition=Q(year_category_balances__year=rules.year, year_category_balances__category_id=code),
+        )
+        qs = qs.annotate(**{f"catbal_{code}": balance}).annotate(
+            **{f"cat_{code}": Coalesce(F(f"catbal_{code}__hours"), Value(ZERO), output_field=HOURS)}
         )
     return qs
 

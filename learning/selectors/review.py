@@ -5,8 +5,10 @@ The hours part of the review is the ledger's requirement (``learning.selectors.r
 read from the frozen ``YearStatus`` once the year is closed — plus whatever HR posted into
 that year after the close (manual adjustments and reversals carry ``recorded_by``: that is
 the "make-up with HR approval") — and from the live balances before that. The exam part is
-``exams.selectors.exams.summarise(...).passed`` for the year's annual exam or any of its
-make-ups. Everything is computed for many people in a fixed number of queries.
+the exams app's "the counted attempt passed" (``exams.selectors.exams.counted_attempt``)
+for the year's annual exam or any of its make-ups, written as one SQL subquery
+(``exam_passer_ids``). Everything is computed for many people in a fixed number of
+queries whose size does not grow with them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +27,6 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Credential, CredentialStatus, OrgUnit, User
 from accounts.scope import ensure_can_view_unit, filter_people
 from exams.models import Exam, ExamAttempt
-from exams.selectors.exams import summarise
 from learning.models import (
     AnnualReviewOutcome,
     AnnualReviewRule,
@@ -82,34 +84,71 @@ def review_rule(year: int) -> ReviewRule:
     return ReviewRule(year, True, candidates[0] if len(candidates) == 1 else None, False, len(candidates) > 1)
 
 
-def exam_family_ids(exam: Exam) -> list[int]:
-    """The exam and its make-ups (and make-ups of those): a pass in any of them counts."""
-    ids = [exam.pk]
+def _exam_family(exam: Exam) -> dict[int, str]:
+    """The exam and its make-ups (and make-ups of those), each with how it counts attempts."""
+    family = {exam.pk: exam.counted_attempt}
     frontier = [exam.pk]
     for _generation in range(MAX_EXAM_GENERATIONS):
-        frontier = list(Exam.objects.filter(makeup_for_id__in=frontier).values_list("pk", flat=True))
-        if not frontier:
+        found = dict(Exam.objects.filter(makeup_for_id__in=frontier).values_list("pk", "counted_attempt"))
+        if not found:
             break
-        ids += frontier
-    return ids
+        family.update(found)
+        frontier = list(found)
+    return family
+
+
+def exam_family_ids(exam: Exam) -> list[int]:
+    """The exam and its make-ups (and make-ups of those): a pass in any of them counts."""
+    return list(_exam_family(exam))
+
+
+def _passed_counted_attempts(family: dict[int, str]) -> QuerySet[ExamAttempt]:
+    """Graded attempts that are their person's result in one of ``family``'s exams, and a pass.
+
+    This is ``exams.selectors.exams.counted_attempt`` (the exams app's rule) in SQL, so
+    that the passers of a whole province are one subquery instead of every attempt
+    loaded into Python: of a person's graded attempts at one exam, the counted one is
+    the last (``LAST``), or the highest score — no score counting as 0 — and the
+    earlier one of equal scores (``HIGHEST``). An attempt is counted when no other
+    graded attempt of the same person at the same exam beats it.
+    """
+    graded = ExamAttempt.objects.filter(status=ExamAttempt.Status.GRADED)
+    points = Coalesce("score", Value(ZERO))
+    same = {"exam_id": OuterRef("exam_id"), "user_id": OuterRef("user_id")}
+    later = graded.filter(**same, number__gt=OuterRef("number"))
+    higher = (
+        graded.annotate(points=points)
+        .filter(**same)
+        .filter(Q(points__gt=OuterRef("points")) | Q(points=OuterRef("points"), number__lt=OuterRef("number")))
+    )
+    last = [pk for pk, counted in family.items() if counted == Exam.CountedAttempt.LAST]
+    highest = [pk for pk in family if pk not in last]
+    counted = Q(pk__in=[])
+    if last:
+        counted |= Q(exam_id__in=last) & ~Exists(later)
+    if highest:
+        counted |= Q(exam_id__in=highest) & ~Exists(higher)
+    return graded.annotate(points=points).filter(counted, passed=True)
+
+
+def exam_passer_ids(exam: Exam) -> QuerySet:
+    """Ids of everyone whose result in ``exam`` or a make-up of it is a pass, as a subquery (``user_id``)."""
+    return _passed_counted_attempts(_exam_family(exam)).values("user_id")
 
 
 def exam_passers(exam: Exam | None, people) -> set[int]:
     """Ids of ``people`` (a User queryset or ids) whose result in ``exam`` or a make-up of it is a pass.
 
-    Uses the exams app's own rule for "the counted attempt passed" (``summarise``), on
-    graded attempts only (the only ones that can be counted).
+    One query after the exam family's (see ``exam_passer_ids``), whatever the number of people.
     """
     if exam is None:
         return set()
-    ids = exam_family_ids(exam)
-    exams = Exam.objects.in_bulk(ids)
-    user_filter = {"user__in": people} if isinstance(people, QuerySet) else {"user_id__in": list(people)}
-    grouped: dict[tuple[int, int], list[ExamAttempt]] = {}
-    attempts = ExamAttempt.objects.filter(exam_id__in=ids, status=ExamAttempt.Status.GRADED, **user_filter)
-    for attempt in attempts.order_by():
-        grouped.setdefault((attempt.exam_id, attempt.user_id), []).append(attempt)
-    return {user_id for (exam_id, user_id), rows in grouped.items() if summarise(exams[exam_id], rows).passed}
+    attempts = _passed_counted_attempts(_exam_family(exam))
+    if isinstance(people, QuerySet):
+        attempts = attempts.filter(user__in=people)
+    else:
+        attempts = attempts.filter(user_id__in=list(people))
+    return set(attempts.order_by().values_list("user_id", flat=True).distinct())
 
 
 # --- evaluation ----------------------------------------------------------------------
@@ -333,8 +372,9 @@ def _risk_qs(rules: sel.YearRules) -> dict[str, Q]:
 
 @dataclass
 class RiskList:
+    """The people at risk, annotated (``hours``, ``pace``, ``cat_<code>`` and, once the exam is open, ``exam_passed``)."""
+
     people: QuerySet[User]
-    passers: set[int]
     exam_checked: bool
     conditions: dict[str, Q] = field(default_factory=dict)
 
@@ -363,10 +403,15 @@ def at_risk_people(
     now = now or timezone.now()
     people = sel.people_in(viewer, unit).filter(holds_reviewed_credential())
     exam_checked = _exam_open_yet(rule, now)
-    passers = exam_passers(rule.annual_exam, people.values("pk")) if exam_checked else set()
     qs = sel.annotate_people(people, rules)
     parts = _risk_qs(rules)
-    parts["exam"] = ~Q(pk__in=passers) if exam_checked else Q(pk__in=[])
+    if exam_checked:
+        # One subquery that PostgreSQL hashes once, not a list of every passer's id.
+        passed = Q(pk__in=exam_passer_ids(rule.annual_exam))
+        qs = qs.annotate(exam_passed=ExpressionWrapper(passed, output_field=BooleanField()))
+        parts["exam"] = Q(exam_passed=False)
+    else:
+        parts["exam"] = Q(pk__in=[])
     not_compliant = ~sel._compliant_q(rules)
     parts["behind"] &= not_compliant
     parts["category"] &= not_compliant
@@ -381,7 +426,7 @@ def at_risk_people(
             | Q(employee_no__istartswith=search)
             | Q(credentials__number__istartswith=search)
         ).distinct()
-    return RiskList(qs.select_related("org_unit").order_by("hours", "employee_no"), passers, exam_checked, parts)
+    return RiskList(qs.select_related("org_unit").order_by("hours", "employee_no"), exam_checked, parts)
 
 
 def risk_reasons(person: User, rules: sel.YearRules, risk_list: RiskList, names: dict[str, str]) -> list[str]:
@@ -404,7 +449,7 @@ def risk_reasons(person: User, rules: sel.YearRules, risk_list: RiskList, names:
                 _("%(cat)s进度落后：已 %(h)s 学时，最低 %(m)s 学时")
                 % {"cat": _category_label(names.get(code, code)), "h": format_hours(have), "m": format_hours(minimum)}
             )
-    if risk_list.exam_checked and person.pk not in risk_list.passers:
+    if risk_list.exam_checked and not person.exam_passed:
         reasons.append(_("年度考法尚未通过"))
     return reasons
 

@@ -1,0 +1,228 @@
+"""Jobs: the review roster PDF per holder, and what the job mechanism costs per chunk.
+
+1. Roster PDF: a scratch PostgreSQL database with ``HOLDERS`` credential holders
+   (the demo's organisation and staff, last year's ledger history, last year
+   closed and reviewed). The roster job (``learning.review_export``, kind
+   ``review.roster_pdf``: plan, one part of ``ROWS_PER_PART`` rows per chunk, then
+   the merge with page numbers) is run from its start function with Celery
+   eager, so every task runs in this process; its wall-clock time per holder is
+   set against xhtml2pdf alone rendering the very same rows (the HTML the parts
+   are made of, as one document, in one ``pisa.CreatePDF`` call), and against the
+   command's in-process path (the same parts and merge, no job).
+2. Job overhead: a kind registered here whose chunks do nothing, run with
+   ``CHUNKS`` chunks the same way (start, plan, one task per chunk, finish), set
+   against calling its chunk function directly ``CHUNKS`` times. The per-chunk
+   figure is (job of ``CHUNKS`` chunks − job of one chunk) / (``CHUNKS`` − 1), so
+   the fixed cost of starting, planning and finishing is not spread over the
+   chunks; the queries per chunk are counted too (a figure load does not change).
+
+Standalone: ``DATABASE_URL=postgres://… python bench/jobs.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import emit, scratch_database
+
+HOLDERS = int(os.environ.get("BENCH_JOBS_HOLDERS", "2000"))
+CHUNKS = 200
+REPEAT = 5
+NOOP_KIND = "bench.noop"
+
+
+def _setup(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    # Every task runs in this process, on commit of the transaction that sends it.
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ.pop("CELERY_RESULT_BACKEND", None)
+    import logging
+
+    import django
+
+    django.setup()
+    logging.disable(logging.WARNING)
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+
+
+def _seed_holders(year: int):
+    """Staff with credentials (about ``HOLDERS``), last year's history, the year closed and reviewed."""
+    from accounts import demo
+    from accounts.models import OrgUnit, User
+    from learning.demo import seed_ledger_history
+    from learning.models import AnnualReviewOutcome
+    from learning.services.review import run_annual_review
+    from learning.services.yearclose import close_year
+
+    # About 93 % of the demo's staff hold a credential.
+    demo.seed_staff(round(HOLDERS / 0.93), demo.seed_org())
+    staff = list(User.objects.order_by("pk"))
+    seed_ledger_history(staff, year, rng=random.Random(year))
+    close_year(year=year)
+    run_annual_review(year=year)
+    admin = User.objects.create_superuser(
+        "bench-admin", "x", full_name="基准管理员", org_unit=OrgUnit.get_root_nodes()[0]
+    )
+    return admin, AnnualReviewOutcome.objects.filter(year=year).count()
+
+
+def _run_job(start) -> tuple[float, object]:
+    """Start a job (everything runs eagerly on commit) and return (seconds, the finished job)."""
+    from jobs.models import Job
+
+    started = time.perf_counter()
+    job = start()
+    elapsed = time.perf_counter() - started
+    job.refresh_from_db()
+    if job.status != Job.Status.DONE:
+        raise RuntimeError(f"job {job.kind} ended as {job.status}: {job.error}")
+    return elapsed, job
+
+
+def roster_pdf(admin, year: int, holders: int) -> list[tuple[str, object]]:
+    from unittest import mock
+
+    from xhtml2pdf import pisa
+
+    from learning import review_export
+    from learning.certificates.render import link_callback, resource_policy
+    from learning.selectors.review import roster, roster_counts
+
+    params = {"year": year, "result": "", "q": ""}
+
+    def start():
+        return review_export.start_roster_export(viewer=admin, unit=None, params=params, fmt="pdf")
+
+    job_seconds, job = _run_job(start)
+    pdf_bytes = job.result_file.size
+    job.result_file.delete(save=False)
+
+    # The same rows, in the same order, as one document: the HTML of a single part holding every row.
+    outcomes = list(roster(admin, None, year))
+    totals, unit_rows = roster_counts(admin, None, year)
+    context = review_export.pdf_context(year=year, scope_label="全部管辖范围", totals=totals, unit_rows=unit_rows)
+    captured = []
+    with mock.patch.object(review_export, "html_to_pdf", side_effect=lambda html: captured.append(html) or b""):
+        review_export.roster_pdf_part(outcomes, start=1, context=context, first=True, last=True)
+    html = captured[0]
+    started = time.perf_counter()
+    result = pisa.CreatePDF(
+        html, dest=io.BytesIO(), link_callback=link_callback, resource_policy=resource_policy(), encoding="utf-8"
+    )
+    bare_seconds = time.perf_counter() - started
+    assert not result.err, result.err
+
+    started = time.perf_counter()
+    review_export.roster_pdf(
+        outcomes=outcomes, year=year, scope_label="全部管辖范围", totals=totals, unit_rows=unit_rows
+    )
+    in_process_seconds = time.perf_counter() - started
+    per_holder = job_seconds * 1000 / holders
+    return [
+        ("roster_pdf_holders", holders),
+        ("roster_pdf_parts", len(job.chunks)),
+        ("roster_pdf_megabytes", pdf_bytes / 1_000_000),
+        ("roster_pdf_job_seconds", job_seconds),
+        ("roster_pdf_job_ms_per_holder", per_holder),
+        ("roster_pdf_bare_xhtml2pdf_one_document_ms_per_holder", bare_seconds * 1000 / holders),
+        ("roster_pdf_in_process_parts_and_merge_ms_per_holder", in_process_seconds * 1000 / holders),
+        ("roster_pdf_job_vs_bare_xhtml2pdf_ratio", job_seconds / bare_seconds),
+        ("roster_pdf_job_vs_in_process_ratio", job_seconds / in_process_seconds),
+    ]
+
+
+def _register_noop() -> None:
+    from jobs import registry
+    from jobs.registry import JobKind, Plan
+
+    registry.register(
+        JobKind(
+            name=NOOP_KIND,
+            label="基准：空任务",
+            unit_label="块",
+            download_label="",
+            plan=lambda job: Plan(chunks=[{"size": 1} for _ in range(job.parameters["chunks"])]),
+            run_chunk=_noop_chunk,
+            finish=lambda job: None,
+        )
+    )
+
+
+def _noop_chunk(job, index: int, chunk: dict) -> None:
+    return None
+
+
+def job_overhead(admin) -> list[tuple[str, object]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jobs.models import Job
+    from jobs.services import start_job
+
+    _register_noop()
+    runs = iter(range(10**6))
+
+    def start(chunks: int):
+        # A new parameter each time: an unfinished job of the same parameters would be reused instead.
+        return lambda: start_job(
+            kind=NOOP_KIND, requested_by=admin, parameters={"chunks": chunks, "run": next(runs)}, scope_unit=None
+        )
+
+    _run_job(start(CHUNKS))  # warm-up
+    with CaptureQueriesContext(connection) as many_queries:
+        _run_job(start(CHUNKS))
+    with CaptureQueriesContext(connection) as one_queries:
+        _run_job(start(1))
+    many, one = [], []
+    for _ in range(REPEAT):  # interleaved so that load on the machine hits both alike
+        many.append(_run_job(start(CHUNKS))[0])
+        one.append(_run_job(start(1))[0])
+    many_s, one_s = statistics.median(many), statistics.median(one)
+    job = Job.objects.filter(kind=NOOP_KIND).order_by("-pk").first()
+
+    direct = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        for index in range(CHUNKS):
+            _noop_chunk(job, index, {"size": 1})
+        direct.append(time.perf_counter() - started)
+    direct_per_chunk = statistics.median(direct) / CHUNKS
+    per_chunk = (many_s - one_s) / (CHUNKS - 1)
+    queries_per_chunk = (len(many_queries) - len(one_queries)) / (CHUNKS - 1)
+    return [
+        ("job_noop_chunks", CHUNKS),
+        ("job_noop_1_chunk_ms", one_s * 1000),
+        (f"job_noop_{CHUNKS}_chunks_ms", many_s * 1000),
+        ("job_overhead_per_chunk_ms", per_chunk * 1000),
+        ("job_overhead_queries_per_chunk", queries_per_chunk),
+        ("job_chunk_function_direct_us", direct_per_chunk * 1_000_000),
+        ("job_per_chunk_vs_direct_call_ratio", per_chunk / direct_per_chunk),
+    ]
+
+
+def run() -> list[tuple[str, object]]:
+    url = scratch_database("jobs")
+    _setup(url)
+    from learning import timeutil
+
+    year = timeutil.current_year() - 1
+    admin, holders = _seed_holders(year)
+    results = job_overhead(admin)
+    results += roster_pdf(admin, year, holders)
+    return results
+
+
+if __name__ == "__main__":
+    emit(run())

@@ -1,0 +1,484 @@
+"""Province scale: every page HR, an administrator and a learner open, at 52,350 staff (10× the prefecture).
+
+Seed (each step timed; bulk inserts and COPY): ``seed_demo``'s own steps — the
+organisation, the demo accounts with their TOTP, laws, courses, sessions, a study
+plan and this year's annual law exam — with 52,350 staff instead of 5,235 (so
+about 48,700 credentials), a year of ledger history for last year and for this
+one, last year closed and reviewed (one outcome per credential), and graded
+attempts at this year's annual exam (about 80 % of the staff passed, some at the
+second attempt; 8 % failed; the rest did not sit it).
+
+Pages: four people — HR of the whole prefecture, HR of one county (莎车县), the
+administrator and a learner — are signed in through ``django.test.Client`` with
+what allauth writes on a password + TOTP sign-in, and open every page of their
+navigation plus the drill-downs (a person, their ledger, their credential), the
+exports (a GET answers the file, or for a large one the page offering its job),
+and the POSTs that start a job (the request only: the job is enqueued on an
+in-memory broker, never run; an export small enough is answered in the request). Each
+figure is the median of ``REPEAT`` runs, interleaved page by page so that load on
+the machine hits all alike. The compliance, at-risk and path pages are timed again
+once category minimums are configured. Nothing is asserted; a line over
+``LIMIT_MS`` says so in its name.
+
+Standalone: ``DATABASE_URL=postgres://… python bench/province.py [--reuse]``. It
+works in a database of its own (``<db>_bench_province``); ``--reuse`` keeps one
+seeded by an earlier run and only times the pages again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import emit, scratch_database
+
+STAFF = int(os.environ.get("BENCH_PROVINCE_STAFF", "52350"))
+REPEAT = int(os.environ.get("BENCH_PROVINCE_REPEAT", "5"))
+EXPORT_REPEAT = 3
+LIMIT_MS = 2000
+COUNTY = "SCX"  # 莎车县: the county HR's unit
+MINIMA = {"legal": Decimal("20"), "professional": Decimal("16")}
+
+
+def _setup(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    # A started job is only enqueued (in this process's memory): the request is what is timed here.
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ.pop("CELERY_RESULT_BACKEND", None)
+    import logging
+    import warnings
+
+    import django
+
+    django.setup()
+    logging.disable(logging.WARNING)  # a log line per (slow) request would drown the figures
+    warnings.filterwarnings("ignore", message="No directory at")
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.DEBUG = False
+
+
+# --- seed -------------------------------------------------------------------------
+
+
+def _timed(results: list, name: str, fn, *args, **kwargs):
+    started = time.perf_counter()
+    value = fn(*args, **kwargs)
+    results.append((f"province_seed_{name}_seconds", time.perf_counter() - started))
+    print(f"# seeded {name} in {results[-1][1]:.1f} s", file=sys.stderr, flush=True)
+    return value
+
+
+def _seed_exam_attempts(year: int, rng: random.Random) -> dict[str, int]:
+    """Graded attempts at this year's annual exam: ~80 % passed (a tenth of them at the second try), ~8 % failed."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from exams.models import Exam, ExamAttempt
+
+    exam = Exam.objects.get(is_annual_law_exam=True, year=year, makeup_for__isnull=True)
+    now = timezone.now()
+    graded = ExamAttempt.Status.GRADED
+    attempts, passed, failed = [], 0, 0
+
+    def attempt(user_id: int, number: int, score: int, started: dt.datetime) -> ExamAttempt:
+        return ExamAttempt(
+            exam=exam,
+            user_id=user_id,
+            number=number,
+            started_at=started,
+            deadline=started + dt.timedelta(minutes=exam.duration_minutes),
+            status=graded,
+            submitted_at=started + dt.timedelta(minutes=rng.randint(8, 29)),
+            finalised_by=ExamAttempt.ClosedBy.LEARNER,
+            graded_at=started + dt.timedelta(minutes=30),
+            max_score=Decimal("100"),
+            score=Decimal(score),
+            passed=score >= 60,
+        )
+
+    people = User.objects.filter(employee_no__startswith="KS", is_active=True).order_by("pk")
+    for user_id in people.values_list("pk", flat=True).iterator(chunk_size=5000):
+        roll = rng.random()
+        started = now - dt.timedelta(hours=2, minutes=rng.randint(0, 20 * 60))
+        if roll < 0.80:
+            if rng.random() < 0.1:
+                attempts.append(attempt(user_id, 1, rng.randint(30, 58), started - dt.timedelta(hours=1)))
+                attempts.append(attempt(user_id, 2, rng.randint(60, 100), started))
+            else:
+                attempts.append(attempt(user_id, 1, rng.randint(60, 100), started))
+            passed += 1
+        elif roll < 0.88:
+            attempts.append(attempt(user_id, 1, rng.randint(20, 58), started))
+            failed += 1
+    ExamAttempt.objects.bulk_create(attempts, batch_size=5000)
+    return {"attempts": len(attempts), "passed": passed, "failed": failed}
+
+
+def _learner(year: int):
+    """A staff member of the county with a credential, a full year of history and last year met: the learner."""
+    from learning.models import YearStatus
+
+    status = (
+        YearStatus.objects.filter(
+            year=year - 1,
+            compliant=True,
+            user__org_unit__code__startswith=f"{COUNTY}-D",
+            user__credentials__isnull=False,
+        )
+        .select_related("user")
+        .order_by("user__employee_no")
+        .first()
+    )
+    return status.user
+
+
+def _certificate(learner, year: int) -> None:
+    from learning.services.certificates import ensure_pdf, issue_annual_certificate
+
+    ensure_pdf(issue_annual_certificate(holder=learner, year=year - 1).certificate)
+
+
+def seed(year: int) -> list[tuple[str, object]]:
+    from django.db import connection
+
+    from accounts import demo
+    from accounts.management.commands.seed_demo import Command
+
+    results: list[tuple[str, object]] = []
+    command = Command(stdout=io.StringIO(), stderr=io.StringIO())
+    workplaces = _timed(results, "org", demo.seed_org)
+    _timed(results, f"{STAFF}_staff_and_credentials", demo.seed_staff, STAFF, workplaces)
+    _timed(results, "demo_accounts", command._demo_accounts)
+    _timed(results, "laws_courses_exam_sessions_plan", lambda: [s() for s in command._content_steps()[:3]])
+    _timed(results, "ledger_two_years", command._ledger_history)
+    _timed(results, "close_last_year_and_review", command._review)
+    attempts = _timed(results, "annual_exam_attempts", _seed_exam_attempts, year, random.Random(year))
+    _timed(results, "learner_certificate", _certificate, _learner(year), year)
+    with connection.cursor() as cursor:
+        _timed(results, "analyze", cursor.execute, "ANALYZE")
+    results.append(("province_seed_total_seconds", sum(v for _n, v in results)))
+    results.append(("province_exam_attempts", attempts["attempts"]))
+    results.append(("province_exam_passed_people", attempts["passed"]))
+    return results
+
+
+def _figures(year: int) -> list[tuple[str, object]]:
+    from accounts.models import Credential, User
+    from exams.models import ExamAttempt
+    from learning.models import AnnualReviewOutcome, LedgerEntry
+
+    return [
+        ("province_staff", User.objects.filter(employee_no__startswith="KS").count()),
+        ("province_credentials", Credential.objects.count()),
+        ("province_ledger_entries", LedgerEntry.objects.count()),
+        ("province_review_outcomes_last_year", AnnualReviewOutcome.objects.filter(year=year - 1).count()),
+        ("province_graded_annual_exam_attempts", ExamAttempt.objects.filter(exam__year=year).count()),
+    ]
+
+
+# --- signing in and timing --------------------------------------------------------
+
+
+def _signed_in(user):
+    """``force_login`` plus the records allauth writes on a password (+ TOTP) sign-in (as tests/auth.py does)."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    now = time.time()
+    records = [{"method": "password", "at": now, "username": user.employee_no}]
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        records.append({"method": "mfa", "at": now, "id": totp.pk, "type": "totp"})
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+    return client
+
+
+class Page:
+    """One request a person makes: GET (or POST) ``url``, expecting ``status``."""
+
+    def __init__(
+        self, persona: str, name: str, client, url: str, *, method: str = "get", data=None, status=200, follow=False
+    ):
+        self.name = f"province_{persona}_{name}"
+        self.client, self.url, self.method, self.data, self.status = client, url, method, data, status
+        self.follow = follow
+        self.times: list[float] = []
+        self.queries = 0
+
+    def hit(self) -> float:
+        started = time.perf_counter()
+        response = getattr(self.client, self.method)(self.url, self.data or {}, follow=self.follow)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        elapsed = time.perf_counter() - started
+        expected = self.status if isinstance(self.status, tuple) else (self.status,)
+        if response.status_code not in expected:
+            raise RuntimeError(f"{self.method.upper()} {self.url}: {response.status_code}, expected {self.status}")
+        self.answer = f"{response.status_code} {response.get('Content-Type', '')}"
+        return elapsed
+
+    def warm(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            self.hit()
+        self.queries = len(captured)
+        self.slowest_sql = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
+
+
+def _time_pages(pages: list[Page], repeat: int, before_each=None) -> None:
+    for page in pages:
+        if before_each:
+            before_each()
+        page.warm()
+    for _round in range(repeat):
+        for page in pages:
+            if before_each:
+                before_each()
+            page.times.append(page.hit())
+
+
+def _report(pages: list[Page]) -> list[tuple[str, object]]:
+    results = []
+    for page in pages:
+        ms = statistics.median(page.times) * 1000
+        mark = f" [OVER {LIMIT_MS} ms]" if ms > LIMIT_MS else ""
+        results.append((f"{page.name}_ms{mark}", ms))
+        if page.method == "post" or "export" in page.name:
+            print(f"# {page.name}: answered {page.answer}", flush=True)
+        if ms > LIMIT_MS:
+            print(f"# {page.name}: {page.queries} queries; slowest:", flush=True)
+            for query in page.slowest_sql:
+                print(f"#   {float(query['time']) * 1000:.0f} ms  {query['sql'][:300]}", flush=True)
+    return results
+
+
+def _nav_pages(persona: str, client, user, known: set[str]) -> list[Page]:
+    """Every page of the person's navigation not timed under a name of its own."""
+    from accounts.navigation import collect
+
+    pages = []
+    for item in collect(user):
+        path = item.url.split("?")[0]
+        if path in known:
+            continue
+        known.add(path)
+        name = path.strip("/").replace("/", "_").replace("-", "_") or "home"
+        pages.append(Page(persona, f"nav_{name}", client, item.url, follow=True))
+    return pages
+
+
+def _hr_pages(persona: str, client, user, *, learner, credential, year: int, unit_code: str) -> dict[str, list[Page]]:
+    last = year - 1
+    pages = [
+        Page(persona, "home", client, "/"),
+        Page(persona, "compliance", client, f"/learning/compliance/?year={year}"),
+        Page(persona, "review_at_risk", client, "/learning/review/"),
+        Page(persona, "review_roster", client, f"/learning/review/roster/?year={last}"),
+        Page(persona, "staff_list", client, "/staff/"),
+        Page(persona, "staff_detail", client, f"/staff/{learner.employee_no}/"),
+        Page(persona, "person_ledger", client, f"/learning/compliance/person/{learner.pk}/?year={year}"),
+        Page(persona, "credential", client, f"/learning/review/credential/{credential.pk}/"),
+        Page(persona, "certificates_bulk", client, "/certificates/bulk/"),
+        Page(persona, "jobs", client, "/jobs/"),
+    ]
+    known = {p.url.split("?")[0] for p in pages}
+    pages += _nav_pages(persona, client, user, known)
+    # Large exports are being moved into jobs: a GET answers either the file or a page asking to start the job.
+    exports = [
+        Page(persona, "export_compliance_xlsx_get", client, f"/learning/compliance/export.xlsx?year={year}"),
+        Page(persona, "export_staff_xlsx_get", client, "/staff/export.xlsx"),
+    ]
+    starts = [
+        Page(
+            persona,
+            "start_roster_pdf_job",
+            client,
+            f"/learning/review/roster/export.pdf?year={last}",
+            method="post",
+            status=302,
+        ),
+        Page(
+            persona,
+            "start_roster_xlsx_job",
+            client,
+            f"/learning/review/roster/export.xlsx?year={last}",
+            method="post",
+            status=302,
+        ),
+        Page(
+            persona,
+            "start_bulk_certificates_job",
+            client,
+            "/certificates/bulk/",
+            method="post",
+            data={"year": last, "unit": unit_code},
+            status=302,
+        ),
+        # 302 to the job's page; 200 when the file is still written inside the request.
+        Page(
+            persona,
+            "start_compliance_export",
+            client,
+            f"/learning/compliance/export.xlsx?year={year}",
+            method="post",
+            status=(200, 302),
+        ),
+        Page(persona, "start_staff_export", client, "/staff/export.xlsx", method="post", status=(200, 302)),
+    ]
+    return {"pages": pages, "exports": exports, "starts": starts}
+
+
+def _learner_pages(client, user) -> list[Page]:
+    pages = [
+        Page("learner", "home", client, "/"),
+        Page("learner", "my_hours", client, "/learning/hours/"),
+        Page("learner", "my_path", client, "/learning/path/"),
+        Page("learner", "certificates", client, "/certificates/"),
+        Page("learner", "exams", client, "/exams/"),
+        Page("learner", "messages", client, "/learning/messages/"),
+    ]
+    known = {p.url.split("?")[0] for p in pages}
+    return pages + _nav_pages("learner", client, user, known)
+
+
+def _cancel_jobs() -> None:
+    """Let the next POST start a job of its own instead of finding the last one still pending."""
+    from jobs.models import Job
+
+    Job.objects.filter(status__in=Job.ACTIVE).update(status=Job.Status.CANCELLED)
+
+
+def _set_minima(year: int, on: bool) -> None:
+    from accounts.models import StaffCategory
+    from learning.models import AnnualRequirement, CategoryMinimum
+
+    AnnualRequirement.objects.filter(year=year).delete()
+    if not on:
+        return
+    for staff_category in (StaffCategory.ENFORCEMENT, StaffCategory.LEADER):
+        requirement = AnnualRequirement.objects.create(
+            year=year, staff_category=staff_category, required_hours=Decimal("60")
+        )
+        CategoryMinimum.objects.bulk_create(
+            [CategoryMinimum(requirement=requirement, category_id=code, min_hours=h) for code, h in MINIMA.items()]
+        )
+
+
+def time_pages(year: int) -> list[tuple[str, object]]:
+    from accounts.models import Credential, OrgUnit, User
+
+    _set_minima(year, False)
+    _cancel_jobs()
+    learner = _learner(year)
+    credential = Credential.objects.filter(holder=learner).order_by("pk").first()
+    people = {
+        "hr_prefecture": (User.objects.get(employee_no="demo_hr_pref"), "KS"),
+        "hr_county": (User.objects.get(employee_no="demo_hr"), COUNTY),
+        "admin": (User.objects.get(employee_no="demo_admin"), "KS"),
+    }
+    pages, exports, starts = [], [], []
+    for persona, (user, code) in people.items():
+        unit = OrgUnit.objects.get(code=code)
+        found = _hr_pages(
+            persona,
+            _signed_in(user),
+            user,
+            learner=learner,
+            credential=credential,
+            year=year,
+            unit_code=str(unit.pk),
+        )
+        pages += found["pages"]
+        exports += found["exports"]
+        starts += found["starts"]
+    learner_client = _signed_in(learner)
+    pages += _learner_pages(learner_client, learner)
+
+    print(f"# timing {len(pages)} pages × {REPEAT}", file=sys.stderr, flush=True)
+    _time_pages(pages, REPEAT)
+    _time_pages(starts, REPEAT, before_each=_cancel_jobs)
+    _cancel_jobs()
+    print(f"# timing {len(exports)} exports × {EXPORT_REPEAT}", file=sys.stderr, flush=True)
+    _time_pages(exports, EXPORT_REPEAT)
+
+    _set_minima(year, True)
+    with_minima = []
+    for page in pages:
+        if page.name.endswith(("_compliance", "_review_at_risk", "_home", "_my_path")):
+            again = Page("", "", page.client, page.url, follow=page.follow)
+            again.name = f"{page.name}_with_minima"
+            with_minima.append(again)
+    print(f"# timing {len(with_minima)} pages with category minimums × {REPEAT}", file=sys.stderr, flush=True)
+    _time_pages(with_minima, REPEAT)
+    _set_minima(year, False)
+
+    timed = pages + starts + exports + with_minima
+    results = _report(timed)
+    slowest = max(timed, key=lambda p: statistics.median(p.times))
+    slowest_ms = statistics.median(slowest.times) * 1000
+    over = [p for p in timed if statistics.median(p.times) * 1000 > LIMIT_MS]
+    results += [
+        ("province_requests_timed", len(timed)),
+        ("province_slowest_request", slowest.name),
+        ("province_slowest_request_ms", slowest_ms),
+        (f"province_requests_over_{LIMIT_MS}_ms", len(over)),
+    ]
+    return results
+
+
+def _seeded(url: str) -> bool:
+    """Whether ``url`` holds a finished seed (the last step writes the exam attempts)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+            staff = conn.execute("SELECT count(*) FROM accounts_user WHERE employee_no LIKE 'KS%%'").fetchone()[0]
+            attempts = conn.execute("SELECT count(*) FROM exams_examattempt").fetchone()[0]
+    except psycopg.Error:
+        return False
+    return staff >= STAFF and attempts > 0
+
+
+def run(*, reuse: bool = False) -> list[tuple[str, object]]:
+    if reuse:
+        url, existed = scratch_database("province", keep=True)
+        if existed and not _seeded(url):
+            url, existed = scratch_database("province"), False
+    else:
+        url, existed = scratch_database("province"), False
+    _setup(url)
+    from learning import timeutil
+
+    year = timeutil.current_year()
+    results = [] if existed else seed(year)
+    results += _figures(year)
+    results += time_pages(year)
+    return results
+
+
+if __name__ == "__main__":
+    emit(run(reuse="--reuse" in sys.argv[1:]))
