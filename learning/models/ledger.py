@@ -138,6 +138,11 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["user", "year"], name="ledger_user_year"),
             models.Index(fields=["year", "source_kind"], name="ledger_year_kind"),
+            # What HR posted by hand (adjustments, reversals): few rows, read by the annual review for the
+            # hours posted into a closed year after its close (0.7 s per 500 people without it at 52k staff).
+            models.Index(
+                fields=["year", "recorded_at"], name="ledger_hr_posted", condition=Q(recorded_by__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,3 +51,13 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     assert AnnualReviewOutcome.objects.filter(year=last_year).exists()  # the HR roster has something to show
     call_command("seed_demo", staff=30, quiet=True, stdout=io.StringIO())
     assert _counts() == first
+
+
+def test_seed_demo_takes_a_province_but_refuses_more(db):
+    from django.core.management.base import CommandError
+
+    from accounts.management.commands.seed_demo import MAX_STAFF
+
+    assert MAX_STAFF >= 52_350  # a province's enforcement staff
+    with pytest.raises(CommandError, match=f"--staff 必须在 0 到 {MAX_STAFF} 之间"):
+        call_command("seed_demo", staff=MAX_STAFF + 1, stdout=io.StringIO())
