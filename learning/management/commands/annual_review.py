@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import OrgUnit
-from learning.certificates.render import CertificateRenderError
-from learning.review_export import write_roster
+from learning.review_export import ROWS_PER_PART, RosterPdfError, write_roster
 from learning.selectors.review import roster, roster_counts
 from learning.services.review import ReviewError, check_year, run_annual_review
 
@@ -42,7 +41,8 @@ class Command(BaseCommand):
         try:
             write_roster(
                 output,
-                outcomes=roster(None, org_unit, year),
+                # Read through a cursor, one part at a time: a province's roster is not held in memory.
+                outcomes=roster(None, org_unit, year).iterator(chunk_size=ROWS_PER_PART),
                 year=year,
                 scope_label=org_unit.full_path if org_unit else "全部单位",
                 totals=totals,
@@ -50,6 +50,6 @@ class Command(BaseCommand):
             )
         except OSError as exc:
             raise CommandError(f"无法写入 {output}：{exc.strerror or exc}")
-        except CertificateRenderError as exc:
+        except RosterPdfError as exc:
             raise CommandError(f"无法生成 PDF：{exc}")
         self.stderr.write(f"名册已写入 {output}（{totals.reviewed} 人）。")
