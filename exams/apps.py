@@ -17,4 +17,9 @@ class ExamsConfig(AppConfig):
     verbose_name = _("考试")
 
     def ready(self):
+        from exams.jobs import QUESTION_CHECK, QUESTION_IMPORT
+        from jobs import registry
+
+        registry.register(QUESTION_CHECK)
+        registry.register(QUESTION_IMPORT)
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="exams_after_migrate")

@@ -87,6 +87,8 @@ def sanitize_html(value: str) -> str:
     if not value:
         return ""
     cleaned = _whitelister.clean(value).strip()
+    if cleaned == value:  # already a fixed point (an import re-checking sanitised text): a second pass is the same
+        return cleaned
     # A second pass makes the result a fixed point (BeautifulSoup may re-nest once).
     return _whitelister.clean(cleaned).strip() if cleaned else ""
 
@@ -113,12 +115,15 @@ def html_to_text(value: str) -> str:
     """Text of an HTML fragment (option texts are plain): blocks and <br> become newlines."""
     if not value:
         return ""
-    soup = BeautifulSoup(value, "html.parser")
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(BLOCK_TAGS):
-        block.insert_after("\n")
-    text = soup.get_text()
+    if "<" in value or "&" in value:
+        soup = BeautifulSoup(value, "html.parser")
+        for br in soup.find_all("br"):
+            br.replace_with("\n")
+        for block in soup.find_all(BLOCK_TAGS):
+            block.insert_after("\n")
+        text = soup.get_text()
+    else:  # no tag and no entity: the parser would give the text back (option texts, names; 10,000-question imports)
+        text = value
     lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line).strip()
 

@@ -20,7 +20,14 @@ import re
 
 from django.utils.translation import gettext as _
 
-from exams.formats.base import DraftQuestion, ParseResult, check_question_count, decode_text, question_label
+from exams.formats.base import (
+    DraftQuestion,
+    FormatError,
+    ParseResult,
+    check_question_count,
+    decode_text,
+    question_label,
+)
 from exams.models import QuestionType
 from exams.richtext import plain_to_html
 
@@ -36,10 +43,22 @@ class _Open:
         self.options: list[tuple[int, str, str]] = []
 
 
+def _count(text: str) -> int:
+    return sum(1 for line in text.splitlines() if ANSWER_RE.match(line.strip()))
+
+
+def count_questions(data: bytes) -> int | None:
+    """How many questions the file holds, without reading them (``None``: its encoding cannot be read)."""
+    try:
+        return _count(decode_text(data, ParseResult()))
+    except FormatError:
+        return None
+
+
 def parse(data: bytes) -> ParseResult:
     result = ParseResult()
     text = decode_text(data, result)
-    check_question_count(sum(1 for line in text.splitlines() if ANSWER_RE.match(line.strip())))
+    check_question_count(_count(text))
     current: _Open | None = None
     number = 0
     for line_no, raw in enumerate(text.splitlines(), start=1):

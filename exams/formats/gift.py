@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from exams.formats.base import (
     DraftQuestion,
+    FormatError,
     ParseResult,
     check_question_count,
     decode_text,
@@ -123,10 +124,22 @@ def _meta(comments: list[str]) -> dict:
     return meta
 
 
+def _count(text: str) -> int:
+    return sum(1 for _l, code, _c in _blocks(text) if code and not code[0].startswith("$CATEGORY:"))
+
+
+def count_questions(data: bytes) -> int | None:
+    """How many questions the file holds, without reading them (``None``: its encoding cannot be read)."""
+    try:
+        return _count(decode_text(data, ParseResult()))
+    except FormatError:
+        return None
+
+
 def parse(data: bytes) -> ParseResult:
     result = ParseResult()
     text = decode_text(data, result)
-    check_question_count(sum(1 for _l, code, _c in _blocks(text) if code and not code[0].startswith("$CATEGORY:")))
+    check_question_count(_count(text))
     category: list[str] = []
     number = 0
     for line, code, comments in _blocks(text):

@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from accounts.xlsx import FORMULA_PREFIXES, ImportFailed, read_table, write_workbook
+from accounts.xlsx import FORMULA_PREFIXES, ImportFailed, count_rows, read_table, write_workbook
 from exams.formats.base import DraftQuestion, FormatError, ParseResult, question_label
 from exams.models import Difficulty, QuestionType
 from exams.richtext import html_to_text_exact, is_plain_html, looks_like_html, plain_to_html, sanitize_html
@@ -102,6 +102,13 @@ def _cell(value: str) -> str:
 
 def _rich(value: str) -> str:
     return sanitize_html(value) if looks_like_html(value) else plain_to_html(value)
+
+
+def count_questions(data: bytes) -> int | None:
+    """About how many questions the workbook holds (its longest sheet's rows below a header), without
+    reading them; ``None`` when it cannot be read or is over the cap (``parse`` then says why)."""
+    rows = count_rows(io.BytesIO(data), max_rows=settings.MAX_IMPORT_QUESTIONS)
+    return max(rows - 1, 0) if rows else None
 
 
 def parse(data: bytes) -> ParseResult:

@@ -186,7 +186,12 @@ class QuestionVersion(models.Model):
 
 class PendingQuestionImport(models.Model):
     """An uploaded bank waiting for the trainer to confirm its preview (kept in the database
-    so that the confirming request may land on any web process); deleted on import."""
+    so that the confirming request may land on any web process); deleted on import.
+
+    A small file is checked inside the upload request and kept ``checked``; a large one
+    is kept first and checked by a background job (``exams.jobs``), which stores the
+    preview here for the page. Only a ``checked`` file can be confirmed.
+    """
 
     token = models.UUIDField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -196,6 +201,14 @@ class PendingQuestionImport(models.Model):
     skip_unsupported = models.BooleanField(default=False)
     filename = models.CharField(max_length=255, blank=True)
     data = models.BinaryField()
+    # The check passed: the preview was shown (or stored) and the file may be imported.
+    checked = models.BooleanField(default=False)
+    # The questions the check found (before a background check: the quick count of the file).
+    question_count = models.PositiveIntegerField(default=0)
+    # What the check found (preview rows, warnings, or the errors), as ``ImportOutcome.as_json``.
+    preview = models.JSONField(null=True, blank=True)
+    # The background job checking or importing this file; while it may still run, the file is kept past its TTL.
+    job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("待确认的题库导入")

@@ -16,11 +16,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.xlsx import ProblemList
+from cms.models import LawArticle
 from exams.formats import aiken, gift, moodle_xml, xlsx
 from exams.formats.base import ERROR, UNSUPPORTED, WARNING, DraftQuestion, FormatError, Issue, ParseResult
 from exams.models import PendingQuestionImport, QuestionCategory, QuestionType
@@ -33,12 +35,21 @@ from exams.services.questions import (
     split_category_path,
     validate_content,
 )
+from jobs.imports import KEEP_FAILED_UPLOADS
+from jobs.models import Job
 
 FORMATS = {
     "xlsx": ("Excel 模板 (.xlsx)", xlsx.parse),
     "moodle-xml": ("Moodle XML (.xml)", moodle_xml.parse),
     "gift": ("GIFT (.txt / .gift)", gift.parse),
     "aiken": ("Aiken (.txt)", aiken.parse),
+}
+#: How many questions a file holds, counted without reading them (``None``: cannot tell before parsing).
+COUNTERS = {
+    "xlsx": xlsx.count_questions,
+    "moodle-xml": moodle_xml.count_questions,
+    "gift": gift.count_questions,
+    "aiken": aiken.count_questions,
 }
 EXPORT_FORMATS = {
     "xlsx": ("Excel (.xlsx)", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -68,10 +79,43 @@ class ImportOutcome:
     created: int = 0
     categories: list[str] = field(default_factory=list)
     by_type: dict[str, int] = field(default_factory=dict)
+    #: How many questions go into each category path.
+    by_category: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def as_json(self) -> dict:
+        """What the page shows of a check, kept with the staged file (a background check's result)."""
+        return {
+            "rows": [[r.label, r.line, r.type_label, r.category, r.points, r.answer] for r in self.preview],
+            "errors": [str(issue) for issue in self.errors],
+            "errors_total": self.errors.total,
+            "warnings": [str(issue) for issue in self.warnings],
+            "warnings_total": self.warnings.total,
+            "categories": self.categories,
+            # Pairs, not objects: PostgreSQL's jsonb does not keep the order of an object's keys.
+            "by_type": list(self.by_type.items()),
+            "by_category": list(self.by_category.items()),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportOutcome:
+        def problems(items: list[str], total: int) -> ProblemList:
+            kept = ProblemList(items, limit=max(len(items), 1))
+            kept.total = total
+            return kept
+
+        return cls(
+            dry_run=True,
+            errors=problems(data["errors"], data["errors_total"]),
+            warnings=problems(data["warnings"], data["warnings_total"]),
+            preview=[PreviewRow(*row) for row in data["rows"]],
+            categories=data["categories"],
+            by_type=dict(data["by_type"]),
+            by_category=dict(data["by_category"]),
+        )
 
 
 class QuestionImportFailed(Exception):
@@ -132,8 +176,9 @@ def import_questions(
             outcome.warnings.append(issue)
     base = split_category_path(base_category)
     checked = []
+    citations: dict[str, LawArticle | None] = {}  # a bank cites the same articles again and again: one query each
     for draft in parsed.questions:
-        content, articles = _check(draft, outcome)
+        content, articles = _check(draft, outcome, citations)
         if content is not None:
             checked.append((draft, content, articles))
     if not checked and not outcome.errors:
@@ -155,6 +200,7 @@ def import_questions(
             )
         )
     outcome.by_type = dict(Counter(row.type_label for row in outcome.preview))
+    outcome.by_category = dict(Counter(paths))
     existing = set(QuestionCategory.objects.filter(full_path__in=set(paths)).values_list("full_path", flat=True))
     outcome.categories = sorted(set(paths) - existing)
     if dry_run:
@@ -182,7 +228,7 @@ def import_questions(
     return outcome
 
 
-def _check(draft: DraftQuestion, outcome: ImportOutcome):
+def _check(draft: DraftQuestion, outcome: ImportOutcome, citations: dict[str, LawArticle | None]):
     """Validate one draft with the editor's rules; collect its errors under its label and line."""
     try:
         content = build_content(
@@ -211,7 +257,9 @@ def _check(draft: DraftQuestion, outcome: ImportOutcome):
         )
     articles = []
     for ref in draft.law_refs:
-        article = resolve_citation(ref)
+        if ref not in citations:
+            citations[ref] = resolve_citation(ref)
+        article = citations[ref]
         if article is None:
             outcome.errors.append(
                 Issue(
@@ -249,11 +297,32 @@ def export_questions(*, fmt: str, category: QuestionCategory | None = None, incl
 PENDING_TTL = timedelta(hours=2)
 
 
+def count_questions(*, data: bytes, fmt: str) -> int | None:
+    """How many questions the file holds, counted cheaply to choose between the request and a job."""
+    if fmt not in COUNTERS or len(data) > settings.MAX_IMPORT_FILE_BYTES:
+        return None  # refused at once by the check itself
+    return COUNTERS[fmt](data)
+
+
+def _forget_unconfirmed() -> None:
+    """Delete staged files not confirmed within ``PENDING_TTL``, except those a job may still need.
+
+    A job that is queued, running, or failed in a way a person may retry (within
+    ``KEEP_FAILED_UPLOADS``, as the jobs app keeps uploads) still reads its file.
+    """
+    now = timezone.now()
+    held = Q(job__status__in=Job.ACTIVE) | (
+        Q(job__status=Job.Status.FAILED, job__finished_at__gte=now - KEEP_FAILED_UPLOADS)
+        & ~Q(job__incident=Job.Incident.REFUSED)
+    )
+    PendingQuestionImport.objects.filter(created_at__lt=now - PENDING_TTL).exclude(held).delete()
+
+
 def stage_import(
     *, data: bytes, fmt: str, base_category: str, skip_unsupported: bool, filename: str, user
 ) -> tuple[ImportOutcome, PendingQuestionImport]:
     """Dry-run the file; when it would import, keep it for the user to confirm the preview."""
-    PendingQuestionImport.objects.filter(created_at__lt=timezone.now() - PENDING_TTL).delete()
+    _forget_unconfirmed()
     outcome = import_questions(
         data=data, fmt=fmt, base_category=base_category, dry_run=True, skip_unsupported=skip_unsupported, user=user
     )
@@ -265,24 +334,78 @@ def stage_import(
         skip_unsupported=skip_unsupported,
         filename=filename[:255],
         data=data,
+        checked=True,
+        question_count=len(outcome.preview),
+        preview=outcome.as_json(),
     )
     return outcome, pending
+
+
+def keep_unchecked(
+    *, data: bytes, fmt: str, base_category: str, skip_unsupported: bool, filename: str, user, question_count: int
+) -> PendingQuestionImport:
+    """Keep a file too large to check inside the request; ``check_staged`` (a job) checks it."""
+    _forget_unconfirmed()
+    return PendingQuestionImport.objects.create(
+        token=uuid.uuid4(),
+        user=user,
+        format=fmt,
+        base_category=base_category,
+        skip_unsupported=skip_unsupported,
+        filename=filename[:255],
+        data=data,
+        question_count=question_count,
+    )
+
+
+def check_staged(pending: PendingQuestionImport) -> ImportOutcome:
+    """Dry-run a kept file and store what the page shows; raises ``QuestionImportFailed`` (its errors stored too).
+
+    Checking writes nothing but the staged row, so running it twice is harmless.
+    The trainer's time to confirm counts from the end of the check.
+    """
+    try:
+        outcome = import_questions(
+            data=bytes(pending.data),
+            fmt=pending.format,
+            base_category=pending.base_category,
+            dry_run=True,
+            skip_unsupported=pending.skip_unsupported,
+            user=pending.user,
+        )
+    except QuestionImportFailed as exc:
+        PendingQuestionImport.objects.filter(pk=pending.pk).update(checked=False, preview=exc.outcome.as_json())
+        raise
+    PendingQuestionImport.objects.filter(pk=pending.pk).update(
+        checked=True, question_count=len(outcome.preview), preview=outcome.as_json(), created_at=timezone.now()
+    )
+    return outcome
 
 
 class PendingImportMissing(Exception):
     """The staged file is gone (already imported, expired, or someone else's)."""
 
 
-@transaction.atomic
-def confirm_import(*, token, user) -> ImportOutcome:
-    """Import a staged file (checked again: the bank may have changed since the preview)."""
-    pending = (
-        PendingQuestionImport.objects.select_for_update()
-        .filter(token=token, user=user, created_at__gte=timezone.now() - PENDING_TTL)
-        .first()
-    )
+def find_pending(*, token, user, checked: bool = False, lock: bool = False) -> PendingQuestionImport:
+    """The user's staged file (not expired); ``checked``: only one whose check passed. Raises ``PendingImportMissing``."""
+    staged = PendingQuestionImport.objects.filter(
+        token=token, user=user, created_at__gte=timezone.now() - PENDING_TTL
+    ).select_related("job")
+    if checked:
+        staged = staged.filter(checked=True)
+    if lock:
+        staged = staged.select_for_update(of=("self",))
+    pending = staged.first()
     if pending is None:
         raise PendingImportMissing
+    return pending
+
+
+def import_staged(pending: PendingQuestionImport, *, user, job: Job | None = None) -> ImportOutcome:
+    """Import a staged file, checked again (the bank may have changed since the preview), and audit it.
+
+    The caller holds the transaction (and the row lock); ``QuestionImportFailed`` means nothing was written.
+    """
     outcome = import_questions(
         data=bytes(pending.data),
         fmt=pending.format,
@@ -290,11 +413,22 @@ def confirm_import(*, token, user) -> ImportOutcome:
         skip_unsupported=pending.skip_unsupported,
         user=user,
     )
+    details = {"format": pending.format, "created": outcome.created, "category": pending.base_category}
+    if job is not None:
+        details["job"] = job.pk
     audit.record(
         actor=user,
         action="question_import",
-        summary=f"导入题库 {pending.filename}：{outcome.created} 题",
-        details={"format": pending.format, "created": outcome.created, "category": pending.base_category},
+        summary=_("导入题库 %(file)s：%(n)s 题") % {"file": pending.filename, "n": outcome.created},
+        details=details,
     )
+    return outcome
+
+
+@transaction.atomic
+def confirm_import(*, token, user) -> ImportOutcome:
+    """Import a staged file inside the request (a small one: see ``exams.jobs`` for large ones)."""
+    pending = find_pending(token=token, user=user, checked=True, lock=True)
+    outcome = import_staged(pending, user=user)
     pending.delete()
     return outcome

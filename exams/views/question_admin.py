@@ -14,17 +14,22 @@ from django.utils.translation import gettext as _
 
 from exams.admin_forms import QuestionImportForm
 from exams.formats import xlsx
+from exams.jobs import import_in_background, large_file_count, start_question_check, start_question_import
 from exams.selectors.questions import find_category
 from exams.services.question_import import (
     EXPORT_FORMATS,
+    ImportOutcome,
     PendingImportMissing,
     QuestionImportFailed,
     confirm_import,
     export_questions,
+    find_pending,
     stage_import,
 )
 
 TEMPLATE = "exams/admin/question_import.html"
+#: While a background check runs, the page reloads itself this often (seconds).
+CHECK_REFRESH_SECONDS = 3
 
 
 def _require(request, codename: str) -> None:
@@ -46,23 +51,36 @@ def _context(request, **extra) -> dict:
     }
 
 
+def _expired(request):
+    messages.error(request, _("这次导入已失效（已导入、已过期或不是您上传的），请重新上传文件。"))
+    return redirect("exams_question_import:index")
+
+
 def import_view(request):
     _require(request, "add_question")
     if request.method == "POST" and request.POST.get("action") == "confirm":
         return _confirm(request)
+    if request.method != "POST" and request.GET.get("token"):
+        return _staged(request)
     form = QuestionImportForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return TemplateResponse(request, TEMPLATE, _context(request, form=form))
     upload = form.cleaned_data["file"]
+    data = upload.read()
+    staging = {
+        "data": data,
+        "fmt": form.cleaned_data["format"],
+        "base_category": form.cleaned_data["category"],
+        "skip_unsupported": form.cleaned_data["skip_unsupported"],
+        "filename": upload.name,
+        "user": request.user,
+    }
+    count = large_file_count(data=data, fmt=staging["fmt"])
+    if count is not None:
+        pending = start_question_check(**staging, question_count=count)
+        return redirect(f"{reverse('exams_question_import:index')}?token={pending.token}")
     try:
-        outcome, pending = stage_import(
-            data=upload.read(),
-            fmt=form.cleaned_data["format"],
-            base_category=form.cleaned_data["category"],
-            skip_unsupported=form.cleaned_data["skip_unsupported"],
-            filename=upload.name,
-            user=request.user,
-        )
+        outcome, pending = stage_import(**staging)
     except QuestionImportFailed as exc:
         return TemplateResponse(
             request, TEMPLATE, _context(request, form=form, failed=exc.outcome, filename=upload.name), status=400
@@ -72,13 +90,35 @@ def import_view(request):
     )
 
 
+def _staged(request):
+    """A staged file's page: its preview to confirm, its problems, or (while a job checks it) a wait."""
+    try:
+        pending = find_pending(token=uuid.UUID(request.GET["token"]), user=request.user)
+    except (ValueError, PendingImportMissing):
+        return _expired(request)
+    context = _context(request, form=QuestionImportForm(), filename=pending.filename)
+    if pending.checked and pending.preview is not None:
+        context.update(preview=ImportOutcome.from_json(pending.preview), token=pending.token)
+    elif pending.preview is not None:
+        context["failed"] = ImportOutcome.from_json(pending.preview)
+    elif pending.job is not None and pending.job.is_active:
+        context.update(checking=pending, refresh_seconds=CHECK_REFRESH_SECONDS)
+    elif pending.job is not None:
+        context["check_stopped"] = pending.job
+    else:
+        return _expired(request)
+    return TemplateResponse(request, TEMPLATE, context)
+
+
 def _confirm(request):
     try:
         token = uuid.UUID(request.POST.get("token", ""))
+        if import_in_background(token=token, user=request.user):
+            job = start_question_import(token=token, user=request.user)
+            return redirect("jobs:detail", pk=job.pk)
         outcome = confirm_import(token=token, user=request.user)
     except (ValueError, PendingImportMissing):
-        messages.error(request, _("这次导入已失效（已导入、已过期或不是您上传的），请重新上传文件。"))
-        return redirect("exams_question_import:index")
+        return _expired(request)
     except QuestionImportFailed as exc:
         return TemplateResponse(
             request, TEMPLATE, _context(request, form=QuestionImportForm(), failed=exc.outcome), status=400
