@@ -6,10 +6,14 @@ is published, its catalogue page is published, and the learner is in its audienc
 restriction matches the learner's staff category, an empty restriction matches
 everyone. ``courses_for`` expresses it as one queryset so that catalogue pages,
 lesson pages, heartbeats and search results all apply the same rule in SQL.
+Heartbeats ask it through ``may_study_lesson``, which keeps its *yes* in the cache
+until something the rule reads changes (``cms.access_cache`` lists what and how):
+a new input to the rule needs its changes to reach that module too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +23,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from accounts.models import OrgUnit
+from cms import access_cache
 from cms.fields import empty_or_contains
 from cms.models.courses import CourseIndexPage, CourseLawArticle, CoursePage, LessonPage
 
@@ -107,9 +112,28 @@ def studyable_lesson(user: User, lesson_id) -> StudyableLesson | None:
         .exclude(visible_course_id=None)
         .first()
     )
-    if lesson is None:
+    # The second test is not redundant: for a learner ``courses_for`` rules out in Python
+    # (inactive), the subquery is empty, and Django drops an exclude() on an empty subquery.
+    if lesson is None or lesson.visible_course_id is None:
         return None
     return StudyableLesson(lesson=lesson, course_id=lesson.visible_course_id)
+
+
+def may_study_lesson(user: User, lesson_id: int, *, course_id: int, now: dt.datetime) -> bool:
+    """``studyable_lesson``'s answer for a heartbeat, from a cached grant while still valid.
+
+    ``course_id`` is the lesson's parent as the caller just read it (with both pages
+    live). A miss runs the full check and keeps a *yes* for the next beats.
+    """
+    lookup = access_cache.look_up(user, lesson_id, course_id=course_id, now=now)
+    if lookup.granted:
+        return True
+    found = studyable_lesson(user, lesson_id)
+    if found is None:
+        return False
+    if found.course_id == course_id:
+        access_cache.remember(lookup, now=now)
+    return True
 
 
 # --- Page contexts -------------------------------------------------------------------------

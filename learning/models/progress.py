@@ -45,8 +45,6 @@ class LessonTimer(models.Model):
 
     ``running`` is False while the lesson's page is hidden or closed; time between
     heartbeats is credited only if the timer was running for that lesson.
-    ``access_checked_at`` lets heartbeats skip the full audience check for a short
-    while; publishing or unpublishing course pages clears it.
     """
 
     user = models.OneToOneField(
@@ -60,12 +58,6 @@ class LessonTimer(models.Model):
     last_beat_at = models.DateTimeField(_("上次计时"))
     running = models.BooleanField(_("计时中"), default=False)
     version = models.PositiveBigIntegerField(_("版本"), default=0, help_text=_("每次计时变化加一，用于并发比较。"))
-    access_checked_at = models.DateTimeField(
-        _("权限核验时间"),
-        null=True,
-        blank=True,
-        help_text=_("最近一次确认该课时已发布且面向该学员的时间；课程发布状态变化时清空。"),
-    )
 
     class Meta:
         verbose_name = _("学习计时器")

@@ -21,10 +21,14 @@ latest row, so a beat and a check answer racing each other cannot both miss it.
 Completing a course posts its hours through the ledger with the source key
 ``course:{page_id}:{user_id}``, which the ledger credits at most once.
 
-A heartbeat re-runs the full audience check (``cms.selectors.courses``) when it
-claims or takes over the timer and at least every ``ACCESS_RECHECK_SECONDS``;
-publishing or unpublishing course pages clears the timers' check time, so an
-unpublished course stops earning at the next beat.
+Every beat asks whether the learner may still study the lesson, and a *no* stops
+the earning at that beat. The beat's one read says whether the lesson and its
+course are live and which course that is; the audience rule itself is answered by
+``cms.selectors.courses.may_study_lesson`` from a grant cached per learner and
+lesson, which whatever could change the answer invalidates (``cms.access_cache``).
+So the usual beat is one read, one cache lookup and one conditional write — no ORM
+query building — and unpublishing a course, taking a learner out of its audience
+or deactivating them stops the earning at the next beat.
 """
 
 from __future__ import annotations
@@ -41,11 +45,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from cms.access_cache import GRANT_SECONDS
 from learning import timeutil
 from learning.models import CourseCompletion, LessonProgress, LessonTimer, SourceKind
 from learning.services.ledger import post_credit
 
-ACCESS_RECHECK_SECONDS = 60
+#: The longest a cached access grant is trusted: the bound for a change no invalidation reports.
+ACCESS_RECHECK_SECONDS = GRANT_SECONDS
 
 
 class ProgressError(Exception):
@@ -92,20 +98,23 @@ class CheckResult:
 
 @dataclass
 class _Snapshot:
-    """One read of everything a beat needs: the learner's progress on the lesson, the lesson, the timer."""
+    """One read of everything a beat needs: the lesson and its course, the learner's progress, the timer.
 
-    pk: int
+    ``pk`` is None until the learner's progress row exists, ``version`` until their timer does.
+    """
+
+    pk: int | None
     seconds: int
     check_passed: bool
     completed_at: dt.datetime | None
     lesson_id: int
-    lesson_path: str
     lesson_live: bool
+    course_id: int | None
+    course_live: bool
     required: int
     timer_lesson_id: int | None
     last_beat_at: dt.datetime | None
     running: bool
-    access_checked_at: dt.datetime | None
     version: int | None
     _has_check: bool | None = None
 
@@ -150,50 +159,73 @@ def _snapshot_sql() -> str:
 
     from cms.models.courses import LessonPage
 
+    page = Page._meta.db_table
     return (
-        "SELECT p.id, p.seconds_studied, p.check_passed, p.completed_at, pg.path, pg.live, l.min_study_seconds, "
-        "t.lesson_id, t.last_beat_at, t.running, t.access_checked_at, t.version "
-        f"FROM {LessonProgress._meta.db_table} p "
-        f"JOIN {LessonPage._meta.db_table} l ON l.page_ptr_id = p.lesson_id "
-        f"JOIN {Page._meta.db_table} pg ON pg.id = l.page_ptr_id "
-        f"LEFT JOIN {LessonTimer._meta.db_table} t ON t.user_id = p.user_id "
-        "WHERE p.user_id = %s AND p.lesson_id = %s"
+        "SELECT p.id, p.seconds_studied, p.check_passed, p.completed_at, pg.live, l.min_study_seconds, "
+        "c.id, c.live, t.lesson_id, t.last_beat_at, t.running, t.version "
+        f"FROM {LessonPage._meta.db_table} l "
+        f"JOIN {page} pg ON pg.id = l.page_ptr_id "
+        f"LEFT JOIN {page} c ON c.path = SUBSTR(pg.path, 1, LENGTH(pg.path) - {Page.steplen}) "
+        f"LEFT JOIN {LessonProgress._meta.db_table} p ON p.lesson_id = l.page_ptr_id AND p.user_id = %s "
+        f"LEFT JOIN {LessonTimer._meta.db_table} t ON t.user_id = %s "
+        "WHERE l.page_ptr_id = %s"
     )
 
 
 def _snapshot(user_id: int, lesson_id: int) -> _Snapshot | None:
-    """Progress, lesson and timer in one statement: heartbeats are the busiest request of the site."""
+    """Lesson, course, progress and timer in one statement: heartbeats are the busiest request of the site."""
     from cms.models.courses import required_seconds_for
 
     with connection.cursor() as cursor:
-        cursor.execute(_snapshot_sql(), [user_id, lesson_id])
+        cursor.execute(_snapshot_sql(), [user_id, user_id, lesson_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, seconds, check_passed, completed_at, path, live, min_seconds, t_lesson, last, running, checked, version = row
+    (
+        pk,
+        seconds,
+        check_passed,
+        completed_at,
+        live,
+        min_seconds,
+        course_id,
+        course_live,
+        t_lesson,
+        last,
+        running,
+        version,
+    ) = row
     return _Snapshot(
         pk=pk,
-        seconds=seconds,
+        seconds=seconds or 0,
         check_passed=bool(check_passed),
         completed_at=_aware(completed_at),
         lesson_id=lesson_id,
-        lesson_path=path,
         lesson_live=bool(live),
+        course_id=course_id,
+        course_live=bool(course_live),
         required=required_seconds_for(min_seconds),
         timer_lesson_id=t_lesson,
         last_beat_at=_aware(last),
         running=bool(running),
-        access_checked_at=_aware(checked),
         version=version,
     )
 
 
-def _check_access_and_prepare(user, lesson_id: int, now: dt.datetime) -> _Snapshot:
-    """Run the full audience check; make sure the progress row and the timer exist; read again."""
-    from cms.selectors.courses import studyable_lesson
+def _may_study(user, snap: _Snapshot, now: dt.datetime) -> bool:
+    """Both pages live (read with the beat) and the audience rule's yes (cached: ``cms.access_cache``)."""
+    from cms.selectors.courses import may_study_lesson
 
-    if studyable_lesson(user, lesson_id) is None:
-        raise ProgressError(_("该课时不存在、未发布，或不面向您。"))
+    return (
+        snap.lesson_live
+        and snap.course_live
+        and snap.course_id is not None
+        and may_study_lesson(user, snap.lesson_id, course_id=snap.course_id, now=now)
+    )
+
+
+def _prepare(user, lesson_id: int, now: dt.datetime) -> _Snapshot:
+    """Make sure the progress row and the timer exist; read again."""
     LessonProgress.objects.bulk_create(
         [LessonProgress(user=user, lesson_id=lesson_id, started_at=now)], ignore_conflicts=True
     )
@@ -203,19 +235,12 @@ def _check_access_and_prepare(user, lesson_id: int, now: dt.datetime) -> _Snapsh
     return _snapshot(user.pk, lesson_id)
 
 
-def _access_fresh(snap: _Snapshot, now: dt.datetime) -> bool:
-    checked = snap.access_checked_at
-    return (
-        snap.timer_lesson_id == snap.lesson_id
-        and checked is not None
-        and dt.timedelta(0) <= now - checked <= dt.timedelta(seconds=ACCESS_RECHECK_SECONDS)
-    )
+def _advance_timer(snap: _Snapshot, user_id: int, *, visible: bool, claim: bool, now: dt.datetime) -> tuple[bool, int]:
+    """Move the timer for one beat and credit the progress row; return (this lesson holds the timer, seconds).
 
-
-def _advance_timer(
-    snap: _Snapshot, user_id: int, *, visible: bool, claim: bool, now: dt.datetime, checked: bool
-) -> tuple[bool, int]:
-    """Move the timer for one beat; return (this lesson holds the timer, seconds to credit)."""
+    The credit is conditional on the compare-and-set: on PostgreSQL both are one
+    statement (one commit); elsewhere the increment follows a successful move.
+    """
     cap = heartbeat_cap()
     old_last = snap.last_beat_at
     credited = 0
@@ -237,18 +262,24 @@ def _advance_timer(
         if not visible or not (claim or quiet):
             return False, 0
         new_last = now
-    ops = connection.ops
-    assignments = "lesson_id = %s, last_beat_at = %s, running = %s, version = version + 1"
-    params = [snap.lesson_id, ops.adapt_datetimefield_value(new_last), bool(visible)]
-    if checked:
-        assignments += ", access_checked_at = %s"
-        params.append(ops.adapt_datetimefield_value(now))
+    move = (
+        f"UPDATE {LessonTimer._meta.db_table} SET lesson_id = %s, last_beat_at = %s, running = %s, "
+        "version = version + 1 WHERE user_id = %s AND version = %s"
+    )
+    params = [snap.lesson_id, connection.ops.adapt_datetimefield_value(new_last), bool(visible), user_id, snap.version]
+    credit = f"UPDATE {LessonProgress._meta.db_table} SET seconds_studied = seconds_studied + %s WHERE id = %s"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {LessonTimer._meta.db_table} SET {assignments} WHERE user_id = %s AND version = %s",
-            [*params, user_id, snap.version],
-        )
-        moved = cursor.rowcount
+        if credited and connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH moved AS ({move} RETURNING 1) {credit} AND EXISTS (SELECT 1 FROM moved)",
+                [*params, credited, snap.pk],
+            )
+            moved = cursor.rowcount
+        else:
+            cursor.execute(move, params)
+            moved = cursor.rowcount
+            if moved and credited:
+                cursor.execute(credit, [credited, snap.pk])
     if not moved:  # a concurrent beat moved the timer first and credited this interval
         return False, 0
     return True, credited
@@ -265,12 +296,6 @@ def _try_complete_lesson(snap: _Snapshot, now: dt.datetime) -> bool:
     if done:
         snap.completed_at = now
     return bool(done)
-
-
-def _course_id_of(lesson_path: str) -> int | None:
-    from cms.models.courses import CoursePage
-
-    return CoursePage.objects.filter(path=lesson_path[: -CoursePage.steplen]).values_list("pk", flat=True).first()
 
 
 def _state(snap: _Snapshot, *, active: bool, credited: int, course_completed: bool) -> LessonState:
@@ -291,22 +316,23 @@ def record_heartbeat(
 ) -> LessonState:
     """Account for one heartbeat of an open lesson page (see the module docstring).
 
-    In the usual case this is two statements: one read, one compare-and-set update
-    of the timer (plus one increment when whole seconds are credited).
+    In the usual case this is one read (lesson, course, progress and timer), one
+    cache lookup (the access grant) and one conditional write (the timer's
+    compare-and-set with the credit; on SQLite, two writes).
     """
     lesson_id = _lesson_id(lesson_id)
     now = now or timezone.now()
     snap = _snapshot(user.pk, lesson_id)
-    checked = snap is None or snap.version is None or not snap.lesson_live or claim or not _access_fresh(snap, now)
-    if checked:
-        snap = _check_access_and_prepare(user, lesson_id, now)
-    active, credited = _advance_timer(snap, user.pk, visible=bool(visible), claim=bool(claim), now=now, checked=checked)
+    if snap is None or not _may_study(user, snap, now):
+        raise ProgressError(_("该课时不存在、未发布，或不面向您。"))
+    if snap.pk is None or snap.version is None:
+        snap = _prepare(user, lesson_id, now)
+    active, credited = _advance_timer(snap, user.pk, visible=bool(visible), claim=bool(claim), now=now)
     course_completed = False
     if credited:
-        LessonProgress.objects.filter(pk=snap.pk).update(seconds_studied=F("seconds_studied") + credited)
         snap.seconds += credited
         if snap.completed_at is None and snap.seconds >= snap.required and _try_complete_lesson(snap, now):
-            course_completed = complete_course_if_done(user=user, course_id=_course_id_of(snap.lesson_path), now=now)
+            course_completed = complete_course_if_done(user=user, course_id=snap.course_id, now=now)
     return _state(snap, active=active, credited=credited, course_completed=course_completed)
 
 
@@ -343,11 +369,6 @@ def answer_check(*, user, lesson_id, choice, now: dt.datetime | None = None) -> 
     state = _state(snap, active=True, credited=0, course_completed=course_completed)
     explanation = question["explanation"] if correct else ""
     return CheckResult(correct=correct, explanation=explanation, state=state, lesson=lesson)
-
-
-def forget_access_checks(page) -> int:
-    """Make the timers of lessons at or under ``page`` re-check access at their next beat."""
-    return LessonTimer.objects.filter(lesson__path__startswith=page.path).update(access_checked_at=None)
 
 
 def course_exam_passed(*, user, course) -> bool:
