@@ -1,6 +1,6 @@
 """Production: PostgreSQL, Redis broker, WhiteNoise, HTTPS only.
 
-Refuses to start without SECRET_KEY and ALLOWED_HOSTS, or with DEBUG switched on.
+Refuses to start without SECRET_KEY, ALLOWED_HOSTS and a shared cache (CACHE_URL), or with DEBUG switched on.
 """
 
 from pathlib import Path
@@ -24,6 +24,14 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("生产环境必须设置环境变量 ALLOWED_HOSTS")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-insecure"):
     raise ImproperlyConfigured("SECRET_KEY 必须是至少 50 个字符的随机字符串")
+
+# Every process must share the cache: sign-in rate limits, TOTP code reuse and the lesson
+# heartbeat's access grants (cms/access_cache.py) are kept there; a per-process cache would let
+# each gunicorn worker count, and forget, on its own.
+if CACHES["default"]["BACKEND"] != "core.cache.ForgivingRedisCache":  # noqa: F405
+    raise ImproperlyConfigured(
+        "生产环境必须设置环境变量 CACHE_URL（Redis，例如 redis://127.0.0.1:6379/1），供所有进程共享"
+    )
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

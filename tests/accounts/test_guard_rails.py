@@ -28,6 +28,7 @@ SITE_DIRECTIVES = {
 }
 PRODUCTION_ENV = {
     "SECRET_KEY": "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3,
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
     "ALLOWED_HOSTS": "fazhi.example.cn",
 }
 

@@ -33,7 +33,20 @@ def test_production_passes_check_deploy_without_warnings():
         "--deploy",
         "--fail-level",
         "WARNING",
-        env_extra={"SECRET_KEY": "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3, "ALLOWED_HOSTS": "fazhi.example.cn"},
+        env_extra={
+            "SECRET_KEY": "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3,
+            "ALLOWED_HOSTS": "fazhi.example.cn",
+            "CACHE_URL": "redis://127.0.0.1:6379/1",
+        },
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_a_cache_each_process_keeps_for_itself():
+    key = "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3
+    for cache in (None, "locmemcache://"):
+        env = {"SECRET_KEY": key, "ALLOWED_HOSTS": "fazhi.example.cn"} | ({"CACHE_URL": cache} if cache else {})
+        result = _manage("check", env_extra=env)
+        assert result.returncode != 0
+        assert "CACHE_URL" in result.stderr

@@ -18,6 +18,7 @@ def test_collectstatic_with_production_settings(tmp_path):
         # A clean environment, as on a server where nothing else is configured.
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3,
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
         "ALLOWED_HOSTS": "fazhi.example.cn",
         "STATIC_ROOT": str(static_root),
     }

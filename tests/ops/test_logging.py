@@ -198,6 +198,7 @@ def test_a_failing_task_is_logged_with_name_id_args_summary_and_exception(caplog
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "SECRET_KEY": "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3,
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
     "ALLOWED_HOSTS": "fazhi.example.cn",
 }
 PROBE = """

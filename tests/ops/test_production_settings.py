@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = {"SECRET_KEY": "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3, "ALLOWED_HOSTS": "fazhi.example.cn"}
+PRODUCTION = {
+    "SECRET_KEY": "k3$9-" + "q7Zp2vX8mN4bR6tY1wL0sD5fG" * 3,
+    "ALLOWED_HOSTS": "fazhi.example.cn",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+}
 PRINT = """
 import json
 from django.conf import settings
