@@ -95,3 +95,24 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait(timeout=15)
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
+
+
+def signed_in_client(user):
+    """``force_login`` plus the records allauth writes on a password (+ TOTP) sign-in (as tests/auth.py does): past the second-factor check."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    now = time.time()
+    records = [{"method": "password", "at": now, "username": user.employee_no}]
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        records.append({"method": "mfa", "at": now, "id": totp.pk, "type": "totp"})
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+    return client

@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import emit, scratch_database
+from bench.common import emit, scratch_database, signed_in_client
 
 STAFF = int(os.environ.get("BENCH_PROVINCE_STAFF", "52350"))
 REPEAT = int(os.environ.get("BENCH_PROVINCE_REPEAT", "5"))
@@ -192,27 +192,6 @@ def _figures(year: int) -> list[tuple[str, object]]:
 
 
 # --- signing in and timing --------------------------------------------------------
-
-
-def _signed_in(user):
-    """``force_login`` plus the records allauth writes on a password (+ TOTP) sign-in (as tests/auth.py does)."""
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-    from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY
-    from allauth.mfa.models import Authenticator
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    now = time.time()
-    records = [{"method": "password", "at": now, "username": user.employee_no}]
-    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if totp is not None:
-        records.append({"method": "mfa", "at": now, "id": totp.pk, "type": "totp"})
-    session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
-    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
-    session.save()
-    return client
 
 
 class Page:
@@ -405,7 +384,7 @@ def time_pages(year: int) -> list[tuple[str, object]]:
         unit = OrgUnit.objects.get(code=code)
         found = _hr_pages(
             persona,
-            _signed_in(user),
+            signed_in_client(user),
             user,
             learner=learner,
             credential=credential,
@@ -415,7 +394,7 @@ def time_pages(year: int) -> list[tuple[str, object]]:
         pages += found["pages"]
         exports += found["exports"]
         starts += found["starts"]
-    learner_client = _signed_in(learner)
+    learner_client = signed_in_client(learner)
     pages += _learner_pages(learner_client, learner)
 
     print(f"# timing {len(pages)} pages × {REPEAT}", file=sys.stderr, flush=True)
