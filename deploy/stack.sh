@@ -70,14 +70,14 @@ stop() {
   if [[ "$MODE" == up && "$STATUS" == 0 ]] && ((rc == 130 || rc == 143)); then rc=0; fi
   log "stopping"
   if [[ -f "$RUN/nginx/nginx.pid" ]]; then
-    kill -QUIT "$(cat "$RUN/nginx/nginx.pid")" 2>/dev/null || true
+    kill -QUIT "$(cat "$RUN/nginx/nginx.pid" 2>/dev/null)" 2>/dev/null || true
   fi
   local pid
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 50); do
     local alive=0
     for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    if [[ -f "$RUN/nginx/nginx.pid" ]] && kill -0 "$(cat "$RUN/nginx/nginx.pid")" 2>/dev/null; then alive=1; fi
+    if kill -0 "$(cat "$RUN/nginx/nginx.pid" 2>/dev/null)" 2>/dev/null; then alive=1; fi  # nginx removes its pid file as it exits
     ((alive)) || break
     sleep 0.2
   done
