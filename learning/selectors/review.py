@@ -18,15 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Credential, CredentialStatus, OrgUnit, User
 from accounts.scope import ensure_can_view_unit, filter_people
-from exams.models import Exam, ExamAttempt
+from exams.models import Exam
+from exams.selectors.exams import passed_counted_attempts
 from learning.models import (
     AnnualReviewOutcome,
     AnnualReviewRule,
@@ -102,38 +102,9 @@ def exam_family_ids(exam: Exam) -> list[int]:
     return list(_exam_family(exam))
 
 
-def _passed_counted_attempts(family: dict[int, str]) -> QuerySet[ExamAttempt]:
-    """Graded attempts that are their person's result in one of ``family``'s exams, and a pass.
-
-    This is ``exams.selectors.exams.counted_attempt`` (the exams app's rule) in SQL, so
-    that the passers of a whole province are one subquery instead of every attempt
-    loaded into Python: of a person's graded attempts at one exam, the counted one is
-    the last (``LAST``), or the highest score — no score counting as 0 — and the
-    earlier one of equal scores (``HIGHEST``). An attempt is counted when no other
-    graded attempt of the same person at the same exam beats it.
-    """
-    graded = ExamAttempt.objects.filter(status=ExamAttempt.Status.GRADED)
-    points = Coalesce("score", Value(ZERO))
-    same = {"exam_id": OuterRef("exam_id"), "user_id": OuterRef("user_id")}
-    later = graded.filter(**same, number__gt=OuterRef("number"))
-    higher = (
-        graded.annotate(points=points)
-        .filter(**same)
-        .filter(Q(points__gt=OuterRef("points")) | Q(points=OuterRef("points"), number__lt=OuterRef("number")))
-    )
-    last = [pk for pk, counted in family.items() if counted == Exam.CountedAttempt.LAST]
-    highest = [pk for pk in family if pk not in last]
-    counted = Q(pk__in=[])
-    if last:
-        counted |= Q(exam_id__in=last) & ~Exists(later)
-    if highest:
-        counted |= Q(exam_id__in=highest) & ~Exists(higher)
-    return graded.annotate(points=points).filter(counted, passed=True)
-
-
 def exam_passer_ids(exam: Exam) -> QuerySet:
     """Ids of everyone whose result in ``exam`` or a make-up of it is a pass, as a subquery (``user_id``)."""
-    return _passed_counted_attempts(_exam_family(exam)).values("user_id")
+    return passed_counted_attempts(_exam_family(exam)).values("user_id")
 
 
 def exam_passers(exam: Exam | None, people) -> set[int]:
@@ -143,7 +114,7 @@ def exam_passers(exam: Exam | None, people) -> set[int]:
     """
     if exam is None:
         return set()
-    attempts = _passed_counted_attempts(_exam_family(exam))
+    attempts = passed_counted_attempts(_exam_family(exam))
     if isinstance(people, QuerySet):
         attempts = attempts.filter(user__in=people)
     else:

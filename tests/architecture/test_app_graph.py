@@ -29,7 +29,6 @@ KNOWN: dict[str, set[str]] = {
     "cms/models/courses.py": {"learning"},
     "cms/selectors/courses.py": {"learning"},
     "cms/widgets.py": {"learning"},
-    "core/health.py": {"learning"},
     "exams/schedules.py": {"learning"},
     "exams/selectors/exams.py": {"learning"},
     "exams/services/attempts.py": {"learning"},
