@@ -326,14 +326,13 @@ def stage_import(
     outcome = import_questions(
         data=data, fmt=fmt, base_category=base_category, dry_run=True, skip_unsupported=skip_unsupported, user=user
     )
-    pending = PendingQuestionImport.objects.create(
-        token=uuid.uuid4(),
-        user=user,
-        format=fmt,
+    pending = _keep(
+        data=data,
+        fmt=fmt,
         base_category=base_category,
         skip_unsupported=skip_unsupported,
-        filename=filename[:255],
-        data=data,
+        filename=filename,
+        user=user,
         checked=True,
         question_count=len(outcome.preview),
         preview=outcome.as_json(),
@@ -341,11 +340,7 @@ def stage_import(
     return outcome, pending
 
 
-def keep_unchecked(
-    *, data: bytes, fmt: str, base_category: str, skip_unsupported: bool, filename: str, user, question_count: int
-) -> PendingQuestionImport:
-    """Keep a file too large to check inside the request; ``check_staged`` (a job) checks it."""
-    _forget_unconfirmed()
+def _keep(*, data: bytes, fmt: str, base_category: str, skip_unsupported: bool, filename: str, user, **state):
     return PendingQuestionImport.objects.create(
         token=uuid.uuid4(),
         user=user,
@@ -354,6 +349,22 @@ def keep_unchecked(
         skip_unsupported=skip_unsupported,
         filename=filename[:255],
         data=data,
+        **state,
+    )
+
+
+def keep_unchecked(
+    *, data: bytes, fmt: str, base_category: str, skip_unsupported: bool, filename: str, user, question_count: int
+) -> PendingQuestionImport:
+    """Keep a file too large to check inside the request; ``check_staged`` (a job) checks it."""
+    _forget_unconfirmed()
+    return _keep(
+        data=data,
+        fmt=fmt,
+        base_category=base_category,
+        skip_unsupported=skip_unsupported,
+        filename=filename,
+        user=user,
         question_count=question_count,
     )
 

@@ -66,6 +66,17 @@ def _worker_env(broker: str, queue: str, settings, *, chunk_delay: str = "0") ->
     }
 
 
+def _watch_until_done(client, job: Job, killed_at: float) -> float:
+    """Look at the job's page until the job ends (looking notices a stall); seconds since the kill."""
+    while time.monotonic() < killed_at + 240:
+        client.get(reverse("jobs:detail", args=[job.pk]))
+        job.refresh_from_db()
+        if not job.is_active:
+            break
+        time.sleep(1)
+    return time.monotonic() - killed_at
+
+
 def _send_to(app, queue: str) -> dict:
     """Make this process send job tasks to the real broker, on the test's queue; returns what to restore.
 
@@ -160,14 +171,7 @@ def test_bulk_issue_killed_mid_run_finishes_with_one_certificate_per_person(org_
         done_at_kill = job.done
         second = _start_worker(env, queue, log)
         client = client_for(hr)
-        page = ""
-        while time.monotonic() < killed_at + 240:
-            page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()  # looking notices a stall
-            job.refresh_from_db()
-            if not job.is_active:
-                break
-            time.sleep(1)
-        recovery = time.monotonic() - killed_at
+        recovery = _watch_until_done(client, job, killed_at)
     finally:
         app.conf.update(saved)
         _stop(worker)
@@ -246,13 +250,7 @@ def test_staff_import_killed_inside_its_transaction_finishes_with_one_row_per_pe
         people_after_kill = User.objects.filter(employee_no__startswith="K").count()
         second = _start_worker(env, queue, log)
         client = client_for(admin)
-        while time.monotonic() < killed_at + 240:
-            client.get(reverse("jobs:detail", args=[job.pk]))  # looking notices the stall
-            job.refresh_from_db()
-            if not job.is_active:
-                break
-            time.sleep(1)
-        recovery = time.monotonic() - killed_at
+        recovery = _watch_until_done(client, job, killed_at)
     finally:
         app.conf.update(saved)
         _stop(worker)
