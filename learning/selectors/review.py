@@ -343,17 +343,44 @@ def _risk_qs(rules: sel.YearRules) -> dict[str, Q]:
 
 @dataclass
 class RiskList:
-    """The people at risk, annotated (``hours``, ``pace``, ``cat_<code>`` and, once the exam is open, ``exam_passed``)."""
+    """The people at risk, annotated (``hours``, ``pace``, ``cat_<code>`` and, once the exam is open, ``exam_passed``).
+
+    ``people`` is the list (filtered and ordered); ``holders`` the same annotated credential holders before the
+    list's filter (``listed``). Every count the page shows — holders and at risk per unit, the people per
+    reason, the length of the list — comes from one grouped query over ``holders`` (``counts_by_unit``).
+    """
 
     people: QuerySet[User]
     exam_checked: bool
     conditions: dict[str, Q] = field(default_factory=dict)
+    holders: QuerySet[User] | None = None
+    listed: Q = field(default_factory=Q)
+    lists_every_reason: bool = False
+
+    def counts_by_unit(self) -> list[tuple[str, dict[str, int]]]:
+        """``(org unit path, {"holders", "at_risk", "reason_<key>"…})`` per unit that has holders (one query, kept)."""
+        if not hasattr(self, "_by_unit"):
+            aggregates = {"holders": Count("pk"), "at_risk": Count("pk", filter=self.listed)}
+            for key, condition in self.conditions.items():
+                # Listing every reason, each condition implies the list's: the subquery of passers is then asked
+                # once less per reason (PostgreSQL runs a subquery once per place it appears).
+                within = condition if self.lists_every_reason else self.listed & condition
+                aggregates[f"reason_{key}"] = Count("pk", filter=within)
+            rows = self.holders.order_by().values("org_unit__path").annotate(**aggregates)
+            self._by_unit = [(row.pop("org_unit__path"), row) for row in rows]
+        return self._by_unit
 
     def breakdown(self) -> dict[str, int]:
-        """How many of the listed people are at risk for each reason (one aggregate query)."""
-        return self.people.order_by().aggregate(
-            **{key: Count("pk", filter=condition, distinct=True) for key, condition in self.conditions.items()}
-        )
+        """How many of the listed people are at risk for each reason."""
+        totals = dict.fromkeys(self.conditions, 0)
+        for _path, counts in self.counts_by_unit():
+            for key in totals:
+                totals[key] += counts[f"reason_{key}"]
+        return totals
+
+    def count(self) -> int:
+        """How many people the list holds."""
+        return sum(counts["at_risk"] for _path, counts in self.counts_by_unit())
 
 
 def at_risk_people(
@@ -386,18 +413,18 @@ def at_risk_people(
     not_compliant = ~sel._compliant_q(rules)
     parts["behind"] &= not_compliant
     parts["category"] &= not_compliant
-    if risk in parts:
-        qs = qs.filter(parts[risk])
-    else:
-        qs = qs.filter(parts["behind"] | parts["category"] | parts["exam"])
+    listed = parts[risk] if risk in parts else parts["behind"] | parts["category"] | parts["exam"]
     search = (search or "").strip()
     if search:
-        qs = qs.filter(
+        # A credential number as a subquery, not a join: one row per person, so counts need no DISTINCT.
+        listed &= (
             Q(full_name__icontains=search)
             | Q(employee_no__istartswith=search)
-            | Q(credentials__number__istartswith=search)
-        ).distinct()
-    return RiskList(qs.select_related("org_unit").order_by("hours", "employee_no"), exam_checked, parts)
+            | Q(Exists(Credential.objects.filter(holder_id=OuterRef("pk"), number__istartswith=search)))
+        )
+    listed_people = qs.filter(listed).select_related("org_unit").order_by("hours", "employee_no")
+    every_reason = risk not in parts and not search
+    return RiskList(listed_people, exam_checked, parts, holders=qs, listed=listed, lists_every_reason=every_reason)
 
 
 def risk_reasons(person: User, rules: sel.YearRules, risk_list: RiskList, names: dict[str, str]) -> list[str]:
@@ -426,16 +453,11 @@ def risk_reasons(person: User, rules: sel.YearRules, risk_list: RiskList, names:
 
 
 def risk_counts(viewer, unit: OrgUnit | None, risk_list: RiskList) -> tuple[UnitCount, list[UnitCount]]:
-    """Credential holders and those at risk, per unit one level below ``unit`` (two grouped queries)."""
-    holders = (
-        sel.people_in(viewer, unit)
-        .filter(holds_reviewed_credential())
-        .order_by()
-        .values_list("org_unit__path")
-        .annotate(n=Count("pk"))
-    )
-    risky = risk_list.people.order_by().values_list("org_unit__path").annotate(n=Count("pk", distinct=True))
-    rows = [(path, {"holders": n}) for path, n in holders] + [(path, {"at_risk": n}) for path, n in risky]
+    """Credential holders and those at risk, per unit one level below ``unit`` (the list's one grouped query)."""
+    rows = [
+        (path, {"holders": counts["holders"], "at_risk": counts["at_risk"]})
+        for path, counts in risk_list.counts_by_unit()
+    ]
     return roll_up(unit, sel.row_units_for(viewer, unit), rows)
 
 
