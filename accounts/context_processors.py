@@ -1,4 +1,4 @@
-from .navigation import collect
+from core.navigation import collect
 
 
 def navigation(request):

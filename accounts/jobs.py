@@ -30,7 +30,7 @@ from accounts.importers.staff import StaffImportResult, check_staff, import_staf
 from accounts.models import User
 from accounts.scope import can_view_unit
 from accounts.selectors.staff import staff_export_rows, staff_for
-from accounts.xlsx import ImportFailed, count_rows, write_workbook
+from core.xlsx import ImportFailed, count_rows, write_workbook
 from jobs.exports import xlsx_export_kind
 from jobs.imports import import_kind, keep_upload
 from jobs.models import Job

@@ -6,7 +6,7 @@ sign in and before the annual review's nightly re-check reads credential status.
 
 from __future__ import annotations
 
-from django.db import connection
+from core.schedules import ensure_schedules
 
 ACCOUNT_SCHEDULES = (
     {
@@ -28,13 +28,4 @@ ACCOUNT_SCHEDULES = (
 
 def ensure_periodic_tasks() -> None:
     """Register the accounts app's schedules (safe to run on every migrate)."""
-    from django_celery_beat.models import PeriodicTask
-
-    from learning.schedules import ensure_periodic_task
-
-    if PeriodicTask._meta.db_table not in connection.introspection.table_names():
-        # ``migrate accounts`` can run before django_celery_beat's tables exist;
-        # the next full migrate registers the schedules.
-        return
-    for spec in ACCOUNT_SCHEDULES:
-        ensure_periodic_task(**spec)
+    ensure_schedules(ACCOUNT_SCHEDULES)

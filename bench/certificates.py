@@ -204,8 +204,8 @@ def bulk_issue(database_url: str, private_root: str) -> list[tuple[str, object]]
     from django.db import transaction
 
     from accounts.models import OrgUnit, Role, User
+    from core import timeutil
     from jobs.models import Job
-    from learning import timeutil
     from learning.models import Certificate
     from learning.services.certificates import start_bulk_issue
 

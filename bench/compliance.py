@@ -153,8 +153,8 @@ def run() -> list[tuple[str, object]]:
     from django.db import connection
     from openpyxl import Workbook
 
-    from accounts.xlsx import write_workbook
-    from learning.demo import seed_ledger_history
+    from core.xlsx import write_workbook
+    from demo.ledger import seed_ledger_history
     from learning.models import LedgerEntry
     from learning.selectors import compliance as sel
     from learning.selectors.requirements import pace

@@ -8,5 +8,8 @@ class CmsConfig(AppConfig):
 
     def ready(self):
         from cms import course_signals  # search indexing of courses, review workflow after migrate
+        from cms import navigation as cms_navigation
+        from core import navigation
 
         course_signals.connect(self)
+        navigation.register(cms_navigation.items, rank=20)

@@ -1,10 +1,10 @@
-"""Navigation entries of the cms app (see ``accounts.navigation``)."""
+"""Navigation entries of the cms app (registered in ``CmsConfig.ready``, see ``core.navigation``)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.navigation import NavItem
 from cms import navigation_courses
+from core.navigation import NavItem
 
 
 def items(user) -> list[NavItem]:

@@ -1,10 +1,10 @@
-"""Navigation entry for the course catalogue (merge into ``cms.navigation.items``)."""
+"""Navigation entry for the course catalogue (``cms.navigation.items`` includes it)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.navigation import NavItem
+from core.navigation import NavItem
 
 
 def items(user) -> list[NavItem]:

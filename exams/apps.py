@@ -17,9 +17,14 @@ class ExamsConfig(AppConfig):
     verbose_name = _("考试")
 
     def ready(self):
+        from core import dashboard, navigation
+        from exams import dashboard as exams_dashboard
+        from exams import navigation as exams_navigation
         from exams.jobs import QUESTION_CHECK, QUESTION_IMPORT
         from jobs import registry
 
         registry.register(QUESTION_CHECK)
         registry.register(QUESTION_IMPORT)
+        navigation.register(exams_navigation.items, rank=40)
+        dashboard.register(exams_dashboard.cards, rank=20)
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="exams_after_migrate")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.navigation import NavItem
+from core.navigation import NavItem
 from exams.selectors.grading import is_grader
 from exams.selectors.stats import can_view_stats
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from core.schedules import ensure_schedules
 
 EXAM_SCHEDULES = (
     {
@@ -15,11 +15,5 @@ EXAM_SCHEDULES = (
 
 
 def ensure_periodic_tasks() -> None:
-    from django_celery_beat.models import PeriodicTask
-
-    from learning.schedules import ensure_periodic_task
-
-    if PeriodicTask._meta.db_table not in connection.introspection.table_names():
-        return
-    for spec in EXAM_SCHEDULES:
-        ensure_periodic_task(**spec)
+    """Register the exams app's schedules (safe to run on every migrate)."""
+    ensure_schedules(EXAM_SCHEDULES)

@@ -14,4 +14,8 @@ class JobsConfig(AppConfig):
     verbose_name = _("后台任务")
 
     def ready(self):
+        from core import navigation
+        from jobs import navigation as jobs_navigation
+
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="jobs_after_migrate")
+        navigation.register(jobs_navigation.items, rank=50)

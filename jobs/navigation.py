@@ -2,7 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from accounts.navigation import NavItem
+from core.navigation import NavItem
 
 
 def items(user) -> list[NavItem]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.xlsx import ImportFailed, ImportProblem, count_rows
+from core.xlsx import ImportFailed, ImportProblem, count_rows
 from jobs.imports import import_kind, keep_upload
 from jobs.models import Job
 from jobs.services import start_job

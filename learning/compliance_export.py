@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import OrgUnit, User
 from accounts.scope import can_view_unit
-from accounts.xlsx import write_workbook
+from core.xlsx import write_workbook
 from jobs.exports import xlsx_export_kind
 from jobs.models import Job
 from jobs.services import start_job

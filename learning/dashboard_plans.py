@@ -1,8 +1,8 @@
-"""Home-page card for study plans (merge into ``learning.dashboard.cards``)."""
+"""Home-page card for study plans (registered in ``LearningConfig.ready``)."""
 
 from __future__ import annotations
 
-from learning import timeutil
+from core import timeutil
 from learning.selectors.plans import my_plans
 
 

@@ -1,4 +1,4 @@
-"""Home-page card of "我的达标路径" (merged into ``learning.dashboard.cards``).
+"""Home-page card of "我的达标路径" (registered in ``LearningConfig.ready``).
 
 Shown only while something is missing, and kept cheap: the balance, the requirement and
 the review outcome of the credential — the full path is built on its own page.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from accounts.models import Credential, CredentialStatus
-from learning import timeutil
+from core import timeutil
 from learning.selectors.ledger import year_balance
 from learning.selectors.requirements import pace, requirement_for
 

@@ -1,4 +1,4 @@
-"""Home-page card of the classroom sessions (merged into ``learning.dashboard.cards``)."""
+"""Home-page card of the classroom sessions (registered in ``LearningConfig.ready``)."""
 
 from __future__ import annotations
 

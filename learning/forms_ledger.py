@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffCategory
-from learning import timeutil
+from core import timeutil
 from learning.models import HourCategory
 from learning.selectors.compliance import SORT_FIELDS, STATUS_CHOICES
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffCategory, User
 from accounts.scope import filter_units
-from learning import timeutil
+from core import timeutil
 
 MAX_LINES = 2000
 

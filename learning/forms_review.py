@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from learning import timeutil
+from core import timeutil
 from learning.forms_ledger import FilterForm
 from learning.selectors.review import RESULT_CHOICES, RISK_CHOICES, review_years
 

@@ -1,40 +1,25 @@
 """Links of the learning app for the site navigation (only pages the user may open).
 
-The ledger pages are listed here; the other parts of the app (sessions,
-certificates) keep their items in their own modules, merged in below.
+The ledger pages are listed here; the other parts of the app (sessions, plans,
+certificates, review) keep their items in their own modules. ``LearningConfig.ready``
+registers them all (see ``core.navigation``).
 """
 
 from __future__ import annotations
-
-from importlib import import_module
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.navigation import NavItem
+from core.navigation import NavItem
 from learning.selectors.notifications import unread_count
 
-PART_MODULES = (
-    "learning.navigation_sessions",
-    "learning.navigation_plans",
-    "learning.certificates.navigation",
-    "learning.navigation_review",
-)
 
-
-def _ledger_items(user) -> list[NavItem]:
+def items(user) -> list[NavItem]:
     result = [NavItem(_("我的学时"), reverse("learning:my_hours"), 20, "main")]
     unread = unread_count(user)
     label = _("消息（%(n)s）") % {"n": unread} if unread else _("消息")
     result.append(NavItem(label, reverse("learning:notifications"), 85, "main"))
     if user.has_role(Role.HR) or user.has_role(Role.ADMIN):
         result.append(NavItem(_("学时达标"), reverse("learning:compliance"), 60, "tools"))
-    return result
-
-
-def items(user) -> list[NavItem]:
-    result = _ledger_items(user)
-    for name in PART_MODULES:
-        result.extend(import_module(name).items(user))
     return result

@@ -1,11 +1,11 @@
-"""Navigation entries for study plans (merge into ``learning.navigation.items``)."""
+"""Navigation entries for study plans (registered in ``LearningConfig.ready``)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.navigation import NavItem
+from core.navigation import NavItem
 from learning.services.plans import can_manage_plans
 
 

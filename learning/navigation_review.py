@@ -1,4 +1,4 @@
-"""Navigation items of the review pages (merged into ``learning.navigation.items``)."""
+"""Navigation items of the review pages (registered in ``LearningConfig.ready``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from accounts.navigation import NavItem
+from core.navigation import NavItem
 
 
 def items(user) -> list[NavItem]:

@@ -1,11 +1,11 @@
-"""Navigation items of the classroom-session pages (merged into ``learning.navigation.items``)."""
+"""Navigation items of the classroom-session pages (registered in ``LearningConfig.ready``)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.navigation import NavItem
+from core.navigation import NavItem
 from learning.selectors.sessions import can_create_sessions
 
 

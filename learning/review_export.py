@@ -1,4 +1,4 @@
-"""The review roster as files: Excel (``accounts.xlsx.write_workbook``) and a printable Chinese PDF, built as jobs.
+"""The review roster as files: Excel (``core.xlsx.write_workbook``) and a printable Chinese PDF, built as jobs.
 
 The PDF is laid out with reportlab's platypus directly (xhtml2pdf stays for the
 certificates): a table whose heading row repeats on every page, in the
@@ -50,7 +50,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, LongTable, PageTemplate, 
 from reportlab.platypus.doctemplate import LayoutError
 
 from accounts.models import CredentialStatus, OrgUnit, User
-from accounts.xlsx import write_workbook
+from core.xlsx import write_workbook
 from jobs.models import Job
 from jobs.registry import JobKind, Plan, Result
 from jobs.services import start_job

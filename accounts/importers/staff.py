@@ -27,7 +27,7 @@ from accounts.models import OrgUnit, StaffCategory, User, privileged_q
 from accounts.scope import can_view_person, can_view_unit, scope_paths
 from accounts.services.credentials import sync_from_staff
 from accounts.services.identity import record_identifier_changes
-from accounts.xlsx import ImportFailed, ImportProblem, ProblemList, read_table
+from core.xlsx import ImportFailed, ImportProblem, ProblemList, read_table
 
 COL_UNIT, COL_NO, COL_NAME, COL_CATEGORY = "单位", "工号", "姓名", "人员类别"
 COL_POSITION, COL_CREDENTIAL, COL_PHONE, COL_EMAIL = "职务", "执法证号", "手机", "邮箱"
@@ -501,7 +501,7 @@ def _release_handed_over_values(handed_over: dict[User, list[str]]) -> None:
 
 def template_workbook() -> bytes:
     """The downloadable template: headers plus one example row."""
-    from accounts.xlsx import write_workbook
+    from core.xlsx import write_workbook
 
     example = [
         "喀什地区/莎车县/莎车县市场监督管理局",

@@ -9,7 +9,7 @@ from accounts.importers.staff import import_staff, template_workbook
 from accounts.jobs import import_in_background, record_staff_import, start_staff_import
 from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin, require_roles
-from accounts.xlsx import ImportFailed
+from core.xlsx import ImportFailed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -1,6 +1,6 @@
 """Parse one law text in the LawRefBook Markdown format into plain data.
 
-The format (see ``cms/demo_data/laws/SOURCES.md``)::
+The format (see ``demo/data/laws/SOURCES.md``)::
 
     # 中华人民共和国行政处罚法          ← title (a second ``#`` line names a part, e.g. 民法典 “# 总则”)
     1996年3月17日 …通过                 ← adoption and revision history

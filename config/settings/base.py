@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cms",
     "learning",
     "exams",
+    "demo",
 ]
 
 MIDDLEWARE = [

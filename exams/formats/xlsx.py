@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from accounts.xlsx import FORMULA_PREFIXES, ImportFailed, count_rows, read_table, write_workbook
+from core.xlsx import FORMULA_PREFIXES, ImportFailed, count_rows, read_table, write_workbook
 from exams.formats.base import DraftQuestion, FormatError, ParseResult, question_label
 from exams.models import Difficulty, QuestionType
 from exams.richtext import html_to_text_exact, is_plain_html, looks_like_html, plain_to_html, sanitize_html

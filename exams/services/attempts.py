@@ -593,7 +593,7 @@ def _finish(attempt: ExamAttempt, *, now) -> None:
 
 def credit_pass(attempt: ExamAttempt) -> None:
     """Post the exam's hours (source key ``exam:{exam}:{user}``) and, after commit, issue a certificate."""
-    from learning import timeutil
+    from core import timeutil
     from learning.models import SourceKind
     from learning.selectors.requirements import credit_rules
     from learning.services.ledger import post_credit

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.xlsx import ProblemList
 from cms.models import LawArticle
+from core.xlsx import ProblemList
 from exams.formats import aiken, gift, moodle_xml, xlsx
 from exams.formats.base import ERROR, UNSUPPORTED, WARNING, DraftQuestion, FormatError, Issue, ParseResult
 from exams.models import PendingQuestionImport, QuestionCategory, QuestionType

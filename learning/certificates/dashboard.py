@@ -1,4 +1,4 @@
-"""Home-page card "我的证书" (merged into ``learning.dashboard.cards`` via its PART_MODULES)."""
+"""Home-page card "我的证书" (registered in ``LearningConfig.ready``)."""
 
 from __future__ import annotations
 

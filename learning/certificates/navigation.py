@@ -1,4 +1,4 @@
-"""Navigation entries for certificates; ``learning.navigation.items`` includes them."""
+"""Navigation entries for certificates (registered in ``LearningConfig.ready``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from accounts.navigation import NavItem
+from core.navigation import NavItem
 
 
 def items(user) -> list[NavItem]:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import User
-from accounts.xlsx import ImportFailed, ImportProblem, ProblemList, read_table, write_workbook
-from learning import timeutil
+from core import timeutil
+from core.xlsx import ImportFailed, ImportProblem, ProblemList, read_table, write_workbook
 from learning.models import Attendance, TrainingSession
 from learning.selectors.sessions import audience_member_ids
 from learning.services.sessions import record_attendance

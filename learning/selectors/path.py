@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from accounts.models import Credential
 from cms.selectors.courses import courses_for
+from core import timeutil
 from exams.selectors.exams import exams_for_learner
-from learning import timeutil
 from learning.models import AnnualReviewOutcome
 from learning.selectors.ledger import year_balance
 from learning.selectors.plans import plan_exam_ids, required_course_ids

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import filter_people
-from learning import timeutil
+from core import timeutil
 from learning.models import CourseCompletion, StudyPlan, StudyPlanItem
 from learning.selectors.progress import CourseProgress, course_progress
 

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 
 from accounts.models import StaffCategory
-from learning import timeutil
+from core import timeutil
 from learning.models import AnnualRequirement, CreditRuleSet
 
 

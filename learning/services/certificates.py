@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import OrgUnit, Role, User
 from accounts.scope import can_view_unit
+from core import timeutil
 from jobs.models import Job
 from jobs.services import start_job
-from learning import timeutil
 from learning.certificates.render import render_certificate_pdf
 from learning.models import (
     Certificate,

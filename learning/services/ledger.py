@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Role
 from accounts.scope import can_view_person
-from learning import timeutil
+from core import timeutil
 from learning.models import (
     DEFAULT_CATEGORIES,
     HourCategory,

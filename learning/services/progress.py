@@ -46,7 +46,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cms.access_cache import GRANT_SECONDS
-from learning import timeutil
+from core import timeutil
 from learning.models import CourseCompletion, LessonProgress, LessonTimer, SourceKind
 from learning.services.ledger import post_credit
 

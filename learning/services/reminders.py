@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ROLE_GROUP_NAMES, Role, User
-from learning import timeutil
+from core import timeutil
 from learning.models import Notification
 from learning.selectors import compliance as sel
 from learning.services.notifications import Message, notify_many

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Credential, CredentialEvent, CredentialStatus, OrgUnit
 from accounts.services.credentials import change_status
-from learning import timeutil
+from core import timeutil
 from learning.models import AnnualReviewOutcome
 from learning.selectors.review import Evaluation, ReviewRule, evaluate, review_rule, reviewed_credentials
 from learning.templatetags.hours import format_hours

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import ROLE_GROUP_NAMES, Role, User
-from learning import timeutil
+from core import timeutil
 from learning.selectors import compliance as sel
 from learning.selectors.review import (
     ReviewRule,

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import OrgUnit, User
-from learning import checkin_codes, timeutil
+from core import timeutil
+from learning import checkin_codes
 from learning.models import Attendance, LectureSeries, LedgerEntry, SourceKind, TrainingSession
 from learning.selectors.requirements import credit_rules
 from learning.selectors.sessions import audience_member_ids, checkin_window, has_audience_rule, is_in_audience

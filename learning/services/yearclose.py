@@ -9,7 +9,7 @@ from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
-from learning import timeutil
+from core import timeutil
 from learning.models import LedgerEntry, PersonYearBalance, YearClose, YearStatus
 from learning.selectors import compliance as sel
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from learning import timeutil
+from core import timeutil
 
 
 def year_param(request) -> int:

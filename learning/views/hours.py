@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from learning import timeutil
+from core import timeutil
 from learning.selectors.ledger import entries_for, hours_summary, years_with_entries
 from learning.views.common import year_param
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import require_roles
-from learning import timeutil
+from core import timeutil
 from learning.forms_plans import StudyPlanForm
 from learning.models import StudyPlan
 from learning.selectors.plans import my_plans, plan_report, plans_overview

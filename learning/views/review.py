@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Credential, Role
 from accounts.permissions import require_roles
 from accounts.scope import ensure_can_view_person, top_units
-from learning import timeutil
+from core import timeutil
 from learning.forms_review import RiskFilterForm, RosterFilterForm
 from learning.models import AnnualReviewOutcome
 from learning.review_export import start_roster_export

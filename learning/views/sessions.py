@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import StaffCategory
-from accounts.xlsx import ImportFailed, ProblemList
+from core.xlsx import ImportFailed, ProblemList
 from learning import checkin_codes
 from learning.attendance_jobs import import_in_background, start_attendance_import
 from learning.forms_sessions import (

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, Role, User
-from accounts.xlsx import ImportFailed
+from core.xlsx import ImportFailed
 from tests.factories import UserFactory
 
 from .xlsx_files import staff_file

@@ -3,10 +3,10 @@
 Every import (the HR staff page, a session's attendance page, the trainer's
 question import in the Wagtail admin, and the ``import_staff``,
 ``import_attendance`` and ``import_questions`` commands, in every question
-format) goes through the same checks: ``accounts.xlsx`` (unpacked size, each
+format) goes through the same checks: ``core.xlsx`` (unpacked size, each
 worksheet's declared and real row count, the row cap while reading) and
 ``exams.formats.base.check_question_count``. A failed import's problems go
-through ``accounts.xlsx.ProblemList``: the first ``MAX_IMPORT_PROBLEMS_LISTED``
+through ``core.xlsx.ProblemList``: the first ``MAX_IMPORT_PROBLEMS_LISTED``
 kept and shown, the rest counted. The hostile files are built here; the sweep at
 the end fails when an import page, command or question format is not covered.
 """
@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, OrgUnit, User
-from accounts.xlsx import ImportFailed, ImportProblem, ProblemList
+from core.xlsx import ImportFailed, ImportProblem, ProblemList
 from exams.models import PendingQuestionImport, Question, QuestionCategory
 from exams.services.question_import import FORMATS, QuestionImportFailed, import_questions
 from learning.importers.attendance import import_attendance

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from accounts import demo
 from accounts.models import OrgUnit, User
+from core import timeutil
+from demo.people import DEMO_TOTP_SECRETS
 from exams.models import Exam
-from learning import timeutil
 from learning.models import AnnualReviewOutcome, LedgerEntry, StudyPlan, TrainingSession, YearClose, YearStatus
 
 
@@ -35,7 +35,7 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     printed = out.getvalue()
     for login in ("demo_admin", "demo_hr_pref", "demo_trainer"):
         assert login in printed
-    assert f"两步验证 TOTP 密钥：{demo.DEMO_TOTP_SECRETS['demo_admin']}" in printed
+    assert f"两步验证 TOTP 密钥：{DEMO_TOTP_SECRETS['demo_admin']}" in printed
     assert "恢复码（各可用一次）：" in printed
     first = _counts()
     kinds = dict(OrgUnit.objects.order_by().values_list("kind").annotate(n=Count("pk")))
@@ -56,7 +56,7 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
 def test_seed_demo_takes_a_province_but_refuses_more(db):
     from django.core.management.base import CommandError
 
-    from accounts.management.commands.seed_demo import MAX_STAFF
+    from demo.management.commands.seed_demo import MAX_STAFF
 
     assert MAX_STAFF >= 52_350  # a province's enforcement staff
     with pytest.raises(CommandError, match=f"--staff 必须在 0 到 {MAX_STAFF} 之间"):

@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, Credential, OrgUnit, StaffCategory, User
-from accounts.xlsx import ImportFailed
+from core.xlsx import ImportFailed
 from tests.factories import UserFactory
 
 from .xlsx_files import HEADERS, good_rows, staff_file

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditLog, User
-from accounts.xlsx import count_rows
+from core.xlsx import count_rows
 from jobs import services
 from jobs.imports import purge_uploads
 from jobs.models import Job

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from learning import timeutil
+from core import timeutil
 from learning.models import Certificate
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import UserFactory

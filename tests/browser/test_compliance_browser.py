@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from learning import timeutil
+from core import timeutil
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import UserFactory
 from tests.learning.factories import credit

@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 
 from cms.setup import ensure_workflow_and_permissions
+from core import timeutil
 from exams.models import QuestionType
-from learning import timeutil
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.cms import course_factories as cf
 from tests.exams import factories_exams as f

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from learning import timeutil
+from core import timeutil
 from learning.services.review import run_annual_review
 from tests.cms import course_factories as cf
 from tests.factories import UserFactory

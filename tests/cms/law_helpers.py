@@ -7,8 +7,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-# The real texts ship with the repository (cms/demo_data/laws); LAWS_DIR overrides.
-LAWS_SOURCE = Path(settings.LAWS_DIR or Path(settings.BASE_DIR) / "cms" / "demo_data" / "laws")
+# The real texts ship with the repository (demo/data/laws); LAWS_DIR overrides.
+LAWS_SOURCE = Path(settings.LAWS_DIR or Path(settings.BASE_DIR) / "demo" / "data" / "laws")
 
 PENALTY = "行政处罚法(2021-01-22).md"
 REVIEW_2017 = "行政复议法(2017-09-01).md"

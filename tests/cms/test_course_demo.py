@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from cms.demo import seed_demo_course
 from cms.models import CoursePage, LessonPage
 from cms.search import search
+from demo.courses import seed_demo_course
 from tests.cms.law_helpers import PENALTY, copy_laws
 
 

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 
-from learning import timeutil
+from core import timeutil
 from learning.services.certificates import issue_annual_certificate
 from tests.factories import UserFactory
 from tests.learning.certificate_helpers import make_compliant, private_media  # noqa: F401

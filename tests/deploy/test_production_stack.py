@@ -62,7 +62,7 @@ def totp_code(employee_no: str) -> str:
     from allauth.mfa import app_settings as mfa_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    from accounts.demo import DEMO_TOTP_SECRETS
+    from demo.people import DEMO_TOTP_SECRETS
 
     period = mfa_settings.TOTP_PERIOD
     if period - time.time() % period < 3:

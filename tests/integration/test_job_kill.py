@@ -25,9 +25,9 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Role
+from core import timeutil
 from jobs import services
 from jobs.models import Job
-from learning import timeutil
 from learning.certificates.jobs import KIND
 from learning.models import Certificate
 from tests.conftest import enable_totp

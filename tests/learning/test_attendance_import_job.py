@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import AuditLog
-from accounts.xlsx import ImportFailed
+from core.xlsx import ImportFailed
 from jobs import services
 from jobs.models import Job
 from jobs.storage import private_storage

@@ -13,8 +13,8 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from accounts.models import Role
+from core import timeutil
 from jobs.models import Job
-from learning import timeutil
 from learning.models import Certificate, CertificateKind, YearClose, YearStatus
 from learning.services.certificates import (
     NotEligible,

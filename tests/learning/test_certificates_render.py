@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from wagtail.models import Page
 
-from learning import timeutil
+from core import timeutil
 from learning.certificates.checks import certificate_font_check
 from learning.certificates.masking import mask_name
 from learning.certificates.render import verification_url

@@ -12,7 +12,7 @@ from django.db.models import Sum
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from learning.demo import seed_ledger_history
+from demo.ledger import seed_ledger_history
 from learning.models import (
     LedgerEntry,
     Notification,
@@ -87,7 +87,7 @@ def test_close_year_freezes_status_and_is_idempotent(people):
 
 
 def test_close_year_refuses_a_running_year(people):
-    from learning.timeutil import current_year
+    from core.timeutil import current_year
 
     with pytest.raises(CommandError, match="尚未结束"):
         call_command("close_year", str(current_year()))

@@ -241,7 +241,7 @@ def test_people_count_per_status_comes_from_the_rollup_and_matches_the_list(clie
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from learning import timeutil
+    from core import timeutil
     from learning.selectors.compliance import filtered_people
 
     monkeypatch.setattr(timeutil, "today", lambda: dt.date(YEAR, 7, 1))

@@ -59,7 +59,7 @@ def test_second_credit_for_same_source_is_ignored(learner):
 
 def test_credit_year_and_day_follow_shanghai_calendar(learner, monkeypatch):
     # 17:30 UTC on New Year's Eve is already 01:30 on 1 January in Shanghai.
-    from learning import timeutil
+    from core import timeutil
 
     moment = dt.datetime(2025, 12, 31, 17, 30, tzinfo=dt.UTC)
     monkeypatch.setattr(timeutil.timezone, "now", lambda: moment)

@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import OrgUnit
-from learning import timeutil
+from core import timeutil
 from learning.models import AnnualRequirement, CategoryMinimum
 from tests.factories import OrgUnitFactory
 from tests.learning.factories import credit

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import StaffCategory
-from learning import timeutil
+from core import timeutil
 from learning.models import AnnualReviewRule, CourseCompletion, StudyPlan, StudyPlanItem, TrainingSession
 from learning.selectors.path import my_path
 from tests.cms import course_factories as cf

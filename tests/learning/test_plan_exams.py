@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditLog, StaffCategory
+from core import timeutil
 from exams.models import QuestionType
 from exams.selectors.exams import audience_people, exams_for_learner
 from exams.services.attempts import AttemptError, save_answers, start_attempt, submit_attempt
-from learning import timeutil
 from learning.models import CourseCompletion, StudyPlan, StudyPlanItem
 from learning.selectors.plans import my_plans, plan_exam_ids, plan_report
 from learning.services.plans import PlanError, save_plan

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLog, OrgUnit, StaffCategory
 from cms.models import LessonPage
-from learning import timeutil
+from core import timeutil
 from learning.models import CourseCompletion, LessonProgress, StudyPlan
 from learning.selectors.plans import my_plans, plan_people, plan_report, plans_for
 from learning.services.plans import PlanError, save_plan

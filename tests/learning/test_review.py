@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import AuditLog, CredentialEvent, CredentialStatus
+from core import timeutil
 from exams.models import Exam
-from learning import timeutil
 from learning.models import AnnualRequirement, AnnualReviewOutcome, AnnualReviewRule, CategoryMinimum, SourceKind
 from learning.services.ledger import ensure_default_categories, manual_adjustment
 from learning.services.review import ReviewError, re_evaluate, re_evaluate_failing, run_annual_review
@@ -249,7 +249,7 @@ def test_a_rule_without_hours_checks_only_the_exam(org_tree):
 
 
 def test_demo_seed_names_the_years_annual_exam_and_is_idempotent(org_tree):
-    from learning.demo_review import seed_review_demo
+    from demo.review import seed_review_demo
 
     exam = fr.annual_exam(YEAR)
     first = seed_review_demo(YEAR)

@@ -15,9 +15,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core import timeutil
 from exams.models import Exam, ExamAttempt
 from exams.selectors.exams import summarise
-from learning import timeutil
 from learning.models import AnnualRequirement, CategoryMinimum
 from learning.selectors import compliance as sel
 from learning.selectors.review import at_risk_people, exam_family_ids, exam_passers, review_rule

@@ -11,10 +11,11 @@ from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
 from accounts.models import Credential, User
+from core import timeutil
 from jobs import services as job_services
 from jobs.models import Job
 from jobs.storage import private_storage
-from learning import review_export, timeutil
+from learning import review_export
 from learning.models import AnnualReviewOutcome
 from learning.services.review import run_annual_review
 from tests.learning.factories import credit

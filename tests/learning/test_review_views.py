@@ -12,8 +12,8 @@ from django.utils.http import urlencode
 from openpyxl import load_workbook
 
 from accounts.models import AuditLog, Role
+from core import timeutil
 from jobs.models import Job
-from learning import timeutil
 from learning.models import AnnualReviewOutcome, Notification
 from learning.services.review import run_annual_review
 from learning.services.review_reminders import send_review_reminders

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.xlsx import ImportFailed
+from core.xlsx import ImportFailed
 from learning.importers.attendance import import_attendance
 from learning.models import Attendance, LedgerEntry
 from tests.factories import UserFactory

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from learning import timeutil
+from core import timeutil
 from learning.models import Certificate
 from learning.services.certificates import ensure_pdf, issue_annual_certificate
 from tests.factories import UserFactory

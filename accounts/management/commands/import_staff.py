@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts import audit
 from accounts.importers.staff import import_staff, validate_initial_password
-from accounts.xlsx import ImportFailed
+from core.xlsx import ImportFailed
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from learning import timeutil
+from core import timeutil
 from learning.services.yearclose import YearCloseError, close_year
 
 

@@ -3,7 +3,7 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import OrgUnit
-from accounts.xlsx import neutralise, write_workbook
+from core.xlsx import neutralise, write_workbook
 from learning.selectors import compliance as sel
 
 

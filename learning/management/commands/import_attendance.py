@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.xlsx import ImportFailed
+from core.xlsx import ImportFailed
 from learning.importers.attendance import import_attendance
 from learning.models import TrainingSession
 from learning.services.ledger import LedgerError

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import OrgUnit, StaffCategory, User
-from learning import timeutil
+from core import timeutil
 from learning.models import StudyPlan, TrainingSession
 from learning.services.plans import save_plan
 from learning.services.sessions import save_session, schedule_lecture_series

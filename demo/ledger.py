@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from learning import timeutil
+from core import timeutil
 from learning.models import LedgerEntry, PersonYearBalance, PersonYearCategoryBalance, SourceKind
 from learning.services.ledger import ensure_default_categories
 

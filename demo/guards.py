@@ -1,4 +1,4 @@
-"""Checks management commands share before they touch anything."""
+"""The check both demo commands (``seed_demo``, ``demo_totp``) make before they touch anything."""
 
 from django.conf import settings
 from django.core.management.base import CommandError

@@ -4,8 +4,8 @@ from allauth.mfa import app_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import demo
-from accounts.management.guards import refuse_in_production
+from demo.guards import refuse_in_production
+from demo.people import DEMO_TOTP_SECRETS
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, employee_no, **options):
         refuse_in_production("demo_totp")
-        secret = demo.DEMO_TOTP_SECRETS.get(employee_no)
+        secret = DEMO_TOTP_SECRETS.get(employee_no)
         if secret is None:
             raise CommandError(f"{employee_no} 不是需要两步验证的演示账号")
         counter = int(time.time()) // app_settings.TOTP_PERIOD

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import OrgUnit, StaffCategory, User
-from .services.credentials import sync_from_staff
+from accounts.models import OrgUnit, StaffCategory, User
+from accounts.services.credentials import sync_from_staff
 
 PREFECTURE = ("喀什地区", "KS")
 

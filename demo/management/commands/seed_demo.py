@@ -1,4 +1,7 @@
+import datetime as dt
+import random
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from allauth.mfa.models import Authenticator
@@ -10,9 +13,28 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import demo
-from accounts.management.guards import refuse_in_production
 from accounts.models import ROLE_GROUP_NAMES, OrgUnit, Role, StaffCategory, User
+from cms.laws.importer import import_law_directory
+from cms.setup import ensure_workflow_and_permissions
+from core import timeutil
+from demo.activity import seed_plan, seed_sessions
+from demo.courses import seed_demo_course
+from demo.exams import seed_demo_exam
+from demo.guards import refuse_in_production
+from demo.ledger import seed_ledger_history
+from demo.people import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_RECOVERY_SEED,
+    DEMO_TOTP_SECRETS,
+    seed_org,
+    seed_staff,
+)
+from demo.review import seed_review_demo
+from exams.models import Exam
+from learning.models import SourceKind
+from learning.services.ledger import post_credit
+from learning.services.yearclose import close_year
 
 ROLE_BY_KEY = {"trainer": Role.TRAINER, "reviewer": Role.REVIEWER, "hr": Role.HR, "admin": Role.ADMIN}
 
@@ -33,8 +55,8 @@ class Command(BaseCommand):
         if not 0 <= staff <= MAX_STAFF:
             raise CommandError(f"--staff 必须在 0 到 {MAX_STAFF} 之间")
         started = time.perf_counter()
-        workplaces = demo.seed_org()
-        created = demo.seed_staff(staff, workplaces)
+        workplaces = seed_org()
+        created = seed_staff(staff, workplaces)
         accounts = self._demo_accounts()
         for step in self._content_steps():
             step()
@@ -46,22 +68,15 @@ class Command(BaseCommand):
             self._print_logins(accounts)
 
     def _content_steps(self):
-        """Content and activity that other apps seed on top of the organisation."""
+        """Content and activity seeded on top of the organisation (``bench/province.py`` times the first three)."""
         return [self._laws_and_courses, self._exam, self._activity, self._ledger_history, self._review]
 
     def _exam(self):
-        from exams.demo import seed_demo_exam
-        from learning import timeutil
-
         exam = seed_demo_exam(year=timeutil.current_year(), created_by=User.objects.get(employee_no="demo_trainer"))
         self.stdout.write(f"考试：{exam.title}")
 
     def _laws_and_courses(self):
-        from cms.demo import seed_demo_course
-        from cms.laws.importer import import_law_directory
-        from cms.setup import ensure_workflow_and_permissions
-
-        laws_dir = Path(settings.LAWS_DIR or settings.BASE_DIR / "cms" / "demo_data" / "laws")
+        laws_dir = Path(settings.LAWS_DIR or settings.BASE_DIR / "demo" / "data" / "laws")
         summary = import_law_directory(laws_dir)
         ensure_workflow_and_permissions()
         self._courses = seed_demo_course()
@@ -70,10 +85,6 @@ class Command(BaseCommand):
         )
 
     def _activity(self):
-        from exams.models import Exam
-        from learning import timeutil
-        from learning.demo_activity import seed_plan, seed_sessions
-
         trainer = User.objects.get(employee_no="demo_trainer")
         hr = User.objects.get(employee_no="demo_hr_pref")
         created = seed_sessions(organiser=trainer)
@@ -82,11 +93,6 @@ class Command(BaseCommand):
         self.stdout.write(f"面授培训：新增 {created} 场。")
 
     def _ledger_history(self):
-        import random
-
-        from learning import timeutil
-        from learning.demo import seed_ledger_history
-
         year = timeutil.current_year()
         # The demo learner keeps an empty year so that their path to 60 has something to show.
         people = list(User.objects.exclude(employee_no="demo_learner").order_by("pk"))
@@ -97,12 +103,6 @@ class Command(BaseCommand):
 
     def _learner_history(self, year):
         """The demo learner is behind pace: a few credits, well short of the requirement."""
-        import datetime as dt
-        from decimal import Decimal
-
-        from learning.models import SourceKind
-        from learning.services.ledger import post_credit
-
         learner = User.objects.get(employee_no="demo_learner")
         credits = [
             ("《行政许可法》实务解读", SourceKind.COURSE, "legal", "6", 3),
@@ -124,10 +124,6 @@ class Command(BaseCommand):
 
     def _review(self):
         """Last year is closed and reviewed (frozen reports, a review roster); this year has its rule."""
-        from learning import timeutil
-        from learning.demo_review import seed_review_demo
-        from learning.services.yearclose import close_year
-
         year = timeutil.current_year()
         close_year(year=year - 1)
         last = seed_review_demo(year - 1)
@@ -136,9 +132,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _demo_accounts(self):
-        units = {u.code: u for u in OrgUnit.objects.filter(code__in={a.unit_code for a in demo.DEMO_ACCOUNTS})}
+        units = {u.code: u for u in OrgUnit.objects.filter(code__in={a.unit_code for a in DEMO_ACCOUNTS})}
         result = []
-        for account in demo.DEMO_ACCOUNTS:
+        for account in DEMO_ACCOUNTS:
             user, _ = User.objects.get_or_create(
                 employee_no=account.employee_no,
                 defaults={
@@ -148,8 +144,8 @@ class Command(BaseCommand):
                     "position": "科员" if account.role is None else "",
                 },
             )
-            if not user.check_password(demo.DEMO_PASSWORD):
-                user.set_password(demo.DEMO_PASSWORD)
+            if not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
             role = ROLE_BY_KEY.get(account.role)
             if role:
@@ -162,17 +158,17 @@ class Command(BaseCommand):
                     user.save(update_fields=["is_staff"])
                 if role == Role.HR:
                     user.scope_units.add(units[account.unit_code])
-            codes = self._mfa(user) if account.employee_no in demo.DEMO_TOTP_SECRETS else []
+            codes = self._mfa(user) if account.employee_no in DEMO_TOTP_SECRETS else []
             result.append((account, codes))
         return result
 
     def _mfa(self, user):
-        secret = demo.DEMO_TOTP_SECRETS[user.employee_no]
+        secret = DEMO_TOTP_SECRETS[user.employee_no]
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, secret)
         rc = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
         if rc is None:
-            seed = f"{demo.DEMO_RECOVERY_SEED}{user.employee_no.encode().hex()}"[:80]
+            seed = f"{DEMO_RECOVERY_SEED}{user.employee_no.encode().hex()}"[:80]
             rc = Authenticator.objects.create(
                 user=user, type=Authenticator.Type.RECOVERY_CODES, data={"seed": encrypt(seed), "used_mask": 0}
             )
@@ -182,11 +178,11 @@ class Command(BaseCommand):
         w = self.stdout.write
         w("")
         w("=" * 72)
-        w(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）— 用工号登录：")
+        w(f"演示账号（密码均为 {DEMO_PASSWORD}）— 用工号登录：")
         for account, codes in accounts:
             w(f"  {account.employee_no:<14} {account.full_name:<10} {account.description}")
             if codes:
-                secret = demo.DEMO_TOTP_SECRETS[account.employee_no]
+                secret = DEMO_TOTP_SECRETS[account.employee_no]
                 w(
                     f"      两步验证 TOTP 密钥：{secret}   （或运行 python manage.py demo_totp {account.employee_no} 获取当前验证码）"
                 )

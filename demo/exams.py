@@ -13,7 +13,7 @@ from accounts.models import OrgUnit
 from exams.models import Exam, ExamQuestion, Question
 from exams.services.question_import import import_questions
 
-BANK = Path(__file__).resolve().parent / "demo_data" / "xzcf.gift"
+BANK = Path(__file__).resolve().parent / "data" / "xzcf.gift"
 
 
 @transaction.atomic

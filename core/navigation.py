@@ -1,0 +1,31 @@
+"""Site navigation: every role sees its own tools and nobody sees links they cannot open.
+
+Each app registers providers ``items(user) -> list[NavItem]`` in its ``AppConfig.ready()``
+(``register(items, rank=…)``); the context processor shows what ``collect`` returns.
+Ranks in use: accounts 10, cms 20, learning 30–34, exams 40, jobs 50.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.registry import Registry
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    order: int = 50
+    section: str = "main"  # "main" for learners' pages, "tools" for role tools
+
+
+_registry: Registry[NavItem] = Registry("navigation")
+register = _registry.register
+providers = _registry.providers
+
+
+def collect(user) -> list[NavItem]:
+    """The user's items by ``order``; equal orders keep the providers' rank, then each provider's own order."""
+    collected = [item for provider in providers() for item in provider(user)]
+    return sorted(collected, key=lambda item: item.order)
