@@ -72,4 +72,6 @@ urlpatterns += [path("", include(wagtail_urls))]
 handler400 = "accounts.views.errors.bad_request"
 handler403 = "accounts.views.errors.permission_denied"
 handler404 = "accounts.views.errors.page_not_found"
+# Not a Django handler: allauth answers its rate limits with the root URLconf's handler429.
+handler429 = "accounts.views.errors.too_many_requests"
 handler500 = "accounts.views.errors.server_error"

@@ -1,4 +1,4 @@
-"""Error pages (400, 403, 404, 500, failed CSRF check) in the user's language.
+"""Error pages (400, 403, 404, 429, 500, failed CSRF check) in the user's language.
 
 Django's own handlers would render 400/403/404 once the templates exist; these add
 what they lack: a "返回上一页" link built from a same-site Referer (the pages carry no
@@ -66,6 +66,12 @@ def bad_request(request, exception):
 def permission_denied(request, exception):
     message = _("您的账号没有访问这个页面的权限。")
     return _page(request, status=403, template="403.html", code="forbidden", message=message)
+
+
+def too_many_requests(request, exception=None):
+    """What allauth's rate limits answer (it calls ``handler429`` of the root URLconf)."""
+    message = _("操作过于频繁，请稍等几分钟再试。")
+    return _page(request, status=429, template="429.html", code="rate_limited", message=message)
 
 
 @requires_csrf_token

@@ -130,3 +130,51 @@ def test_password_reset_is_limited_per_address_and_per_account(client, org_tree)
     ]
     assert statuses[:5] == [302] * 5
     assert 429 in statuses[5:]
+
+
+def _reset_until_refused(client, **extra):
+    for _ in range(10):
+        response = client.post(reverse("account_reset_password"), {"email": "reset@example.cn"}, **extra)
+        if response.status_code == 429:
+            return response
+    raise AssertionError("the reset limit never answered 429")
+
+
+def test_the_refusal_is_the_sites_own_page_in_chinese(client, org_tree):
+    UserFactory(email="reset@example.cn", org_unit=org_tree["pref"])
+    response = _reset_until_refused(client, REMOTE_ADDR=NGINX, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    html = response.content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "<title>操作过于频繁" in html and "错误代码 429" in html
+    assert "法治学堂" in html  # the site's header
+    assert "Too Many Requests" not in html
+
+
+def test_the_refusal_is_english_after_switching(client, org_tree):
+    UserFactory(email="reset@example.cn", org_unit=org_tree["pref"])
+    client.cookies["django_language"] = "en"
+    response = _reset_until_refused(client, REMOTE_ADDR=NGINX, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert "Too many attempts" in response.content.decode()
+
+
+def test_a_json_client_is_held_to_the_same_limit(client, org_tree, mailoutbox):
+    """allauth answers its AJAX callers 200 with a ``location`` even when refused; what counts is that no mail goes."""
+    UserFactory(email="reset@example.cn", org_unit=org_tree["pref"])
+    for _ in range(8):
+        client.post(
+            reverse("account_reset_password"),
+            {"email": "reset@example.cn"},
+            REMOTE_ADDR=NGINX,
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+            HTTP_ACCEPT="application/json",
+        )
+    assert len(mailoutbox) == 5
+
+
+def test_a_reset_for_an_address_without_an_account_mails_nobody(client, org_tree, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": "stranger@example.org"}, REMOTE_ADDR=NGINX)
+    assert response.status_code == 302  # the same answer as for a known address
+    assert mailoutbox == []
+    UserFactory(email="known@example.cn", org_unit=org_tree["pref"])
+    client.post(reverse("account_reset_password"), {"email": "known@example.cn"}, REMOTE_ADDR=NGINX)
+    assert [m.to for m in mailoutbox] == [["known@example.cn"]]
