@@ -33,9 +33,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import emit, scratch_database
+from bench.common import emit, scratch_database, stop_server
 
-HOLDERS = int(os.environ.get("BENCH_JOBS_HOLDERS", "2000"))
+#: The prefecture's credential holders (the demo's 5,235 staff hold about 4,870).
+HOLDERS = int(os.environ.get("BENCH_JOBS_HOLDERS", "4810"))
+WORKER_SETTINGS = "bench.jobs_worker_settings"
+WORKER_BROKER = os.environ.get("BENCH_JOBS_REDIS_URL", "redis://127.0.0.1:6379/9")
+WORKER_TIMEOUT = 300
 CHUNKS = 200
 REPEAT = 5
 NOOP_KIND = "bench.noop"
@@ -61,9 +65,9 @@ def _setup(url: str) -> None:
 
 def _seed_holders(year: int):
     """Staff with credentials (about ``HOLDERS``), last year's history, the year closed and reviewed."""
-    from accounts import demo
     from accounts.models import OrgUnit, User
-    from learning.demo import seed_ledger_history
+    from demo import people as demo
+    from demo.ledger import seed_ledger_history
     from learning.models import AnnualReviewOutcome
     from learning.services.review import run_annual_review
     from learning.services.yearclose import close_year
@@ -216,17 +220,95 @@ def job_overhead(admin) -> list[tuple[str, object]]:
     ]
 
 
+def two_workers(url: str, year: int, admin_id: int, holders: int) -> list[tuple[str, object]]:
+    """The prefecture's roster PDF as people get it: a job on real Celery workers (two processes), timed from
+    the start to the finished file, in a process of its own that sends the tasks through Redis."""
+    import subprocess
+    import tempfile
+
+    import redis
+
+    redis.Redis.from_url(WORKER_BROKER).flushdb()
+    with tempfile.TemporaryDirectory(prefix="fazhi-bench-jobs-") as files:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": WORKER_SETTINGS,
+            "CELERY_BROKER_URL": WORKER_BROKER,
+            "CELERY_RESULT_BACKEND": WORKER_BROKER,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "BENCH_PRIVATE_MEDIA_ROOT": files,
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c", "2"]
+            + ["-Q", "default,bulk", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            timed = subprocess.run(
+                [sys.executable, __file__, "--roster-on-workers", str(year), str(admin_id)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=WORKER_TIMEOUT,
+            )
+        finally:
+            stop_server(worker)
+    if timed.returncode != 0:
+        raise RuntimeError(timed.stderr[-3000:] + (worker.stderr.read() or b"").decode()[-2000:])
+    seconds, parts, load = timed.stdout.split()
+    return [
+        ("annual_review_pdf_prefecture_holders", holders),
+        ("annual_review_pdf_prefecture_parts", int(parts)),
+        ("annual_review_pdf_prefecture_seconds (goal <= 30, 2 workers)", float(seconds)),
+        ("annual_review_pdf_prefecture_load_average_at_end", load),
+    ]
+
+
+def _roster_on_workers(year: int, admin_id: int) -> None:
+    """In the timing process: start the roster job as the page does, wait until its file is there."""
+    import django
+
+    django.setup()
+    from accounts.models import User
+    from jobs.models import Job
+    from learning import review_export as export
+
+    admin = User.objects.get(pk=admin_id)
+    time.sleep(3)  # the workers connect to the broker
+    started = time.perf_counter()
+    job = export.start_roster_export(viewer=admin, unit=None, params={"year": year, "result": "", "q": ""}, fmt="pdf")
+    while True:
+        job.refresh_from_db()
+        if not job.is_active:
+            break
+        if time.perf_counter() - started > WORKER_TIMEOUT - 10:
+            raise RuntimeError(f"roster job still {job.status} after {WORKER_TIMEOUT - 10} s")
+        time.sleep(0.1)
+    seconds = time.perf_counter() - started
+    if job.status != Job.Status.DONE or not job.result_file:
+        raise RuntimeError(f"roster job ended as {job.status}: {job.error}")
+    print(f"{seconds:.3f} {len(job.chunks)} {os.getloadavg()[0]:.2f}")
+
+
 def run() -> list[tuple[str, object]]:
     url = scratch_database("jobs")
     _setup(url)
-    from learning import timeutil
+    from core import timeutil
 
     year = timeutil.current_year() - 1
     admin, holders = _seed_holders(year)
     results = job_overhead(admin)
     results += roster_pdf(admin, year, holders)
+    results += two_workers(url, year, admin.pk, holders)
     return results
 
 
 if __name__ == "__main__":
-    emit(run())
+    if sys.argv[1:2] == ["--roster-on-workers"]:
+        _roster_on_workers(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        emit(run())

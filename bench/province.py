@@ -20,6 +20,13 @@ the machine hits all alike. The compliance, at-risk and path pages are timed aga
 once category minimums are configured. Nothing is asserted; a line over
 ``LIMIT_MS`` says so in its name.
 
+Sizes: before the 52,350-staff run, the same script runs in a process of its own at the
+prefecture's 5,235 (``BENCH_PROVINCE_BASELINE_STAFF``; its own database), and every page of
+the HR and learner navigation gets a ``*_52k_vs_5k_ratio`` (goal ≤ 3; exports are linear by
+nature and set against openpyxl alone in the compliance benchmark). With the two category
+minimums on, each HR officer's compliance page is also set against ``MINIMUMS_SQL``, the same
+per-unit totals written by hand over the balance tables (``*_vs_balance_sql_ratio``, goal ≤ 10).
+
 Standalone: ``DATABASE_URL=postgres://… python bench/province.py [--reuse]``. It
 works in a database of its own (``<db>_bench_province``); ``--reuse`` keeps one
 seeded by an earlier run and only times the pages again.
@@ -41,7 +48,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import emit, scratch_database, signed_in_client
 
-STAFF = int(os.environ.get("BENCH_PROVINCE_STAFF", "52350"))
+PROVINCE = 52350
+STAFF = int(os.environ.get("BENCH_PROVINCE_STAFF", str(PROVINCE)))
+#: The prefecture's size, timed in a process of its own for the ``*_52k_vs_5k_ratio`` figures ("0": skip).
+BASELINE_STAFF = int(os.environ.get("BENCH_PROVINCE_BASELINE_STAFF", "5235"))
+RATIO_GOAL = 3
 REPEAT = int(os.environ.get("BENCH_PROVINCE_REPEAT", "5"))
 EXPORT_REPEAT = 3
 LIMIT_MS = 2000
@@ -156,8 +167,8 @@ def _certificate(learner, year: int) -> None:
 def seed(year: int) -> list[tuple[str, object]]:
     from django.db import connection
 
-    from accounts import demo
-    from accounts.management.commands.seed_demo import Command
+    from demo import people as demo
+    from demo.management.commands.seed_demo import Command
 
     results: list[tuple[str, object]] = []
     command = Command(stdout=io.StringIO(), stderr=io.StringIO())
@@ -257,7 +268,7 @@ def _report(pages: list[Page]) -> list[tuple[str, object]]:
 
 def _nav_pages(persona: str, client, user, known: set[str]) -> list[Page]:
     """Every page of the person's navigation not timed under a name of its own."""
-    from accounts.navigation import collect
+    from core.navigation import collect
 
     pages = []
     for item in collect(user):
@@ -413,6 +424,7 @@ def time_pages(year: int) -> list[tuple[str, object]]:
             with_minima.append(again)
     print(f"# timing {len(with_minima)} pages with category minimums × {REPEAT}", file=sys.stderr, flush=True)
     _time_pages(with_minima, REPEAT)
+    bare = _minimums_sql(year, people)
     _set_minima(year, False)
 
     timed = pages + starts + exports + with_minima
@@ -426,7 +438,62 @@ def time_pages(year: int) -> list[tuple[str, object]]:
         ("province_slowest_request_ms", slowest_ms),
         (f"province_requests_over_{LIMIT_MS}_ms", len(over)),
     ]
+    for persona, seconds in bare.items():
+        page = next(p for p in with_minima if p.name == f"province_{persona}_compliance_with_minima")
+        page_ms = statistics.median(page.times) * 1000
+        results.append((f"province_{persona}_compliance_minimums_bare_sql_ms", seconds * 1000))
+        results.append((f"province_{persona}_compliance_minimums_vs_balance_sql_ratio", page_ms / (seconds * 1000)))
     return results
+
+
+#: The compliance page's totals per row unit with two category minimums, written by hand over the balance tables:
+#: the floor for the page (headcount, compliant — total and each minimum met —, behind pace, hours).
+MINIMUMS_SQL = """
+SELECT substr(o.path, 1, %(depth)s) AS grp, COUNT(*),
+       COUNT(*) FILTER (WHERE COALESCE(b.total_hours, 0) >= COALESCE(r.required_hours, 0)
+                          AND COALESCE(legal.hours, 0) >= %(legal)s
+                          AND COALESCE(professional.hours, 0) >= %(professional)s),
+       COUNT(*) FILTER (WHERE COALESCE(b.total_hours, 0) < COALESCE(r.required_hours, 0) * %(pace)s),
+       SUM(COALESCE(b.total_hours, 0))
+FROM accounts_user u
+JOIN accounts_orgunit o ON o.id = u.org_unit_id
+LEFT JOIN learning_annualrequirement r ON r.year = %(year)s AND r.staff_category = u.staff_category
+LEFT JOIN learning_personyearbalance b ON b.user_id = u.id AND b.year = %(year)s
+LEFT JOIN learning_personyearcategorybalance legal
+       ON legal.user_id = u.id AND legal.year = %(year)s AND legal.category_code = 'legal'
+LEFT JOIN learning_personyearcategorybalance professional
+       ON professional.user_id = u.id AND professional.year = %(year)s AND professional.category_code = 'professional'
+WHERE u.is_active AND o.path LIKE %(prefix)s
+GROUP BY grp
+"""
+
+
+def _minimums_sql(year: int, people: dict) -> dict[str, float]:
+    """Median seconds of ``MINIMUMS_SQL`` over each HR officer's scope (their compliance page's unit and rows)."""
+    from django.db import connection
+
+    from accounts.models import OrgUnit
+
+    medians = {}
+    for persona in ("hr_prefecture", "hr_county"):
+        unit = OrgUnit.objects.get(code=people[persona][1])
+        params = {
+            "year": year,
+            "prefix": unit.path + "%",
+            "depth": len(unit.path) + OrgUnit.steplen,
+            "pace": 0.5,
+            **{code: hours for code, hours in MINIMA.items()},
+        }
+        times = []
+        with connection.cursor() as cursor:
+            for round_ in range(REPEAT + 1):
+                started = time.perf_counter()
+                cursor.execute(MINIMUMS_SQL, params)
+                cursor.fetchall()
+                if round_:  # the first run warms the cache, as the page's warm-up does
+                    times.append(time.perf_counter() - started)
+        medians[persona] = statistics.median(times)
+    return medians
 
 
 def _seeded(url: str) -> bool:
@@ -442,20 +509,70 @@ def _seeded(url: str) -> bool:
     return staff >= STAFF and attempts > 0
 
 
+def _baseline(reuse: bool) -> dict[str, float]:
+    """The page times at ``BASELINE_STAFF``, from this script run in a process (and database) of its own."""
+    import subprocess
+
+    env = {**os.environ, "BENCH_PROVINCE_STAFF": str(BASELINE_STAFF), "BENCH_PROVINCE_BASELINE_STAFF": "0"}
+    argv = [sys.executable, __file__, *(["--reuse"] if reuse else [])]
+    print(f"# timing the pages at {BASELINE_STAFF} staff first", file=sys.stderr, flush=True)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    found = {}
+    for line in proc.stdout.splitlines():
+        name, _, value = line.partition(": ")
+        name = name.split(" [")[0]
+        if name.endswith("_ms") or name.endswith("_ratio"):
+            found[name] = float(value)
+    return found
+
+
+def ratios(small: dict[str, float], large: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """``*_52k_vs_5k_ratio`` for every page of the HR and learner navigation (requests that start a job or
+    answer an export are linear by nature: the compliance benchmark sets exports against openpyxl alone)."""
+    results, worst = [], ("", 0.0)
+    for name, value in large:
+        name = name.split(" [")[0]
+        if not name.endswith("_ms") or name not in small or "_start_" in name or "_export_" in name:
+            continue
+        if "bare_sql" in name or name.startswith("province_slowest"):
+            continue
+        ratio = float(value) / small[name]
+        results.append((f"{name[: -len('_ms')]}_52k_vs_5k_ratio", ratio))
+        worst = max(worst, (name, ratio), key=lambda item: item[1])
+    at_risk = {n: r for n, r in results if n.endswith("_review_at_risk_52k_vs_5k_ratio")}
+    over = [n for n, r in results if r > RATIO_GOAL]
+    results += [
+        (f"at_risk_52k_vs_5k_ratio (goal <= {RATIO_GOAL}, the worst of the HR officers)", max(at_risk.values())),
+        (f"province_pages_52k_vs_5k_over_{RATIO_GOAL}", len(over)),
+        ("province_pages_52k_vs_5k_worst", f"{worst[0]} {worst[1]:.2f}"),
+    ]
+    county = "province_hr_county_compliance_minimums_vs_balance_sql_ratio"
+    for name, value in large:
+        if name == county:
+            results.append(("compliance_minimums_vs_balance_sql_ratio (goal <= 10, county HR at 52k)", value))
+            if county in small:
+                results.append(("compliance_minimums_vs_balance_sql_ratio_at_5k", small[county]))
+    return results
+
+
 def run(*, reuse: bool = False) -> list[tuple[str, object]]:
+    small = _baseline(reuse) if BASELINE_STAFF and STAFF == PROVINCE else None
+    suffix = "province" if STAFF == PROVINCE else f"province_{STAFF}"
     if reuse:
-        url, existed = scratch_database("province", keep=True)
+        url, existed = scratch_database(suffix, keep=True)
         if existed and not _seeded(url):
-            url, existed = scratch_database("province"), False
+            url, existed = scratch_database(suffix), False
     else:
-        url, existed = scratch_database("province"), False
+        url, existed = scratch_database(suffix), False
     _setup(url)
-    from learning import timeutil
+    from core import timeutil
 
     year = timeutil.current_year()
     results = [] if existed else seed(year)
     results += _figures(year)
     results += time_pages(year)
+    if small is not None:
+        results += ratios(small, results)
     return results
 
 
