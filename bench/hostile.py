@@ -743,7 +743,7 @@ def _post_import(what: str, w: World, name: str, data: bytes, fmt: str = "xlsx")
     if what == "staff":
         return w.staff_client.post(reverse("accounts:staff_import"), {"file": upload})
     if what == "attendance":
-        return w.trainer_client.post(reverse("learning:session_import", args=[w.session.pk]), {"file": upload})
+        return w.trainer_client.post(reverse("classroom:session_import", args=[w.session.pk]), {"file": upload})
     return w.trainer_client.post(
         reverse("exams_question_import:index"), {"action": "check", "format": fmt, "category": "", "file": upload}
     )
@@ -793,7 +793,7 @@ def spreadsheet_bombs(w: World) -> list[tuple[str, object]]:
         too_many_questions,
         zip_bomb,
     )
-    from tests.learning.factories_sessions import TrainingSessionFactory
+    from tests.classroom.factories import TrainingSessionFactory
 
     w.staff_client = _signed_in(w.admin)
     w.trainer_client = _signed_in(w.trainer)

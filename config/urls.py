@@ -52,6 +52,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("accounts.urls")),
     path("help/", include("accounts.urls_help")),
+    path("learning/sessions/", include("classroom.urls")),
     path("learning/", include("learning.urls")),
     path("exams/", include("exams.urls")),
     path("courses/", include("cms.urls")),

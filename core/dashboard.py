@@ -2,7 +2,7 @@
 
 Each app registers providers ``cards(user) -> list[dict]`` in its ``AppConfig.ready()``
 (``register(cards, rank=…)``). A card is a dict naming its ``template``, with an
-``order`` (50 when absent) and the template's context. Ranks in use: learning 10–14, exams 20.
+``order`` (50 when absent) and the template's context. Ranks in use: learning 10 and 12–14, classroom 11, exams 20.
 """
 
 from __future__ import annotations

@@ -8,10 +8,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import OrgUnit, StaffCategory, User
+from classroom.models import TrainingSession
+from classroom.services.sessions import save_session, schedule_lecture_series
 from core import timeutil
-from learning.models import StudyPlan, TrainingSession
+from learning.models import StudyPlan
 from learning.services.plans import save_plan
-from learning.services.sessions import save_session, schedule_lecture_series
 
 SERIES_TITLE = "法治讲堂·逢九必讲"
 PLAN_TITLE = "年度执法人员学法清单"

@@ -1,5 +1,5 @@
 """Admin of the learning app. Other parts of the app register their models from their own
-modules (``learning.certificates.admin``; sessions may add ``learning/admin_*.py`` imported here).
+modules (``learning.certificates.admin``, ``learning.admin_review``).
 
 The ledger is read-only here like everywhere: no add, change or delete. Requirements,
 credit rules and hour categories are what administrators edit without a deploy.

@@ -29,37 +29,27 @@ class LearningConfig(AppConfig):
 
         review_setup.connect()
         from jobs import registry
-        from learning.attendance_jobs import ATTENDANCE_IMPORT
         from learning.compliance_export import COMPLIANCE_XLSX
 
         registry.register(COMPLIANCE_XLSX)
-        registry.register(ATTENDANCE_IMPORT)
         _register_navigation_and_cards()
 
 
 def _register_navigation_and_cards():
-    """Links and cards of the ledger and the other parts; the ranks decide between those of equal ``order``."""
+    """Links and cards of the ledger and the other parts; the ranks decide between those of equal ``order``
+    (31 and 11 are the classroom app's)."""
     from core import dashboard, navigation
     from learning import dashboard as ledger_dashboard
-    from learning import (
-        dashboard_plans,
-        dashboard_review,
-        dashboard_sessions,
-        navigation_plans,
-        navigation_review,
-        navigation_sessions,
-    )
+    from learning import dashboard_plans, dashboard_review, navigation_plans, navigation_review
     from learning import navigation as ledger_navigation
     from learning.certificates import dashboard as certificates_dashboard
     from learning.certificates import navigation as certificates_navigation
 
     navigation.register(ledger_navigation.items, rank=30)
-    navigation.register(navigation_sessions.items, rank=31)
     navigation.register(navigation_plans.items, rank=32)
     navigation.register(certificates_navigation.items, rank=33)
     navigation.register(navigation_review.items, rank=34)
     dashboard.register(ledger_dashboard.cards, rank=10)
-    dashboard.register(dashboard_sessions.cards, rank=11)
     dashboard.register(dashboard_plans.cards, rank=12)
     dashboard.register(dashboard_review.cards, rank=13)
     dashboard.register(certificates_dashboard.cards, rank=14)

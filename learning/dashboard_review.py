@@ -11,15 +11,16 @@ from decimal import Decimal
 from accounts.models import Credential, CredentialStatus
 from core import timeutil
 from learning.selectors.ledger import year_balance
-from learning.selectors.requirements import pace, requirement_for
+from learning.selectors.requirements import pace, requirement_for, shortfalls
 
 
 def cards(user) -> list[dict]:
     year = timeutil.current_year()
     balance = year_balance(user, year)
     requirement = requirement_for(user, year)
-    missing = max(requirement.required_hours - balance.total, Decimal("0"))
-    short = [code for code, m in requirement.minima.items() if balance.by_category.get(code, Decimal("0")) < m]
+    gaps = shortfalls(requirement, balance.total, balance.by_category)
+    missing = next((gap.missing for gap in gaps if gap.category is None), Decimal("0"))
+    short = [gap.category for gap in gaps if gap.category is not None]
     pending = list(
         Credential.objects.filter(holder_id=user.pk, status=CredentialStatus.PENDING_REVIEW).values_list(
             "number", flat=True

@@ -1,7 +1,7 @@
 """Links of the learning app for the site navigation (only pages the user may open).
 
-The ledger pages are listed here; the other parts of the app (sessions, plans,
-certificates, review) keep their items in their own modules. ``LearningConfig.ready``
+The ledger pages are listed here; the other parts of the app (plans, certificates,
+review) keep their items in their own modules. ``LearningConfig.ready``
 registers them all (see ``core.navigation``).
 """
 

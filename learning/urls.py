@@ -14,7 +14,6 @@ urlpatterns = [
     path("messages/", notifications.notification_list, name="notifications"),
     path("messages/read-all/", notifications.notification_read_all, name="notifications_read_all"),
     path("messages/<int:pk>/open/", notifications.notification_open, name="notification_open"),
-    path("sessions/", include("learning.urls_sessions")),
     path("", include("learning.urls_review")),
     path("", include("learning.urls_progress")),
 ]

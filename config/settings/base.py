@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "cms",
     "learning",
+    "classroom",
     "exams",
     "demo",
 ]

@@ -6,5 +6,4 @@ from .plans import *  # noqa: F403
 from .progress import *  # noqa: F403
 from .requirements import *  # noqa: F403
 from .review import *  # noqa: F403
-from .sessions import *  # noqa: F403
 from .yearclose import *  # noqa: F403

@@ -9,21 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from accounts.models import OrgUnit, User
 from accounts.scope import filter_people
-from learning.models import (
-    Certificate,
-    HourCategory,
-    PersonYearBalance,
-    PersonYearCategoryBalance,
-    YearClose,
-    YearStatus,
-)
+from learning.models import Certificate, HourCategory, PersonYearBalance, YearClose, YearStatus
+from learning.selectors.compliance import annotate_people, year_rules
 from learning.selectors.ledger import year_balance
-from learning.selectors.requirements import Requirement, requirement_for, requirements_for_year
+from learning.selectors.requirements import is_met, requirement_for
 
 
 @dataclass(frozen=True)
@@ -33,13 +27,6 @@ class AnnualStatus:
     required_hours: Decimal
     by_category: dict[str, Decimal] = field(default_factory=dict)
     frozen: bool = False
-
-
-def meets(requirement: Requirement, total: Decimal, by_category: dict[str, Decimal]) -> bool:
-    """The requirement is met: the total and every category minimum."""
-    if total < requirement.required_hours:
-        return False
-    return all(by_category.get(code, Decimal(0)) >= minimum for code, minimum in requirement.minima.items())
 
 
 def year_is_closed(year: int) -> bool:
@@ -62,7 +49,7 @@ def annual_status(user: User, year: int) -> AnnualStatus:
         # Closed without a frozen row for this person: they were not counted that year.
         return AnnualStatus(False, balance.total, requirement.required_hours, dict(balance.by_category), True)
     return AnnualStatus(
-        compliant=meets(requirement, balance.total, balance.by_category),
+        compliant=is_met(requirement, balance.total, balance.by_category),
         hours=balance.total,
         required_hours=requirement.required_hours,
         by_category=dict(balance.by_category),
@@ -74,29 +61,23 @@ def unit_people(unit: OrgUnit) -> QuerySet[User]:
 
 
 def due_annual_user_ids(year: int, unit: OrgUnit) -> list[int]:
-    """People of the unit's subtree who met the year's requirement, in a few queries (not per person)."""
+    """People of the unit's subtree who met the year's requirement, in a few queries (not per person).
+
+    Before the close, the requirement rule in SQL (``met_q``) over the live balances, for
+    people with a balance row that year whose staff category the year's rules name.
+    """
     if year_is_closed(year):
         return list(
             YearStatus.objects.filter(year=year, compliant=True, user__org_unit__path__startswith=unit.path)
             .order_by("user_id")
             .values_list("user_id", flat=True)
         )
-    requirements = requirements_for_year(year)
-    rows = (
-        PersonYearBalance.objects.filter(year=year, user__in=unit_people(unit))
-        .values_list("user_id", "total_hours", "user__staff_category")
-        .order_by("user_id")
+    rules = year_rules(year)
+    people = unit_people(unit).filter(
+        Exists(PersonYearBalance.objects.filter(user_id=OuterRef("pk"), year=year)),
+        staff_category__in=list(rules.requirements),
     )
-    candidates = [(user_id, total, requirements.get(category)) for user_id, total, category in rows]
-    candidates = [(u, t, r) for u, t, r in candidates if r is not None and t >= r.required_hours]
-    if not any(r.minima for _, _, r in candidates):
-        return [u for u, _, _ in candidates]
-    by_user: dict[int, dict[str, Decimal]] = {}
-    for user_id, code, hours in PersonYearCategoryBalance.objects.filter(
-        year=year, user_id__in=[u for u, _, r in candidates if r.minima]
-    ).values_list("user_id", "category_id", "hours"):
-        by_user.setdefault(user_id, {})[code] = hours
-    return [u for u, t, r in candidates if not r.minima or meets(r, t, by_user.get(u, {}))]
+    return list(annotate_people(people, rules).filter(rules.met_q()).order_by("pk").values_list("pk", flat=True))
 
 
 def category_labels() -> dict[str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
-from operator import and_, or_
+from operator import or_
 
 from django.db.models import (
     Case,
@@ -37,7 +37,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OrgUnit, StaffCategory, User
 from accounts.scope import ensure_can_view_unit, filter_people, scope_paths, top_units
 from learning.models import PersonYearCategoryBalance, YearClose, YearStatus
-from learning.selectors.requirements import Requirement, pace, requirements_for_year
+from learning.selectors.requirements import (
+    Requirement,
+    is_met,
+    met_q,
+    nothing_required,
+    pace,
+    requirements_for_year,
+)
 
 HOURS = DecimalField(max_digits=9, decimal_places=2)
 ZERO = Decimal("0")
@@ -80,6 +87,14 @@ class YearRules:
     def pace_for(self, staff_category: str) -> Decimal:
         return pace(self.requirements[staff_category].required_hours, self.year, self.today)
 
+    def requirement_of(self, staff_category: str) -> Requirement:
+        """The requirement ``annotate_people`` applies to a staff category (nothing for one the year does not name)."""
+        return self.requirements.get(staff_category) or nothing_required(self.year, staff_category)
+
+    def met_q(self) -> Q:
+        """The requirement rule over ``annotate_people``'s columns for these rules (see ``requirements.met_q``)."""
+        return met_q(self.requirements, frozen=self.frozen)
+
 
 def year_rules(year: int, today: dt.date | None = None) -> YearRules:
     """The live rules of ``year`` (balances as they are now)."""
@@ -108,19 +123,8 @@ def _by_staff_category(values: dict[str, Decimal]) -> Case:
     )
 
 
-def _compliant_q(rules: YearRules) -> Q:
-    if rules.frozen:
-        return Q(frozen_compliant=True)
-    q = Q(hours__gte=F("required"))
-    for staff_category, req in rules.requirements.items():
-        if req.minima:
-            meets = reduce(and_, (Q(**{f"cat_{code}__gte": hours}) for code, hours in req.minima.items()))
-            q &= ~Q(staff_category=staff_category) | meets
-    return q
-
-
 def _status_q(status: str, rules: YearRules) -> Q:
-    compliant = _compliant_q(rules)
+    compliant = rules.met_q()
     # A closed year has no pace left to keep: everyone who did not make it is behind.
     behind = ~compliant if rules.frozen else Q(hours__lt=F("pace"))
     return {
@@ -225,16 +229,12 @@ def filtered_people(
     return qs.select_related("org_unit").order_by(*SORT_FIELDS.get(sort, SORT_FIELDS["unit"]))
 
 
-def status_of(
-    rules: YearRules, staff_category: str, hours: Decimal, required: Decimal, pace_hours: Decimal, cats
-) -> str:
-    """ "compliant", "behind" (under the calendar's pace) or "on_track", from annotated values.
+def status_of(rules: YearRules, staff_category: str, hours: Decimal, pace_hours: Decimal, cats) -> str:
+    """ "compliant", "behind" (under the calendar's pace) or "on_track", from annotated values (live rules).
 
     ``cats`` maps a category code to hours (only the codes with a minimum matter).
     """
-    req = rules.requirements.get(staff_category)
-    meets_minima = all(cats.get(code, ZERO) >= minimum for code, minimum in (req.minima if req else {}).items())
-    if hours >= required and meets_minima:
+    if is_met(rules.requirement_of(staff_category), hours, cats):
         return "compliant"
     return "behind" if hours < pace_hours else "on_track"
 
@@ -253,7 +253,7 @@ def with_status(people: Iterable[User], rules: YearRules) -> list[User]:
             person.status = frozen_status(person.frozen_compliant)
         else:
             cats = {code: getattr(person, f"cat_{code}", ZERO) for code in codes}
-            person.status = status_of(rules, person.staff_category, person.hours, person.required, person.pace, cats)
+            person.status = status_of(rules, person.staff_category, person.hours, person.pace, cats)
         person.compliant = person.status == "compliant"
         person.behind = person.status == "behind"
         person.share = min(100, int(person.hours * 100 / person.required)) if person.required else 100
@@ -395,10 +395,10 @@ def overview(
     """
     bucket, labels = _buckets(rules, step)
     if rules.frozen:
-        state = Case(When(_compliant_q(rules), then=Value(COMPLIANT)), default=Value(BEHIND))
+        state = Case(When(rules.met_q(), then=Value(COMPLIANT)), default=Value(BEHIND))
     else:
         state = Case(
-            When(_compliant_q(rules), then=Value(COMPLIANT)),
+            When(rules.met_q(), then=Value(COMPLIANT)),
             When(hours__lt=F("pace"), then=Value(BEHIND)),
             default=Value(ON_TRACK),
         )
@@ -568,7 +568,7 @@ def export_table(viewer, unit: OrgUnit | None, rules: YearRules, **filters) -> t
                 status = frozen_status(p["frozen_compliant"])
             else:
                 cats = {code: p[f"cat_{code}"] for code in codes}
-                status = status_of(rules, p["staff_category"], p["hours"], p["required"], p["pace"], cats)
+                status = status_of(rules, p["staff_category"], p["hours"], p["pace"], cats)
             yield [
                 p["employee_no"],
                 p["full_name"],

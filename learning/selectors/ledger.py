@@ -69,7 +69,7 @@ class HoursSummary:
 
 def hours_summary(user, year: int, *, with_sources: bool = True) -> HoursSummary:
     """Total against the requirement, the calendar's pace, and the breakdowns."""
-    from learning.selectors.requirements import pace, requirement_for
+    from learning.selectors.requirements import is_met, pace, requirement_for
 
     balance = year_balance(user, year)
     req = requirement_for(user, year)
@@ -77,8 +77,7 @@ def hours_summary(user, year: int, *, with_sources: bool = True) -> HoursSummary
     rows = []
     for cat in categories():
         rows.append((cat, balance.by_category.get(cat.code, Decimal("0")), req.minima.get(cat.code)))
-    meets_minima = all(balance.by_category.get(code, Decimal("0")) >= hours for code, hours in req.minima.items())
-    compliant = balance.total >= req.required_hours and meets_minima
+    compliant = is_met(req, balance.total, balance.by_category)
     percent = 100 if not req.required_hours else min(100, int(balance.total * 100 / req.required_hours))
     sources = []
     if with_sources:

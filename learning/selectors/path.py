@@ -4,8 +4,8 @@ Only things the official can actually take are suggested, each decided by its ow
 rule: courses by ``cms.selectors.courses.courses_for`` (published, in their audience)
 minus those completed; exams by ``exams.selectors.exams.exams_for_learner`` (published,
 in their audience, window open, attempts left, make-ups only when eligible); sessions
-by ``learning.selectors.sessions.upcoming_sessions_for`` (not cancelled, in their
-audience) that have not ended, are not attended and start before the year ends.
+by the sources the apps above register with ``register_source`` (the classroom app's:
+in their audience, not ended, not attended, starting before the year ends).
 The result is plain data and is built in a fixed number of queries.
 """
 
@@ -21,16 +21,20 @@ from django.utils import timezone
 from accounts.models import Credential
 from cms.selectors.courses import courses_for
 from core import timeutil
+from core.registry import Registry
 from exams.selectors.exams import exams_for_learner
 from learning.models import AnnualReviewOutcome
 from learning.selectors.ledger import year_balance
 from learning.selectors.plans import plan_exam_ids, required_course_ids
 from learning.selectors.progress import course_progress
-from learning.selectors.requirements import credit_rules, pace, requirement_for
+from learning.selectors.requirements import Shortfall, credit_rules, pace, requirement_for, shortfalls
 from learning.selectors.review import category_names, exam_family_ids, exam_passers, review_rule
-from learning.selectors.sessions import upcoming_sessions_for
 
 ZERO = Decimal("0")
+
+#: Sessions offered by apps above learning, ``source(user, *, year, names, today, now) -> list[PathItem]``.
+_sources: Registry[PathItem] = Registry("path sources")
+register_source = _sources.register
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,12 @@ class MyPath:
     exams: list[PathItem]
     sessions: list[PathItem]
     credentials: list[CredentialLine]
+    #: What the year's hours still lack of the requirement (``requirements.shortfalls``).
+    shortfalls: list[Shortfall]
 
     @property
     def missing(self) -> Decimal:
-        return max(self.required - self.hours, ZERO)
+        return next((gap.missing for gap in self.shortfalls if gap.category is None), ZERO)
 
     @property
     def items(self) -> list[PathItem]:
@@ -109,7 +115,7 @@ class MyPath:
 
     @property
     def hours_done(self) -> bool:
-        return self.missing == 0 and all(g.missing == 0 for g in self.category_gaps)
+        return not self.shortfalls
 
     @property
     def exam_done(self) -> bool:
@@ -204,26 +210,9 @@ def _exam_items(user, year: int, names: dict[str, str], annual_ids: set[int], no
 
 
 def _session_items(user, year: int, names: dict[str, str], today: dt.date, now) -> list[PathItem]:
-    days = (dt.date(year, 12, 31) - today).days + 1
-    items = []
-    for upcoming in upcoming_sessions_for(user, now=now, days=max(days, 0)):
-        session = upcoming.session
-        if upcoming.attended or session.ends_at <= now or timeutil.local_date(session.starts_at).year != year:
-            continue
-        items.append(
-            PathItem(
-                kind="session",
-                title=session.title,
-                url=reverse("learning:sessions_mine"),
-                hours=session.hours,
-                category=session.hour_category_id,
-                category_name=session.hour_category.name,
-                starts_at=session.starts_at,
-                ends_at=session.ends_at,
-                detail=session.get_kind_display() + (f" · {session.venue}" if session.venue else ""),
-            )
-        )
-    return items
+    return [
+        item for source in _sources.providers() for item in source(user, year=year, names=names, today=today, now=now)
+    ]
 
 
 def _exam_status(user, rule, exam_items: list[PathItem], rows, now) -> ExamStatus | None:
@@ -269,12 +258,14 @@ def my_path(user, *, now: dt.datetime | None = None) -> MyPath:
     exams, exam_rows = _exam_items(user, year, names, annual_ids, now)
     sessions = _session_items(user, year, names, today, now)
     offered = [*required_courses, *other_courses, *exams, *sessions]
+    short = shortfalls(requirement, balance.total, balance.by_category)
+    short_by_code = {gap.category: gap.missing for gap in short if gap.category is not None}
     gaps = []
     for code in sorted(requirement.minima, key=lambda c: (list(names).index(c) if c in names else 99, c)):
         minimum = requirement.minima[code]
         have = balance.by_category.get(code, ZERO)
         available = sum((i.hours for i in offered if i.category == code), ZERO)
-        gaps.append(CategoryGap(code, names.get(code, code), have, minimum, max(minimum - have, ZERO), available))
+        gaps.append(CategoryGap(code, names.get(code, code), have, minimum, short_by_code.get(code, ZERO), available))
     gap_codes = {g.code for g in gaps if g.missing > 0}
     return MyPath(
         year=year,
@@ -290,4 +281,5 @@ def my_path(user, *, now: dt.datetime | None = None) -> MyPath:
         exams=exams,
         sessions=sessions,
         credentials=_credentials(user),
+        shortfalls=short,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
@@ -38,7 +38,14 @@ from learning.models import (
     YearStatus,
 )
 from learning.selectors import compliance as sel
-from learning.selectors.requirements import Requirement, pace, requirements_for_year
+from learning.selectors.requirements import (
+    Requirement,
+    is_met,
+    nothing_required,
+    pace,
+    requirements_for_year,
+    shortfalls,
+)
 from learning.templatetags.hours import format_hours
 
 ZERO = Decimal("0")
@@ -175,18 +182,26 @@ def review_reasons(
     exam_passed: bool | None,
     names: dict[str, str],
 ) -> list[str]:
-    """Why a holder does not pass, e.g. ["差 7.5 学时", "法律知识类差 2 学时", "年度考法未通过"]."""
+    """Why a holder does not pass, e.g. ["差 7.5 学时", "法律知识类差 2 学时", "年度考法未通过"].
+
+    The hours part is the requirement rule (``shortfalls``) with ``required_hours`` as the
+    total (frozen at the close for a closed year) and the minima of ``requirement``.
+    """
     reasons = []
     if rule.requires_hours:
-        if hours < required_hours:
-            reasons.append(_("差 %(h)s 学时") % {"h": format_hours(required_hours - hours)})
-        minima = requirement.minima if requirement else {}
-        for code in sorted(minima, key=lambda c: (list(names).index(c) if c in names else 99, c)):
-            have = category_hours.get(code, ZERO)
-            if have < minima[code]:
+        applied = replace(requirement or nothing_required(rule.year, ""), required_hours=required_hours)
+        order = list(names)
+        gaps = sorted(
+            shortfalls(applied, hours, category_hours),
+            key=lambda g: (g.category is not None, order.index(g.category) if g.category in names else 99, g.category),
+        )
+        for gap in gaps:
+            if gap.category is None:
+                reasons.append(_("差 %(h)s 学时") % {"h": format_hours(gap.missing)})
+            else:
                 reasons.append(
                     _("%(cat)s差 %(h)s 学时")
-                    % {"cat": _category_label(names.get(code, code)), "h": format_hours(minima[code] - have)}
+                    % {"cat": _category_label(names.get(gap.category, gap.category)), "h": format_hours(gap.missing)}
                 )
     if rule.annual_exam is not None and not exam_passed:
         reasons.append(_("年度考法未通过"))
@@ -249,11 +264,9 @@ def evaluate(year: int, people: Iterable[User], rule: ReviewRule | None = None) 
     passers = exam_passers(rule.annual_exam, ids)
     result = {}
     for person in people:
-        requirement = requirements.get(person.staff_category)
+        requirement = requirements.get(person.staff_category) or nothing_required(year, person.staff_category)
         hours, frozen_required, cats, frozen = figures[person.pk]
-        required = (
-            frozen_required if frozen_required is not None else (requirement.required_hours if requirement else ZERO)
-        )
+        required = frozen_required if frozen_required is not None else requirement.required_hours
         exam_passed = (person.pk in passers) if rule.annual_exam is not None else None
         result[person.pk] = Evaluation(
             user_id=person.pk,
@@ -410,7 +423,7 @@ def at_risk_people(
         parts["exam"] = Q(exam_passed=False)
     else:
         parts["exam"] = Q(pk__in=[])
-    not_compliant = ~sel._compliant_q(rules)
+    not_compliant = ~rules.met_q()
     parts["behind"] &= not_compliant
     parts["category"] &= not_compliant
     listed = parts[risk] if risk in parts else parts["behind"] | parts["category"] | parts["exam"]
@@ -430,17 +443,16 @@ def at_risk_people(
 def risk_reasons(person: User, rules: sel.YearRules, risk_list: RiskList, names: dict[str, str]) -> list[str]:
     """Why one annotated person is at risk, in words (no queries)."""
     reasons = []
-    req = rules.requirements.get(person.staff_category)
-    compliant = person.hours >= person.required and all(
-        getattr(person, f"cat_{code}", ZERO) >= m for code, m in (req.minima if req else {}).items()
-    )
+    req = rules.requirement_of(person.staff_category)
+    cats = {code: getattr(person, f"cat_{code}", ZERO) for code in req.minima}
+    compliant = is_met(req, person.hours, cats)
     if not compliant and person.hours < person.pace:
         reasons.append(
             _("进度落后：已 %(h)s 学时，按进度应达 %(p)s 学时")
             % {"h": format_hours(person.hours), "p": format_hours(person.pace)}
         )
-    for code, minimum in (req.minima if req else {}).items():
-        have = getattr(person, f"cat_{code}", ZERO)
+    for code, minimum in req.minima.items():
+        have = cats[code]
         due = min(pace(minimum, rules.year, rules.today), minimum)
         if not compliant and have < due:
             reasons.append(

@@ -27,14 +27,15 @@ from openpyxl.utils import get_column_letter
 
 from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, OrgUnit, User
+from classroom.importers.attendance import import_attendance
+from classroom.models import Attendance
 from core.xlsx import ImportFailed, ImportProblem, ProblemList
 from exams.models import PendingQuestionImport, Question, QuestionCategory
 from exams.services.question_import import FORMATS, QuestionImportFailed, import_questions
-from learning.importers.attendance import import_attendance
-from learning.models import Attendance, LedgerEntry
+from learning.models import LedgerEntry
+from tests.classroom.factories import TrainingSessionFactory
 from tests.factories import UserFactory
 from tests.learning.certificate_helpers import private_media  # noqa: F401
-from tests.learning.factories_sessions import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -350,12 +351,12 @@ def test_question_errors_are_capped_on_the_admin_page(trainer, client_for):
 # --- every entry point: the sweep -----------------------------------------------------
 
 #: Every import page (URL names) and command; a new one must be added to ENTRY_POINTS below.
-IMPORT_PAGES = {"accounts:staff_import", "learning:session_import", "exams_question_import:index"}
+IMPORT_PAGES = {"accounts:staff_import", "classroom:session_import", "exams_question_import:index"}
 IMPORT_COMMANDS = {"import_staff", "import_attendance", "import_questions"}
 #: Names with "import" in them that do not take an upload: template downloads and the export.
 NOT_UPLOADS = {
     "accounts:staff_import_template",
-    "learning:session_import_template",
+    "classroom:session_import_template",
     "exams_question_import:template",
     "exams_question_import:export",
 }
@@ -440,7 +441,9 @@ def test_every_entry_point_refuses_an_oversized_file_and_writes_nothing(
         if what == "staff":
             response = client_for(admin_user).post(reverse("accounts:staff_import"), {"file": upload})
         elif what == "attendance":
-            response = client_for(trainer).post(reverse("learning:session_import", args=[session.pk]), {"file": upload})
+            response = client_for(trainer).post(
+                reverse("classroom:session_import", args=[session.pk]), {"file": upload}
+            )
         else:
             response = client_for(trainer).post(
                 reverse("exams_question_import:index"),

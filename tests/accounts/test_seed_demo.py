@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from accounts.models import OrgUnit, User
+from classroom.models import TrainingSession
 from core import timeutil
 from demo.people import DEMO_TOTP_SECRETS
 from exams.models import Exam
-from learning.models import AnnualReviewOutcome, LedgerEntry, StudyPlan, TrainingSession, YearClose, YearStatus
+from learning.models import AnnualReviewOutcome, LedgerEntry, StudyPlan, YearClose, YearStatus
 
 
 def _counts():

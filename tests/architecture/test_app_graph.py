@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Bottom to top: an app may import the apps before it.
-LAYERS = ["core", "accounts", "jobs", "cms", "exams", "learning", "demo"]
+LAYERS = ["core", "accounts", "jobs", "cms", "exams", "learning", "classroom", "demo"]
 RANK = {app: n for n, app in enumerate(LAYERS)}
 
 #: file → apps above it that it imports today (to be removed, never added to).

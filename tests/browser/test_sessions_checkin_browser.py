@@ -2,10 +2,10 @@
 
 import pytest
 
-from learning import checkin_codes
-from learning.models import Attendance
+from classroom import checkin_codes
+from classroom.models import Attendance
+from tests.classroom.factories import TrainingSessionFactory
 from tests.factories import UserFactory
-from tests.learning.factories_sessions import TrainingSessionFactory
 
 from .conftest import DESKTOP, PHONE
 

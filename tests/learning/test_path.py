@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import StaffCategory
+from classroom.models import TrainingSession
 from core import timeutil
-from learning.models import AnnualReviewRule, CourseCompletion, StudyPlan, StudyPlanItem, TrainingSession
+from learning.models import AnnualReviewRule, CourseCompletion, StudyPlan, StudyPlanItem
 from learning.selectors.path import my_path
+from tests.classroom.factories import TrainingSessionFactory
 from tests.cms import course_factories as cf
 from tests.exams import factories_exams as fe
 from tests.learning.factories import credit
-from tests.learning.factories_sessions import TrainingSessionFactory
 
 from . import factories_review as fr
 

@@ -1,4 +1,4 @@
-"""Throw-away PostgreSQL databases (``fazhi_bak_*``) built by running manage.py as an operator would.
+"""Throw-away PostgreSQL databases (``<database>_bak_*``) built by running manage.py as an operator would.
 
 The backup and upgrade tests work on whole databases made by ``migrate`` and ``seed_demo``
 in a subprocess, next to the test database, on the server the tests use. Fingerprints are
@@ -25,8 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 _DB = settings.DATABASES["default"]
 ON_POSTGRES = _DB["ENGINE"] == "django.db.backends.postgresql"
 
+#: Scratch databases are named after the configured one (``fazhi_ci`` → ``fazhi_ci_bak_up``), so runs
+#: against different databases on one server never drop each other's.
+PREFIX = f"{str(_DB.get('NAME') or 'fazhi').removeprefix('test_')}_bak_"
+
 # The tables whose rows are the platform's data (ours); framework tables may grow on migrate.
-DATA_TABLE_PREFIXES = ("accounts_", "cms_", "learning_", "exams_", "jobs_")
+DATA_TABLE_PREFIXES = ("accounts_", "cms_", "learning_", "classroom_", "exams_", "jobs_")
 
 
 def requires_postgres():
@@ -57,8 +61,13 @@ def tool_env() -> dict[str, str]:
     return env
 
 
+def scratch(label: str) -> str:
+    """The name of this run's scratch database ``label``."""
+    return PREFIX + label
+
+
 def drop(name: str) -> None:
-    assert name.startswith("fazhi_bak_")
+    assert name.startswith(PREFIX)
     with psycopg.connect(url("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -123,6 +132,28 @@ def balance_mismatches(database: str) -> int:
     """Balances (totals and per category) that differ from the sum of their ledger rows."""
     with psycopg.connect(url(database)) as conn:
         return conn.execute(BALANCE_MISMATCHES).fetchone()[0]
+
+
+def content_types(database: str, moved: dict[str, tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """``(app_label, model) → id`` of the content types of ``moved`` (model → (old app, new app)), in either app."""
+    apps = sorted({app for pair in moved.values() for app in pair})
+    with psycopg.connect(url(database)) as conn:
+        rows = conn.execute(
+            "SELECT app_label, model, id FROM django_content_type WHERE model = ANY(%s) AND app_label = ANY(%s)",
+            [list(moved), apps],
+        ).fetchall()
+    return {(app, model): id_ for app, model, id_ in rows}
+
+
+def group_permissions(database: str, group: str) -> list[tuple[int, str, int]]:
+    """``(permission id, codename, content type id)`` of every permission the group holds."""
+    with psycopg.connect(url(database)) as conn:
+        return conn.execute(
+            "SELECT p.id, p.codename, p.content_type_id FROM auth_group g"
+            " JOIN auth_group_permissions gp ON gp.group_id = g.id JOIN auth_permission p ON p.id = gp.permission_id"
+            " WHERE g.name = %s ORDER BY p.id",
+            [group],
+        ).fetchall()
 
 
 def ledger_refuses_rewrites(database: str) -> list[str]:

@@ -14,7 +14,7 @@ import pytest
 
 from . import scratch_db as pg
 
-SOURCE, RESTORED = "fazhi_bak_src", "fazhi_bak_dst"
+SOURCE, RESTORED = pg.scratch("src"), pg.scratch("dst")
 STAFF = 60
 
 needs_pg_tools = pytest.mark.skipif(

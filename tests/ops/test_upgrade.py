@@ -3,7 +3,9 @@
 The previous release's code (from git history) builds and seeds a database; the current
 code migrates it. The ledger must be row-for-row the same, every row of our tables still
 there, the balances still equal to the ledger, the ledger guard in place, and a signed-in
-page must render from the upgraded database.
+page must render from the upgraded database. Models that moved to another app keep their
+content types (same ids, the new app label) and so the permissions role groups hold on
+them; every job kind and beat entry in the database still names something that runs.
 """
 
 import json
@@ -16,25 +18,69 @@ import pytest
 
 from . import scratch_db as pg
 
-# The previous landing, what production runs today ("Filter forms share one 'keep the valid
-# fields' rule"). Move it forward with each release.
-PREVIOUS_RELEASE = "eb82cd7a4ea7e3698888200838c1b8d234dd040c"
-DATABASE = "fazhi_bak_up"
+# The previous landing, what production runs today ("Review mends: one place creates a staged
+# question import"). Move it forward with each release.
+PREVIOUS_RELEASE = "28a614fdd5d60107188217eda15145499bea34d0"
+DATABASE = pg.scratch("up")
 STAFF = 20
 
 # Tables a migration of this release empties into another on purpose: old table -> new home.
-MOVED = {"learning_bulkissuejob": "jobs_job"}
+# (The classroom sessions moved to the classroom app with their tables: no table moves.)
+MOVED: dict[str, str] = {}
 
-# What the seed does not make but a production database has: a finished bulk issue (moved to jobs.Job).
-PRODUCTION_EXTRAS = """
+# Models this release moves to another app (they keep their tables): model -> (old app, new app).
+MOVED_MODELS = {
+    "lectureseries": ("learning", "classroom"),
+    "trainingsession": ("learning", "classroom"),
+    "attendance": ("learning", "classroom"),
+}
+TRAINERS = "培训管理员"
+CRUD = ("add", "change", "delete", "view")
+
+# What the seed does not make but a production database has: attendances of a session, a finished
+# attendance import, and permissions an administrator gave the trainers on the session models.
+PRODUCTION_EXTRAS = f"""
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
-from accounts.models import OrgUnit, User
-from learning.models import BulkIssueJob
-BulkIssueJob.objects.create(
-    requested_by=User.objects.filter(is_superuser=True).order_by("pk").first() or User.objects.order_by("pk").first(),
-    year=timezone.now().year - 1, unit=OrgUnit.objects.order_by("path").first(), status="done", total=3, done=3,
-    finished_at=timezone.now(),
+from accounts.models import User
+from jobs.models import Job
+from learning.models import TrainingSession
+from learning.services.sessions import mark_attendance
+session = TrainingSession.objects.order_by("pk").first()
+for person in User.objects.filter(is_active=True, org_unit__isnull=False).order_by("pk")[:3]:
+    mark_attendance(session=session, user=person, method="manual", marked_by=session.organiser)
+Job.objects.create(
+    kind="learning.attendance_import", requested_by=session.organiser, parameters={{"session": session.pk}},
+    scope_label=session.title, dedupe_key="upgrade-test", status="done", total=3, done=3, finished_at=timezone.now(),
 )
+Group.objects.get(name={TRAINERS!r}).permissions.add(
+    *Permission.objects.filter(content_type__app_label="learning", content_type__model__in={list(MOVED_MODELS)!r})
+)
+"""
+
+# After the upgrade, through the current code: the moved models' content types, the trainers'
+# permissions on them, and job kinds and beat tasks in the database that nothing would run.
+MOVED_MODELS_SEEN = f"""
+import json
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django_celery_beat.models import PeriodicTask
+from config.celery import app
+from jobs import registry
+from jobs.models import Job
+app.loader.import_default_modules()
+models = {{name: apps.get_model(new, name) for name, (old, new) in {MOVED_MODELS!r}.items()}}
+kinds = set(Job.objects.values_list("kind", flat=True))
+print(json.dumps({{
+    "content_types": {{name: ContentType.objects.get_for_model(model).pk for name, model in models.items()}},
+    "trainer_permissions": sorted(
+        f"{{p.content_type.app_label}}.{{p.codename}}"
+        for p in Group.objects.get(name={TRAINERS!r}).permissions.filter(content_type__model__in=list(models))
+    ),
+    "unknown_job_kinds": sorted(k for k in kinds if k not in {{kind.name for kind in registry.all_kinds()}}),
+    "unknown_beat_tasks": sorted(set(PeriodicTask.objects.values_list("task", flat=True)) - set(app.tasks)),
+}}))
 """
 
 SIGNED_IN_PAGE = """
@@ -102,7 +148,12 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
     built = time.monotonic()
     ledger = pg.ledger_fingerprint(database)
     tables = pg.data_table_counts(database)
+    content_types = pg.content_types(database, MOVED_MODELS)
+    trainer_permissions = pg.group_permissions(database, TRAINERS)
     assert ledger[0] > 500, "the previous release's seed should have posted credits"
+    assert tables["learning_attendance"] >= 3 and tables["learning_trainingsession"] > 0
+    assert set(content_types) == {(old, model) for model, (old, _new) in MOVED_MODELS.items()}
+    assert len(trainer_permissions) >= 4 * len(MOVED_MODELS)
 
     pg.manage(database, "migrate", "--noinput", media=tmp_path)
     print(
@@ -121,6 +172,21 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
     pg.manage(database, "migrate", "--check", media=tmp_path)
     pg.manage(database, "check", media=tmp_path)
     assert len(pg.ledger_refuses_rewrites(database)) == 2
+    assert pg.content_types(database, MOVED_MODELS) == {
+        (MOVED_MODELS[model][1], model): id_ for (_old, model), id_ in content_types.items()
+    }, "the moved models' content types must keep their ids under the new app label"
+    assert set(trainer_permissions) <= set(pg.group_permissions(database, TRAINERS)), "a trainer permission was lost"
+    seen = json.loads(
+        pg.manage(database, "shell", "-c", MOVED_MODELS_SEEN, media=tmp_path).stdout.strip().splitlines()[-1]
+    )
+    assert seen == {
+        "content_types": {model: id_ for (_old, model), id_ in content_types.items()},
+        "trainer_permissions": sorted(
+            f"{new}.{action}_{model}" for model, (_old, new) in MOVED_MODELS.items() for action in CRUD
+        ),
+        "unknown_job_kinds": [],
+        "unknown_beat_tasks": [],
+    }
     page = json.loads(
         pg.manage(database, "shell", "-c", SIGNED_IN_PAGE, media=tmp_path).stdout.strip().splitlines()[-1]
     )
