@@ -56,9 +56,9 @@ def render_ratio(repeat: int = 15) -> list[tuple[str, object]]:
 
     from xhtml2pdf import pisa
 
-    from learning.certificates.render import certificate_html, link_callback, render_certificate_pdf, resource_policy
-    from learning.models import Certificate, CertificateSettings
-    from learning.services.certificates import new_verification_code
+    from certificates.models import Certificate, CertificateSettings
+    from certificates.render import certificate_html, link_callback, render_certificate_pdf, resource_policy
+    from certificates.services.certificates import new_verification_code
 
     cert_settings = CertificateSettings(authority_name="喀什地区全面依法治地委员会办公室", signatory="（盖章）")
     certificate = Certificate(
@@ -204,10 +204,10 @@ def bulk_issue(database_url: str, private_root: str) -> list[tuple[str, object]]
     from django.db import transaction
 
     from accounts.models import OrgUnit, Role, User
+    from certificates.models import Certificate
+    from certificates.services.certificates import start_bulk_issue
     from core import timeutil
     from jobs.models import Job
-    from learning.models import Certificate
-    from learning.services.certificates import start_bulk_issue
 
     # seed_demo already writes hours for this year and the last one; use an untouched year.
     year = timeutil.current_year() - 3

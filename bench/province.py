@@ -159,7 +159,7 @@ def _learner(year: int):
 
 
 def _certificate(learner, year: int) -> None:
-    from learning.services.certificates import ensure_pdf, issue_annual_certificate
+    from certificates.services.certificates import ensure_pdf, issue_annual_certificate
 
     ensure_pdf(issue_annual_certificate(holder=learner, year=year - 1).certificate)
 

@@ -165,7 +165,7 @@ _BLOCKER_WORDING = {
     "exams.Exam": _makeups,
     "learning.StudyPlanItem": _plan_items,
     "learning.AnnualReviewRule": _review_rules,
-    "learning.Certificate": _certificates,
+    "certificates.Certificate": _certificates,
 }
 
 

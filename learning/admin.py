@@ -1,5 +1,5 @@
-"""Admin of the learning app. Other parts of the app register their models from their own
-modules (``learning.certificates.admin``, ``learning.admin_review``).
+"""Admin of the learning app. The credential review registers its models from its own
+module (``learning.admin_review``).
 
 The ledger is read-only here like everywhere: no add, change or delete. Requirements,
 credit rules and hour categories are what administrators edit without a deploy.
@@ -13,7 +13,6 @@ from learning.models import (
     CreditRuleSet,
     HourCategory,
     LedgerEntry,
-    Notification,
     PersonYearBalance,
     YearClose,
     YearStatus,
@@ -72,14 +71,6 @@ class HourCategoryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # ledger rows point at categories
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "user", "title", "kind", "read_at")
-    list_filter = ("kind",)
-    search_fields = ("user__full_name", "title")
-    list_select_related = ("user",)
 
 
 @admin.register(YearClose)

@@ -22,9 +22,6 @@ class LearningConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="learning_after_migrate")
-        from learning.certificates import setup as certificate_setup  # checks, admin, signal receivers
-
-        certificate_setup.connect()
         from learning import review_setup  # admin and receivers of the credential review
 
         review_setup.connect()
@@ -37,19 +34,15 @@ class LearningConfig(AppConfig):
 
 def _register_navigation_and_cards():
     """Links and cards of the ledger and the other parts; the ranks decide between those of equal ``order``
-    (31 and 11 are the classroom app's)."""
+    (31 and 11 are the classroom app's, 33 and 14 the certificates app's)."""
     from core import dashboard, navigation
     from learning import dashboard as ledger_dashboard
     from learning import dashboard_plans, dashboard_review, navigation_plans, navigation_review
     from learning import navigation as ledger_navigation
-    from learning.certificates import dashboard as certificates_dashboard
-    from learning.certificates import navigation as certificates_navigation
 
     navigation.register(ledger_navigation.items, rank=30)
     navigation.register(navigation_plans.items, rank=32)
-    navigation.register(certificates_navigation.items, rank=33)
     navigation.register(navigation_review.items, rank=34)
     dashboard.register(ledger_dashboard.cards, rank=10)
     dashboard.register(dashboard_plans.cards, rank=12)
     dashboard.register(dashboard_review.cards, rank=13)
-    dashboard.register(certificates_dashboard.cards, rank=14)

@@ -2,7 +2,7 @@
 
 The PDF is laid out with reportlab's platypus directly (xhtml2pdf stays for the
 certificates): a table whose heading row repeats on every page, in the
-certificates' TrueType font (``learning.certificates.fonts``). Cells are plain
+certificates' TrueType font (``core.fonts``). Cells are plain
 strings broken into lines here (``_lines``) and each row's height is computed
 here, so the table never measures a Paragraph: about 0.3 ms of CPU a row, linear
 in the rows, with no render-time or document-size limit (xhtml2pdf took 6–10 ms a
@@ -50,12 +50,12 @@ from reportlab.platypus import BaseDocTemplate, Frame, LongTable, PageTemplate, 
 from reportlab.platypus.doctemplate import LayoutError
 
 from accounts.models import CredentialStatus, OrgUnit, User
+from core.fonts import font_path, font_problem
 from core.xlsx import write_workbook
 from jobs.models import Job
 from jobs.registry import JobKind, Plan, Result
 from jobs.services import start_job
 from jobs.storage import private_storage
-from learning.certificates.fonts import font_path, font_problem
 from learning.models import AnnualReviewOutcome
 from learning.selectors.review import UnitCount, exam_label, result_label, roster, roster_counts, roster_table
 from learning.templatetags.hours import format_hours

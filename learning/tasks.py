@@ -16,5 +16,4 @@ def send_monthly_reminders(today: str | None = None) -> dict:
     return run(today=day)
 
 
-from .tasks_certificates import *  # noqa: E402, F403
 from .tasks_review import *  # noqa: E402, F403

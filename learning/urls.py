@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from learning.views import compliance, hours, notifications
+from learning.views import compliance, hours
 
 app_name = "learning"
 
@@ -11,9 +11,6 @@ urlpatterns = [
     path("compliance/person/<int:user_id>/", compliance.person_ledger, name="person_ledger"),
     path("compliance/person/<int:user_id>/adjust/", compliance.person_adjust, name="person_adjust"),
     path("compliance/person/<int:user_id>/reverse/<int:entry_id>/", compliance.person_reverse, name="person_reverse"),
-    path("messages/", notifications.notification_list, name="notifications"),
-    path("messages/read-all/", notifications.notification_read_all, name="notifications_read_all"),
-    path("messages/<int:pk>/open/", notifications.notification_open, name="notification_open"),
     path("", include("learning.urls_review")),
     path("", include("learning.urls_progress")),
 ]

@@ -71,9 +71,11 @@ INSTALLED_APPS = [
     "core",
     "jobs",
     "accounts",
+    "notifications",
     "cms",
     "learning",
     "classroom",
+    "certificates",
     "exams",
     "demo",
 ]

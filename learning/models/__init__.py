@@ -1,7 +1,5 @@
 # Models of the learning app, one module per domain, each imported here.
-from .certificates import *  # noqa: F403
 from .ledger import *  # noqa: F403
-from .notifications import *  # noqa: F403
 from .plans import *  # noqa: F403
 from .progress import *  # noqa: F403
 from .requirements import *  # noqa: F403

@@ -34,7 +34,6 @@ or deactivating them stops the earning at the next beat.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,6 +48,7 @@ from cms.access_cache import GRANT_SECONDS
 from core import timeutil
 from learning.models import CourseCompletion, LessonProgress, LessonTimer, SourceKind
 from learning.services.ledger import post_credit
+from learning.signals import course_completed
 
 #: The longest a cached access grant is trusted: the bound for a change no invalidation reports.
 ACCESS_RECHECK_SECONDS = GRANT_SECONDS
@@ -429,15 +429,6 @@ def _credit_course(completion: CourseCompletion, course) -> None:
     CourseCompletion.objects.filter(pk=completion.pk).update(ledger_entry=result.entry)
     if result.created:
         user = completion.user
-        transaction.on_commit(lambda: _issue_certificate(user, course, completed_on))
-
-
-def _issue_certificate(user, course, completed_on: dt.date) -> None:
-    """Issue the course certificate when the certificates service provides one."""
-    if importlib.util.find_spec("learning.services.certificates") is None:
-        return
-    from learning.services import certificates
-
-    issue = getattr(certificates, "issue_course_certificate", None)
-    if issue is not None:
-        issue(holder=user, course=course, completed_on=completed_on)
+        transaction.on_commit(
+            lambda: course_completed.send(sender=CourseCompletion, user=user, course=course, completed_on=completed_on)
+        )

@@ -8,26 +8,17 @@ the mail server failed) mails what was not sent yet and nothing twice.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import smtplib
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ROLE_GROUP_NAMES, Role, User
 from core import timeutil
-from learning.models import Notification
 from learning.selectors import compliance as sel
-from learning.services.notifications import Message, notify_many
-
-logger = logging.getLogger(__name__)
+from notifications.services.mail import send_pending_mail
+from notifications.services.notifications import Message, notify_many
 
 DIGEST_NAMES = 20
-#: E-mails are marked sent in batches of this many (and whatever was sent when a run fails).
-MARK_EVERY = 100
 
 
 def _fmt(value) -> str:
@@ -46,51 +37,6 @@ def _behind_message(person, year: int) -> Message:
     )
 
 
-def _send_mail(pairs: list[tuple[User, Message]], *, dedupe_key: str) -> int:
-    """E-mail the messages of this run (``dedupe_key``) not e-mailed yet; returns how many went out.
-
-    A message counts as e-mailed only once the mail server took it, so when the server
-    is down or hangs (``EMAIL_TIMEOUT``) the task fails and its re-run mails what is
-    left, and nothing twice. An address the server refuses stays unsent and is tried
-    again by the next run; the others still go out.
-    """
-    by_user = {user.pk: (user, msg) for user, msg in pairs if user.email}
-    if not by_user:
-        return 0
-    pending = Notification.objects.filter(dedupe_key=dedupe_key, emailed_at__isnull=True)
-    todo = [(pk, *by_user[user_id]) for pk, user_id in pending.values_list("pk", "user_id") if user_id in by_user]
-    if not todo:
-        return 0
-    sent: list[int] = []
-    connection = get_connection()
-    try:
-        connection.open()
-        for pk, user, msg in todo:
-            mail = EmailMessage(
-                subject=msg.title,
-                body=f"{user.full_name}：\n\n{msg.body}\n\n{settings.SITE_URL}{msg.url}",
-                to=[user.email],
-                connection=connection,
-            )
-            try:
-                mail.send()
-            except smtplib.SMTPRecipientsRefused as exc:
-                logger.warning("reminder e-mail to user %s refused: %s", user.pk, exc.recipients)
-                continue
-            sent.append(pk)
-            if len(sent) % MARK_EVERY == 0:
-                _mark_emailed(sent[-MARK_EVERY:])
-    finally:
-        _mark_emailed(sent[len(sent) - len(sent) % MARK_EVERY :])
-        connection.close()
-    return len(sent)
-
-
-def _mark_emailed(notification_ids: list[int]) -> None:
-    if notification_ids:
-        Notification.objects.filter(pk__in=notification_ids).update(emailed_at=timezone.now())
-
-
 def remind_behind(*, today: dt.date, rules: sel.YearRules) -> tuple[int, int]:
     """Notify everyone behind pace; returns (new in-site messages, e-mails sent)."""
     year = today.year
@@ -98,7 +44,7 @@ def remind_behind(*, today: dt.date, rules: sel.YearRules) -> tuple[int, int]:
     pairs = [(p, _behind_message(p, year)) for p in people]
     key = f"pace-{today:%Y-%m}"
     created = notify_many(recipients=pairs, kind="pace", dedupe_key=key)
-    return len(created), _send_mail(pairs, dedupe_key=key)
+    return len(created), send_pending_mail(recipients=pairs, dedupe_key=key)
 
 
 def _digest_message(officer: User, rules: sel.YearRules, year: int) -> Message | None:
@@ -152,7 +98,7 @@ def send_hr_digests(*, today: dt.date, rules: sel.YearRules) -> tuple[int, int]:
             pairs.append((officer, message))
     key = f"digest-{today:%Y-%m}"
     created = notify_many(recipients=pairs, kind="digest", dedupe_key=key)
-    return len(created), _send_mail(pairs, dedupe_key=key)
+    return len(created), send_pending_mail(recipients=pairs, dedupe_key=key)
 
 
 def send_monthly_reminders(*, today: dt.date | None = None) -> dict:

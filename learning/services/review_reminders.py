@@ -1,8 +1,9 @@
 """Monthly review reminders: credential holders at risk of failing this year's 年审, and a digest for HR.
 
-Built on the ledger's reminder machinery (``learning.services.notifications.notify_many``
-with a per-month dedupe key, each message's e-mail recorded once sent), so a re-run
-task sends what was not sent yet and nothing twice.
+Built on the in-site messages (``notifications.services.notifications.notify_many``
+with a per-month dedupe key, each message's e-mail recorded once sent by
+``notifications.services.mail.send_pending_mail``), so a re-run task sends what was
+not sent yet and nothing twice.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from learning.selectors.review import (
     risk_counts,
     risk_reasons,
 )
-from learning.services.notifications import Message, notify_many
-from learning.services.reminders import _send_mail
+from notifications.services.mail import send_pending_mail
+from notifications.services.notifications import Message, notify_many
 
 DIGEST_NAMES = 20
 
@@ -52,7 +53,7 @@ def remind_at_risk(*, today: dt.date, rules: sel.YearRules, rule: ReviewRule) ->
             pairs.append((person, _risk_message(rules.year, reasons)))
     key = f"review-risk-{today:%Y-%m}"
     created = notify_many(recipients=pairs, kind="review_risk", dedupe_key=key)
-    return len(created), _send_mail(pairs, dedupe_key=key)
+    return len(created), send_pending_mail(recipients=pairs, dedupe_key=key)
 
 
 def _digest_message(officer: User, rules: sel.YearRules, rule: ReviewRule, names: dict[str, str]) -> Message | None:
@@ -96,7 +97,7 @@ def send_review_digests(*, today: dt.date, rules: sel.YearRules, rule: ReviewRul
             pairs.append((officer, message))
     key = f"review-digest-{today:%Y-%m}"
     created = notify_many(recipients=pairs, kind="review_digest", dedupe_key=key)
-    return len(created), _send_mail(pairs, dedupe_key=key)
+    return len(created), send_pending_mail(recipients=pairs, dedupe_key=key)
 
 
 def send_review_reminders(*, today: dt.date | None = None) -> dict:

@@ -33,9 +33,9 @@ from core.xlsx import ImportFailed, ImportProblem, ProblemList
 from exams.models import PendingQuestionImport, Question, QuestionCategory
 from exams.services.question_import import FORMATS, QuestionImportFailed, import_questions
 from learning.models import LedgerEntry
+from tests.certificates.helpers import private_media  # noqa: F401
 from tests.classroom.factories import TrainingSessionFactory
 from tests.factories import UserFactory
-from tests.learning.certificate_helpers import private_media  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from jobs import services
 from jobs.imports import purge_uploads
 from jobs.models import Job
 from jobs.storage import private_storage
+from tests.certificates.helpers import private_media  # noqa: F401
 from tests.conftest import enable_totp
 from tests.factories import UserFactory
-from tests.learning.certificate_helpers import private_media  # noqa: F401
 
 from .xlsx_files import good_rows, staff_file
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from certificates.models import Certificate
 from core import timeutil
-from learning.models import Certificate
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.certificates.helpers import make_compliant, pdf_text, private_media  # noqa: F401
 from tests.factories import UserFactory
-from tests.learning.certificate_helpers import make_compliant, pdf_text, private_media  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("private_media")]
 YEAR = timeutil.current_year()

@@ -17,8 +17,8 @@ from jobs import services
 from jobs.models import Job
 from jobs.storage import private_storage
 from learning.models import LedgerEntry, PersonYearBalance
+from tests.certificates.helpers import private_media  # noqa: F401
 from tests.factories import UserFactory
-from tests.learning.certificate_helpers import private_media  # noqa: F401
 
 from .factories import TrainingSessionFactory, xlsx_file
 

@@ -13,16 +13,16 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
+from certificates.models import Certificate, CertificateKind
 from cms.dashboard import dashboard_context
 from core import dashboard, navigation, timeutil
 from core.registry import Registry
-from learning.models import Certificate, CertificateKind
 from learning.services.plans import save_plan
 from tests.classroom.factories import TrainingSessionFactory
 from tests.cms import course_factories as cf
 from tests.exams.factories_exams import exam
 
-OUR_APPS = ("accounts", "cms", "learning", "classroom", "exams", "jobs")
+OUR_APPS = ("accounts", "cms", "learning", "classroom", "certificates", "exams", "jobs", "notifications")
 
 LEARNER_MAIN = [
     ("我的学时", "/learning/hours/"),
@@ -96,7 +96,7 @@ def test_every_app_registers_its_navigation_and_its_cards():
         return provider.__module__.split(".")[0]
 
     assert {app_of(p) for p in navigation.providers()} == set(OUR_APPS)
-    assert {app_of(p) for p in dashboard.providers()} == {"learning", "classroom", "exams"}
+    assert {app_of(p) for p in dashboard.providers()} == {"learning", "classroom", "certificates", "exams"}
 
 
 @pytest.mark.parametrize("who", EXPECTED)
@@ -139,7 +139,7 @@ def test_the_home_page_lists_every_card_in_todays_order(site, learner, admin_use
         "learning/cards/my_path.html",
         "learning/plans/_card.html",
         "classroom/cards/upcoming_sessions.html",
-        "learning/cards/certificates.html",
+        "certificates/cards/certificates.html",
         "exams/dashboard_card.html",
     ]
 

@@ -12,10 +12,10 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 
+from certificates.services.certificates import issue_annual_certificate
 from core import timeutil
-from learning.services.certificates import issue_annual_certificate
+from tests.certificates.helpers import make_compliant, private_media  # noqa: F401
 from tests.factories import UserFactory
-from tests.learning.certificate_helpers import make_compliant, private_media  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("private_media")
 YEAR = timeutil.current_year()

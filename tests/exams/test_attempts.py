@@ -393,7 +393,7 @@ def test_passing_posts_the_exam_hours_once(learner):
 
 
 def test_passing_issues_one_exam_certificate(learner, django_capture_on_commit_callbacks):
-    from learning.models import Certificate
+    from certificates.models import Certificate
 
     exam = f.exam([f.question(QuestionType.TRUEFALSE, correct=("T",))])
     attempt = start_attempt(exam_id=exam.pk, user=learner)

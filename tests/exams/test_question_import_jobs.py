@@ -18,7 +18,7 @@ from exams.richtext import html_to_text
 from exams.services.question_import import COUNTERS, FORMATS, count_questions, import_questions, stage_import
 from jobs import services
 from jobs.models import Job
-from tests.learning.certificate_helpers import private_media  # noqa: F401
+from tests.certificates.helpers import private_media  # noqa: F401
 
 from .factories_questions import FORMATS_DIR
 from .test_formats_roundtrip import article  # noqa: F401

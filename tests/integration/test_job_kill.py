@@ -25,14 +25,14 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Role
+from certificates.jobs import KIND
+from certificates.models import Certificate
 from core import timeutil
 from jobs import services
 from jobs.models import Job
-from learning.certificates.jobs import KIND
-from learning.models import Certificate
+from tests.certificates.helpers import make_compliant, private_media  # noqa: F401
 from tests.conftest import enable_totp
 from tests.factories import UserFactory
-from tests.learning.certificate_helpers import make_compliant, private_media  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("private_media")]
@@ -139,7 +139,7 @@ def test_bulk_issue_killed_mid_run_finishes_with_one_certificate_per_person(org_
         for person in people:
             make_compliant(person, YEAR)
     finally:
-        from learning.certificates.receivers import issue_when_requirement_met
+        from certificates.receivers import issue_when_requirement_met
 
         hours_posted.connect(issue_when_requirement_met, dispatch_uid="certificates_issue_when_requirement_met")
     assert not Certificate.objects.exists()

@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from certificates.jobs import KIND
+from certificates.models import Certificate
 from core import timeutil
 from jobs import services
 from jobs.models import Job
-from learning.certificates.jobs import KIND
-from learning.models import Certificate
+from tests.certificates.helpers import make_compliant, private_media  # noqa: F401
 from tests.conftest import enable_totp
 from tests.factories import UserFactory
-from tests.learning.certificate_helpers import make_compliant, private_media  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("private_media")
 YEAR = timeutil.current_year()
@@ -124,7 +124,7 @@ def test_a_stale_job_is_resumed_and_finishes_with_one_certificate_per_person(
     with django_capture_on_commit_callbacks(execute=False):
         services.run_chunk(job.pk, 0)
         # the worker died inside chunk 1: it issued, but never counted the chunk
-        from learning.services.certificates import issue_and_render_annual
+        from certificates.services.certificates import issue_and_render_annual
 
         issue_and_render_annual(job.chunks[1]["ids"], YEAR)
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=6))

@@ -15,7 +15,6 @@ from accounts.models import Role
 from demo.ledger import seed_ledger_history
 from learning.models import (
     LedgerEntry,
-    Notification,
     PersonYearBalance,
     PersonYearCategoryBalance,
     YearClose,
@@ -23,6 +22,7 @@ from learning.models import (
 )
 from learning.services.reminders import send_monthly_reminders
 from learning.tasks import send_monthly_reminders as reminder_task
+from notifications.models import Notification
 from tests.factories import UserFactory
 
 from .factories import credit
@@ -161,29 +161,6 @@ def test_demo_history_same_seed_same_rows(org_tree):
     first = list(LedgerEntry.objects.order_by("source_key").values_list("source_key", "hours", "earned_on"))
     assert first and len(first) > 5 * 20
     assert first == sorted(first)
-
-
-def test_nav_shows_unread_count_and_messages_page(client_for, learner):
-    from learning.services.notifications import notify
-
-    notify(user=learner, title="测试消息", body="正文", url="/learning/hours/")
-    client = client_for(learner)
-    page = client.get("/learning/messages/")
-    assert "消息（1）" in page.content.decode() and "测试消息" in page.content.decode()
-    note = Notification.objects.get()
-    response = client.post(f"/learning/messages/{note.pk}/open/")
-    assert response.status_code == 302 and response["Location"] == "/learning/hours/"
-    assert "消息（1）" not in client.get("/learning/messages/").content.decode()
-
-
-def test_other_peoples_message_is_404(client_for, learner, org_tree):
-    from learning.services.notifications import notify
-
-    other = UserFactory(org_unit=org_tree["shufu_dept"])
-    notify(user=other, title="别人的")
-    note = Notification.objects.get()
-    assert client_for(learner).post(f"/learning/messages/{note.pk}/open/").status_code == 404
-    assert Notification.objects.get().read_at is None
 
 
 def test_periodic_task_registered_idempotently(db):

@@ -262,7 +262,7 @@ def test_a_course_is_not_complete_while_a_published_lesson_is_not(learner):
 
 
 def test_completion_issues_a_course_certificate(learner, django_capture_on_commit_callbacks):
-    from learning.models import Certificate
+    from certificates.models import Certificate
 
     course_page, lessons = cf.course_with_lessons(1, min_seconds=60)
     with django_capture_on_commit_callbacks(execute=True):

@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 from accounts.models import AuditLog, Role
 from core import timeutil
 from jobs.models import Job
-from learning.models import AnnualReviewOutcome, Notification
+from learning.models import AnnualReviewOutcome
 from learning.services.review import run_annual_review
 from learning.services.review_reminders import send_review_reminders
+from notifications.models import Notification
 from tests.factories import UserFactory
 from tests.learning.factories import credit
 

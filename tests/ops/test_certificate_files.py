@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from certificates.models import Certificate
+from certificates.services.certificates import ensure_pdf, issue_annual_certificate
 from core import timeutil
-from learning.models import Certificate
-from learning.services.certificates import ensure_pdf, issue_annual_certificate
+from tests.certificates.helpers import make_compliant, private_media  # noqa: F401
 from tests.factories import UserFactory
-from tests.learning.certificate_helpers import make_compliant, private_media  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("private_media")
 YEAR = timeutil.current_year()

@@ -5,9 +5,12 @@ code migrates it. The ledger must be row-for-row the same, every row of our tabl
 there, the balances still equal to the ledger, the ledger guard in place, and a signed-in
 page must render from the upgraded database. Models that moved to another app keep their
 content types (same ids, the new app label) and so the permissions role groups hold on
-them; every job kind and beat entry in the database still names something that runs.
+them; every job kind and beat entry in the database still names something that runs. A
+certificate the previous release printed still verifies by its printed code and downloads
+as the same file.
 """
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -25,7 +28,7 @@ DATABASE = pg.scratch("up")
 STAFF = 20
 
 # Tables a migration of this release empties into another on purpose: old table -> new home.
-# (The classroom sessions moved to the classroom app with their tables: no table moves.)
+# (The classroom sessions and the certificates moved to their apps with their tables: no table moves.)
 MOVED: dict[str, str] = {}
 
 # Models this release moves to another app (they keep their tables): model -> (old app, new app).
@@ -33,20 +36,26 @@ MOVED_MODELS = {
     "lectureseries": ("learning", "classroom"),
     "trainingsession": ("learning", "classroom"),
     "attendance": ("learning", "classroom"),
+    "certificate": ("learning", "certificates"),
+    "certificatesequence": ("learning", "certificates"),
+    "certificatesettings": ("learning", "certificates"),
+    "notification": ("learning", "notifications"),
 }
 TRAINERS = "培训管理员"
 CRUD = ("add", "change", "delete", "view")
 
 # What the seed does not make but a production database has: attendances of a session, a finished
-# attendance import, and permissions an administrator gave the trainers on the session models.
+# attendance import, an in-site message, and permissions an administrator gave the trainers on the moved models.
 PRODUCTION_EXTRAS = f"""
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from accounts.models import User
 from jobs.models import Job
 from learning.models import TrainingSession
+from learning.services.notifications import notify
 from learning.services.sessions import mark_attendance
 session = TrainingSession.objects.order_by("pk").first()
+notify(user=session.organiser, title="升级前的消息", url="/learning/hours/", kind="upgrade", dedupe_key="upgrade-test")
 for person in User.objects.filter(is_active=True, org_unit__isnull=False).order_by("pk")[:3]:
     mark_attendance(session=session, user=person, method="manual", marked_by=session.organiser)
 Job.objects.create(
@@ -59,7 +68,8 @@ Group.objects.get(name={TRAINERS!r}).permissions.add(
 """
 
 # After the upgrade, through the current code: the moved models' content types, the trainers'
-# permissions on them, and job kinds and beat tasks in the database that nothing would run.
+# permissions on them, job kinds and beat tasks in the database that nothing would run, and the
+# message the previous release left, read through the moved model.
 MOVED_MODELS_SEEN = f"""
 import json
 from django.apps import apps
@@ -80,7 +90,52 @@ print(json.dumps({{
     ),
     "unknown_job_kinds": sorted(k for k in kinds if k not in {{kind.name for kind in registry.all_kinds()}}),
     "unknown_beat_tasks": sorted(set(PeriodicTask.objects.values_list("task", flat=True)) - set(app.tasks)),
+    "messages": [
+        [m.kind, m.dedupe_key, m.url] for m in models["notification"].objects.filter(dedupe_key="upgrade-test")
+    ],
 }}))
+"""
+
+# A certificate the previous release issued and printed (its PDF rendered) to a learner without
+# a second factor: after the upgrade its printed code must still verify, and its holder must
+# download the very same file from the same place.
+CERTIFICATE_PRINTED = """
+import datetime as dt
+import json
+from allauth.mfa.models import Authenticator
+from accounts.models import User
+from cms.models import CoursePage
+from learning.services.certificates import ensure_pdf, issue_course_certificate
+holder = (
+    User.objects.filter(groups__isnull=True, is_staff=False, is_active=True, org_unit__isnull=False)
+    .exclude(pk__in=Authenticator.objects.values("user_id"))
+    .order_by("pk")
+    .first()
+)
+course = CoursePage.objects.live().order_by("pk").first()
+issued = issue_course_certificate(holder=holder, course=course, completed_on=dt.date(2025, 6, 9)).certificate
+certificate = ensure_pdf(issued)
+print(json.dumps([certificate.verification_code, certificate.pdf.name]))
+"""
+
+CERTIFICATE_SEEN = """
+import hashlib
+import json
+from django.test import Client
+from certificates.models import Certificate
+certificate = Certificate.objects.select_related("holder").get(verification_code=CODE)
+public = Client(raise_request_exception=True).get(f"/verify/{certificate.verification_code}/")
+client = Client(raise_request_exception=True)
+client.force_login(certificate.holder)
+download = client.get(f"/certificates/{certificate.pk}/download/")
+certificate.refresh_from_db()
+print(json.dumps([
+    public.status_code,
+    "该证书真实有效" in public.content.decode() and certificate.details["course_title"] in public.content.decode(),
+    download.status_code,
+    hashlib.sha256(b"".join(download.streaming_content)).hexdigest(),
+    certificate.pdf.name,
+]))
 """
 
 SIGNED_IN_PAGE = """
@@ -145,6 +200,9 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
     pg.manage(database, "migrate", "--noinput", code=previous_release, media=tmp_path)
     pg.manage(database, "seed_demo", "--staff", str(STAFF), "--quiet", code=previous_release, media=tmp_path)
     pg.manage(database, "shell", "-c", PRODUCTION_EXTRAS, code=previous_release, media=tmp_path)
+    printed = pg.manage(database, "shell", "-c", CERTIFICATE_PRINTED, code=previous_release, media=tmp_path)
+    code, pdf_name = json.loads(printed.stdout.strip().splitlines()[-1])
+    pdf_sha = hashlib.sha256((tmp_path / "private_media" / pdf_name).read_bytes()).hexdigest()
     built = time.monotonic()
     ledger = pg.ledger_fingerprint(database)
     tables = pg.data_table_counts(database)
@@ -152,6 +210,8 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
     trainer_permissions = pg.group_permissions(database, TRAINERS)
     assert ledger[0] > 500, "the previous release's seed should have posted credits"
     assert tables["learning_attendance"] >= 3 and tables["learning_trainingsession"] > 0
+    assert tables["learning_certificate"] >= 1 and tables["learning_certificatesequence"] >= 1
+    assert tables["learning_notification"] >= 1
     assert set(content_types) == {(old, model) for model, (old, _new) in MOVED_MODELS.items()}
     assert len(trainer_permissions) >= 4 * len(MOVED_MODELS)
 
@@ -186,7 +246,13 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
         ),
         "unknown_job_kinds": [],
         "unknown_beat_tasks": [],
+        "messages": [["upgrade", "upgrade-test", "/learning/hours/"]],
     }
+    seen_certificate = CERTIFICATE_SEEN.replace("CODE", repr(code))
+    certificate = json.loads(
+        pg.manage(database, "shell", "-c", seen_certificate, media=tmp_path).stdout.strip().splitlines()[-1]
+    )
+    assert certificate == [200, True, 200, pdf_sha, pdf_name], "a printed certificate no longer verifies or downloads"
     page = json.loads(
         pg.manage(database, "shell", "-c", SIGNED_IN_PAGE, media=tmp_path).stdout.strip().splitlines()[-1]
     )

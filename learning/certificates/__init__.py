@@ -1,1 +1,0 @@
-"""Certificates: rendering, storage, verification helpers (models live in ``learning.models.certificates``)."""

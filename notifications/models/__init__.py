@@ -1,0 +1,2 @@
+# Models of the notifications app, one module per domain, each imported here.
+from .notifications import *  # noqa: F403
