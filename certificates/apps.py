@@ -1,5 +1,3 @@
-import sys
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +16,6 @@ class CertificatesConfig(AppConfig):
         from certificates import dashboard as certificates_dashboard
         from certificates import navigation as certificates_navigation
         from certificates.jobs import BULK_ISSUE
-        from certificates.services import certificates as certificate_services
         from core import dashboard, navigation
         from exams.signals import exam_passed
         from jobs import registry
@@ -33,7 +30,3 @@ class CertificatesConfig(AppConfig):
         # The ranks the certificates held inside learning (after the plans' 32/12, before the review's 34).
         navigation.register(certificates_navigation.items, rank=33)
         dashboard.register(certificates_dashboard.cards, rank=14)
-        # Transitional: exams/services/attempts.py still finds the exam-certificate service by its old
-        # name (import_module("learning.services.certificates")). Remove this line when it sends
-        # exams.signals.exam_passed instead.
-        sys.modules.setdefault("learning.services.certificates", certificate_services)

@@ -43,57 +43,78 @@ class PageItem:
     explanation: str = ""
 
 
-def _items(attempt: ExamAttempt):
-    return (
-        AttemptQuestion.objects.filter(attempt=attempt)
-        .select_related("question_version", "answer")
-        .order_by("position")
-    )
+#: What the page needs of each frozen question, read as plain values: one row per question
+#: and no model instances (a paper of 100 questions is 100 tuples, not 300 objects).
+PAGE_FIELDS = (
+    "position",
+    "qtype",
+    "option_order",
+    "points",
+    "question_version__stem",
+    "question_version__options",
+    "answer__response",
+    "answer__seq",
+)
+REVIEW_FIELDS = (
+    "answer__score",
+    "answer__feedback",
+    "question_version__accepted_answers",
+    "question_version__explanation",
+)
 
 
-def _page_item(item: AttemptQuestion) -> PageItem:
-    version = item.question_version
-    answer = item.answer
-    texts = {o["key"]: o.get("text", "") for o in version.options}
-    chosen = response_to_client(item.qtype, item.option_order, answer.response)
-    chosen_set = set(chosen if isinstance(chosen, list) else ([] if chosen is None else [chosen]))
+def _rows(attempt: ExamAttempt, *extra: str):
+    return AttemptQuestion.objects.filter(attempt=attempt).order_by("position").values_list(*PAGE_FIELDS, *extra)
+
+
+def _type_labels() -> dict[str, str]:
+    """Each type's label in the request's language, translated once per page rather than once per question."""
+    return {value: str(label) for value, label in QuestionType.choices}
+
+
+def _page_item(row, labels: dict[str, str]) -> PageItem:
+    position, qtype, option_order, points, stem, options, response, seq = row[: len(PAGE_FIELDS)]
     page = PageItem(
-        position=item.position,
-        qtype=item.qtype,
-        qtype_label=QuestionType(item.qtype).label,
-        stem=version.stem,
-        points=item.points,
-        seq=answer.seq,
-        saved=answer.seq > 0,
+        position=position,
+        qtype=qtype,
+        qtype_label=labels[qtype],
+        stem=stem,
+        points=points,
+        seq=seq,
+        saved=seq > 0,
     )
-    if item.qtype in TEXT_TYPES:
-        page.text = answer.response or ""
+    if qtype in TEXT_TYPES:
+        page.text = response or ""
     else:
+        texts = {o["key"]: o.get("text", "") for o in options}
+        chosen = response_to_client(qtype, option_order, response)
+        chosen_set = set(chosen if isinstance(chosen, list) else ([] if chosen is None else [chosen]))
         page.options = [
             PageOption(index=i, label=LETTERS[i], text=texts.get(key, ""), chosen=i in chosen_set)
-            for i, key in enumerate(item.option_order)
+            for i, key in enumerate(option_order)
         ]
     return page
 
 
 def paper_for_page(attempt: ExamAttempt) -> list[PageItem]:
     """The open attempt's questions with the learner's saved answers, and nothing about the key."""
-    return [_page_item(item) for item in _items(attempt)]
+    labels = _type_labels()
+    return [_page_item(row, labels) for row in _rows(attempt)]
 
 
 def review_items(attempt: ExamAttempt, *, show_key: bool) -> list[PageItem]:
     """The closed attempt for the result page; correctness only when ``show_key``."""
+    labels = _type_labels()
     pages = []
-    for item in _items(attempt):
-        page = _page_item(item)
-        page.score = item.answer.score
-        page.feedback = item.answer.feedback
+    for row in _rows(attempt, *REVIEW_FIELDS):
+        page = _page_item(row, labels)
+        page.score, page.feedback, accepted_answers, explanation = row[len(PAGE_FIELDS) :]
         if show_key:
-            version = item.question_version
-            correct = {o["key"] for o in version.options if o.get("correct")}
+            option_order, options = row[2], row[5]
+            correct = {o["key"] for o in options if o.get("correct")}
             for option in page.options:
-                option.correct = item.option_order[option.index] in correct
-            page.accepted_answers = list(version.accepted_answers)
-            page.explanation = version.explanation
+                option.correct = option_order[option.index] in correct
+            page.accepted_answers = list(accepted_answers)
+            page.explanation = explanation
         pages.append(page)
     return pages

@@ -22,18 +22,29 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import OrgUnit
 from exams.models import Exam, ExamAttempt
 
 Status = ExamAttempt.Status
 AudienceUser = Exam.audience_users.through
+AudienceUnit = Exam.audience_units.through
 
 
 def with_audience_flags(queryset: QuerySet, user) -> QuerySet:
-    """Annotate exams with whether ``user`` is named and whether anyone is (saves a query per exam)."""
+    """Annotate exams with all ``in_audience`` needs to know of them about ``user``, in the one query.
+
+    Whether ``user`` is named, whether anyone is, whether units are set and whether
+    ``user``'s unit lies in one of their subtrees (a start, and "我的考试" for any number
+    of exams, then read neither the units nor the learner's own unit).
+    """
+    units = AudienceUnit.objects.filter(exam_id=OuterRef("pk"))
+    own_unit = OrgUnit.objects.filter(pk=user.org_unit_id, path__startswith=OuterRef("orgunit__path"))
     return queryset.annotate(
         _user_named=Exists(AudienceUser.objects.filter(exam_id=OuterRef("pk"), user_id=user.pk)),
         _has_named=Exists(AudienceUser.objects.filter(exam_id=OuterRef("pk"))),
-    ).prefetch_related("audience_units")
+        _has_units=Exists(units),
+        _user_in_units=Exists(units.filter(Exists(own_unit))),
+    )
 
 
 def _plan_exam_ids(user) -> set[int]:
@@ -51,24 +62,37 @@ def in_audience(exam: Exam, user, plan_exam_ids: set[int] | None = None) -> bool
     named = getattr(exam, "_user_named", None)
     if named is None:
         named = exam.audience_users.filter(pk=user.pk).exists()
-    if named:
+    if named or _admitted_by_units_and_categories(exam, user):
         return True
+    # Plans only ever add people, so they are looked up last: the examinee of an exam open to
+    # them by unit or category (every one of them, on exam day) costs no plan queries.
     if plan_exam_ids is None:
         plan_exam_ids = _plan_exam_ids(user)
-    if exam.pk in plan_exam_ids or (exam.makeup_for_id and exam.makeup_for_id in plan_exam_ids):
-        return True
-    has_named = getattr(exam, "_has_named", None)
-    if has_named is None:
-        has_named = exam.audience_users.exists()
-    units = list(exam.audience_units.all())
+    return exam.pk in plan_exam_ids or bool(exam.makeup_for_id and exam.makeup_for_id in plan_exam_ids)
+
+
+def _admitted_by_units_and_categories(exam: Exam, user) -> bool:
+    in_units = _in_unit_subtrees(exam, user)
     categories = exam.audience_staff_categories or []
-    if not units and not categories:
+    if in_units is None and not categories:
+        has_named = getattr(exam, "_has_named", None)
+        if has_named is None:
+            has_named = exam.audience_users.exists()
         return not has_named
-    if units:
-        unit = user.org_unit
-        if unit is None or not any(unit.path.startswith(u.path) for u in units):
-            return False
+    if in_units is False:
+        return False
     return not categories or user.staff_category in categories
+
+
+def _in_unit_subtrees(exam: Exam, user) -> bool | None:
+    """Whether ``user``'s unit lies in one of the exam's audience unit subtrees; ``None`` when none are set."""
+    if hasattr(exam, "_has_units"):  # from ``with_audience_flags``
+        return exam._user_in_units if exam._has_units else None
+    units = list(exam.audience_units.all())
+    if not units:
+        return None
+    unit = user.org_unit
+    return unit is not None and any(unit.path.startswith(u.path) for u in units)
 
 
 @dataclass

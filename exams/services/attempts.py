@@ -4,8 +4,11 @@ The invariants this module holds (DESIGN.md, "Exams"):
 
 * one attempt in progress per learner per exam — the database's partial unique
   index decides a race between two starts; the loser resumes the winner's attempt;
-* a paper is frozen at start in one ``bulk_create`` (question versions, option
-  order, points) and never changes afterwards;
+* a paper is frozen at start (question versions, option order, points) and
+  never changes afterwards. On PostgreSQL the draw, the shuffles and the insert
+  are one ``INSERT … SELECT`` (``FREEZE_SQL``): a start costs the same few
+  statements whatever the number of questions or the size of the bank; other
+  databases draw in Python (``draw_paper``) and insert with ``bulk_create``;
 * a saved answer is never lost and never overwritten by an older save: every
   save is a conditional ``UPDATE … WHERE seq < new_seq`` under a lock on the
   attempt row, which is the same lock submitting and finalising take, so no save
@@ -22,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from importlib import import_module
+from typing import NoReturn
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
@@ -49,9 +52,11 @@ from exams.selectors.exams import (
     summarise,
     with_audience_flags,
 )
+from exams.signals import exam_passed
 
 CENT = Decimal("0.01")
 SHUFFLED_OPTION_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE})
+TEXT_TYPES = frozenset({QuestionType.FILL, QuestionType.SHORT})
 MAX_TEXT_CHARS = {QuestionType.FILL: 500, QuestionType.SHORT: 10_000}
 MAX_SEQ = 2**62
 MAX_ANSWERS_PER_SAVE = 200
@@ -190,7 +195,7 @@ def draw_paper(exam: Exam, rng=None) -> list[FrozenItem]:
     for vid, points in slots:
         version = versions[vid]
         qtype = version["question__type"]
-        keys = [o["key"] for o in version["options"]] if qtype not in (QuestionType.FILL, QuestionType.SHORT) else []
+        keys = [o["key"] for o in version["options"]] if qtype not in TEXT_TYPES else []
         if exam.shuffle_options and qtype in SHUFFLED_OPTION_TYPES:
             rng.shuffle(keys)
         items.append(FrozenItem(vid, qtype, keys, Decimal(points if points is not None else version["points"])))
@@ -213,19 +218,21 @@ def start_attempt(*, exam_id: int, user) -> ExamAttempt:
         close_attempt(attempt_id=current.pk, by=ExamAttempt.ClosedBy.DEADLINE)
         summary = attempts_summary(exam, user)
     check_can_start(exam, user, now=now, summary=summary)
-    paper = draw_paper(exam)
-    number = summary.used + 1
+    paper = None if connection.vendor == "postgresql" else draw_paper(exam)
     try:
         with transaction.atomic():
             attempt = ExamAttempt.objects.create(
                 exam=exam,
                 user=user,
-                number=number,
+                number=summary.used + 1,
                 started_at=now,
                 deadline=min(now + timedelta(minutes=exam.duration_minutes), exam.closes_at),
-                max_score=sum((item.points for item in paper), Decimal("0")),
+                max_score=sum((item.points for item in paper or ()), Decimal("0")),
             )
-            _freeze(attempt, paper)
+            if paper is None:
+                attempt.max_score = _freeze_in_database(attempt, exam)
+            else:
+                _freeze(attempt, paper)
     except IntegrityError:
         # A concurrent start (double click, two tabs) won the race: resume its attempt.
         winner = ExamAttempt.objects.filter(exam=exam, user=user, status=Status.IN_PROGRESS).first()
@@ -250,6 +257,129 @@ def _freeze(attempt: ExamAttempt, paper: list[FrozenItem]) -> None:
         ]
     )
     AttemptAnswer.objects.bulk_create([AttemptAnswer(item_id=item.pk) for item in items])
+
+
+# The paper drawn and frozen by PostgreSQL, in one statement: ``draw_paper``, ``_fixed_paper`` and
+# ``_rule_paper`` in SQL (tests/exams/test_start_cost.py holds the two to the same paper). ``slots``
+# is the paper before shuffling, one row per question in paper order (``n``, then ``ord``) with the
+# points it carries there (NULL: the version's own); ``complete`` is false when the paper cannot be
+# drawn as configured, and then nothing is inserted and ``_paper_problem`` says why.
+#
+# A fixed paper: its slots, each question's current version (archived questions included).
+FIXED_SLOTS = """
+slots AS (
+    SELECT s.sort_order AS n, s.id AS ord, s.question_id, s.points
+    FROM "exams_examquestion" AS s
+    WHERE s.exam_id = %(exam)s
+), complete AS (
+    SELECT count(*) > 0 AND bool_and(q.current_version_id IS NOT NULL) AS ok
+    FROM slots JOIN "exams_question" AS q ON q.id = slots.question_id
+)"""
+# Rules, in order: each draws ``count`` questions uniformly at random from the questions of its
+# type in its category (and below) that are not archived, have content and were not drawn by an
+# earlier rule (``chosen``), in the random order they were drawn. ``random()`` is PostgreSQL's
+# per-backend generator, seeded from the operating system's strong randomness; nobody outside
+# the server sees its state, so a learner can no more foresee a paper than with SystemRandom.
+RULE_SLOTS = """
+rules AS (
+    SELECT r.count, r.points_each, r.question_type,
+           row_number() OVER (ORDER BY r.sort_order, r.id) AS n,
+           CASE WHEN r.include_subcategories
+                THEN ARRAY(SELECT sub.id FROM "exams_questioncategory" AS sub WHERE sub.path LIKE c.path || '%%')
+                ELSE ARRAY[r.category_id] END AS categories
+    FROM "exams_paperrule" AS r JOIN "exams_questioncategory" AS c ON c.id = r.category_id
+    WHERE r.exam_id = %(exam)s
+), drawn (n, picked, chosen) AS (
+    SELECT 0::bigint, '{}'::bigint[], '{}'::bigint[]
+    UNION ALL
+    SELECT rules.n, pick.ids, drawn.chosen || pick.ids
+    FROM drawn JOIN rules ON rules.n = drawn.n + 1
+    CROSS JOIN LATERAL (
+        SELECT coalesce(array_agg(candidate.id ORDER BY candidate.draw), '{}') AS ids
+        FROM (
+            SELECT q.id, random() AS draw
+            FROM "exams_question" AS q
+            WHERE q.category_id = ANY (rules.categories) AND q.type = rules.question_type
+              AND NOT q.is_archived AND q.current_version_id IS NOT NULL AND q.id <> ALL (drawn.chosen)
+            ORDER BY draw
+            LIMIT rules.count
+        ) AS candidate
+    ) AS pick
+), slots AS (
+    SELECT rules.n, slot.ord, slot.question_id, rules.points_each AS points
+    FROM drawn JOIN rules ON rules.n = drawn.n
+    CROSS JOIN LATERAL unnest(drawn.picked) WITH ORDINALITY AS slot(question_id, ord)
+), complete AS (
+    SELECT count(*) > 0 AND bool_and(cardinality(drawn.picked) = rules.count) AS ok
+    FROM drawn JOIN rules ON rules.n = drawn.n
+)"""
+# The frozen rows: the current version of each slot's question, its position (paper order, or
+# shuffled), the option keys in the version's order (shuffled for single and multiple choice when
+# the exam says so; none for text answers) and the points.
+FREEZE_SQL = """INSERT INTO "exams_attemptquestion" ("attempt_id", "question_version_id", "position", "qtype", "option_order", "points")
+WITH RECURSIVE {slots}
+SELECT %(attempt)s, v.id,
+       row_number() OVER (ORDER BY CASE WHEN %(shuffle_questions)s THEN random() END, slots.n, slots.ord),
+       q.type,
+       CASE WHEN q.type = ANY (%(text_types)s::text[]) THEN '[]'::jsonb ELSE (
+           SELECT coalesce(
+               jsonb_agg(
+                   opt.value -> 'key'
+                   ORDER BY CASE WHEN %(shuffle_options)s AND q.type = ANY (%(shuffled_types)s::text[]) THEN random() END,
+                            opt.ord
+               ),
+               '[]'::jsonb
+           )
+           FROM jsonb_array_elements(v.options) WITH ORDINALITY AS opt(value, ord)
+       ) END,
+       coalesce(slots.points, v.points)
+FROM slots
+JOIN "exams_question" AS q ON q.id = slots.question_id
+JOIN "exams_questionversion" AS v ON v.id = q.current_version_id
+WHERE (SELECT ok FROM complete)
+ORDER BY 3
+"""
+FREEZE_FIXED_SQL = FREEZE_SQL.format(slots=FIXED_SLOTS)
+FREEZE_RULES_SQL = FREEZE_SQL.format(slots=RULE_SLOTS)
+# One empty answer per frozen question (so that a save is one UPDATE), and the paper's total.
+FREEZE_ANSWERS_SQL = """WITH answers AS (
+    INSERT INTO "exams_attemptanswer" ("item_id", "response", "seq", "feedback")
+    SELECT id, NULL, 0, '' FROM "exams_attemptquestion" WHERE attempt_id = %(attempt)s
+    RETURNING item_id
+)
+UPDATE "exams_examattempt"
+SET max_score = (SELECT coalesce(sum(points), 0) FROM "exams_attemptquestion" WHERE attempt_id = %(attempt)s)
+WHERE id = %(attempt)s
+RETURNING max_score
+"""
+
+
+def _freeze_in_database(attempt: ExamAttempt, exam: Exam) -> Decimal:
+    """Draw and freeze ``attempt``'s paper in PostgreSQL; return its total points.
+
+    Raises ``AttemptError`` (rolling the start back) when the paper cannot be drawn.
+    """
+    params = {
+        "exam": exam.pk,
+        "attempt": attempt.pk,
+        "shuffle_questions": exam.shuffle_questions,
+        "shuffle_options": exam.shuffle_options,
+        "text_types": sorted(t.value for t in TEXT_TYPES),
+        "shuffled_types": sorted(t.value for t in SHUFFLED_OPTION_TYPES),
+    }
+    fixed = exam.paper_mode == Exam.PaperMode.FIXED
+    with connection.cursor() as cursor:
+        cursor.execute(FREEZE_FIXED_SQL if fixed else FREEZE_RULES_SQL, params)
+        if cursor.rowcount <= 0:
+            _paper_problem(exam)
+        cursor.execute(FREEZE_ANSWERS_SQL, params)
+        return cursor.fetchone()[0]
+
+
+def _paper_problem(exam: Exam) -> NoReturn:
+    """Raise what is wrong with ``exam``'s paper (the Python draw names it), or that the start failed."""
+    draw_paper(exam)
+    raise AttemptError(_("开始考试失败，请刷新页面重试。"), status=409)
 
 
 # --- saving ---------------------------------------------------------------------
@@ -623,22 +753,15 @@ def _enqueue_certificate(attempt_id: int, hours: str, passed_on: str) -> None:
 
 
 def issue_certificate(*, attempt_id: int, hours: Decimal | None, passed_on) -> None:
-    """Hand a passed attempt to the certificates module (idempotent there), when that module exists.
+    """Announce a committed pass (``exams.signals.exam_passed``); the certificates app issues the certificate.
 
     Runs in Celery: issuing takes the certificate serial counter's row lock, which
     must not sit in the request path when a whole room submits at the deadline.
     """
-    try:
-        certificates = import_module("learning.services.certificates")
-    except ModuleNotFoundError:
-        return
-    issue = getattr(certificates, "issue_exam_certificate", None)
-    if issue is None:
-        return
     attempt = ExamAttempt.objects.select_related("exam", "user").get(pk=attempt_id)
     if not attempt.passed:
         return
-    issue(holder=attempt.user, exam=attempt.exam, score=attempt.score, passed_on=passed_on, hours=hours or None)
+    exam_passed.send(sender=ExamAttempt, attempt=attempt, hours=hours or None, passed_on=passed_on)
 
 
 def finalise_overdue(*, now=None, batch: int = 200) -> int:

@@ -32,9 +32,7 @@ KNOWN: dict[str, set[str]] = {
 }
 
 #: Modules that still find another module by name at run time (to be removed, never added to).
-KNOWN_DYNAMIC = {
-    "exams/services/attempts.py",
-}
+KNOWN_DYNAMIC: set[str] = set()
 
 
 def _modules():
