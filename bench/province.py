@@ -534,7 +534,7 @@ def ratios(small: dict[str, float], large: list[tuple[str, object]]) -> list[tup
         name = name.split(" [")[0]
         if not name.endswith("_ms") or name not in small or "_start_" in name or "_export_" in name:
             continue
-        if "bare_sql" in name or name.startswith("province_slowest"):
+        if "bare_sql" in name or name.startswith(("province_slowest", "province_requests_over")) or not small[name]:
             continue
         ratio = float(value) / small[name]
         results.append((f"{name[: -len('_ms')]}_52k_vs_5k_ratio", ratio))
