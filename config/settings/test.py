@@ -1,7 +1,12 @@
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, env
 
 DEBUG = False
+# The browser tests drive Chromium through Playwright's sync API, which runs an event loop in the
+# test's thread; Django must still allow the tests' ORM calls there (Django reads this variable itself).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests run tasks in-process; the real-worker test starts a worker whose

@@ -6,7 +6,6 @@ viewport, ``login_as(page, user)`` → puts a signed-in session cookie for ``use
 every page is saved to test-artifacts/ when a browser test fails.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = (375, 812)
 DESKTOP = (1280, 900)
-
-# Playwright's sync API runs an event loop; Django must allow ORM calls from tests anyway.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
