@@ -16,30 +16,14 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import MoveContentTypes
+
 import certificates.models.certificates
 import certificates.validators
 import jobs.storage
 
 MODELS = ("certificate", "certificatesequence", "certificatesettings")
 KINDS = [("annual", "年度培训合格证明"), ("exam", "考试合格证书"), ("course", "课程结业证书")]
-
-
-def _move_content_types(apps, schema_editor, *, source: str, target: str) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
-    for model in MODELS:
-        # A database that already has the target row (made by hand) keeps it; the other stays stale.
-        if not ContentType.objects.using(db).filter(app_label=target, model=model).exists():
-            ContentType.objects.using(db).filter(app_label=source, model=model).update(app_label=target)
-    ContentType.objects.clear_cache()
-
-
-def content_types_to_certificates(apps, schema_editor):
-    _move_content_types(apps, schema_editor, source="learning", target="certificates")
-
-
-def content_types_to_learning(apps, schema_editor):
-    _move_content_types(apps, schema_editor, source="certificates", target="learning")
 
 
 class Migration(migrations.Migration):
@@ -54,7 +38,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(content_types_to_certificates, content_types_to_learning),
+        MoveContentTypes(source="learning", target="certificates", models=MODELS),
         migrations.SeparateDatabaseAndState(
             database_operations=[],
             state_operations=[

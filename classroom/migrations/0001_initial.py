@@ -15,25 +15,9 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import MoveContentTypes
+
 MODELS = ("lectureseries", "trainingsession", "attendance")
-
-
-def _move_content_types(apps, schema_editor, *, source: str, target: str) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
-    for model in MODELS:
-        # A database that already has the target row (made by hand) keeps it; the other stays stale.
-        if not ContentType.objects.using(db).filter(app_label=target, model=model).exists():
-            ContentType.objects.using(db).filter(app_label=source, model=model).update(app_label=target)
-    ContentType.objects.clear_cache()
-
-
-def content_types_to_classroom(apps, schema_editor):
-    _move_content_types(apps, schema_editor, source="learning", target="classroom")
-
-
-def content_types_to_learning(apps, schema_editor):
-    _move_content_types(apps, schema_editor, source="classroom", target="learning")
 
 
 class Migration(migrations.Migration):
@@ -47,7 +31,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(content_types_to_classroom, content_types_to_learning),
+        MoveContentTypes(source="learning", target="classroom", models=MODELS),
         migrations.SeparateDatabaseAndState(
             database_operations=[],
             state_operations=[

@@ -22,25 +22,9 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import MoveContentTypes
+
 MODELS = ("notification",)
-
-
-def _move_content_types(apps, schema_editor, *, source: str, target: str) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
-    for model in MODELS:
-        # A database that already has the target row (made by hand) keeps it; the other stays stale.
-        if not ContentType.objects.using(db).filter(app_label=target, model=model).exists():
-            ContentType.objects.using(db).filter(app_label=source, model=model).update(app_label=target)
-    ContentType.objects.clear_cache()
-
-
-def content_types_to_notifications(apps, schema_editor):
-    _move_content_types(apps, schema_editor, source="learning", target="notifications")
-
-
-def content_types_to_learning(apps, schema_editor):
-    _move_content_types(apps, schema_editor, source="notifications", target="learning")
 
 
 class Migration(migrations.Migration):
@@ -53,7 +37,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(content_types_to_notifications, content_types_to_learning),
+        MoveContentTypes(source="learning", target="notifications", models=MODELS),
         migrations.SeparateDatabaseAndState(
             database_operations=[],
             state_operations=[
