@@ -123,7 +123,7 @@ class CheckQuestionBlock(blocks.StructBlock):
 
     def clean(self, value):
         value = super().clean(value)
-        if value["answer"] > len(value["options"]):
+        if value["answer"] is not None and value["answer"] > len(value["options"]):
             message = _("正确选项是第 %(n)s 项，但只有 %(count)s 个选项。") % {
                 "n": value["answer"],
                 "count": len(value["options"]),
