@@ -18,13 +18,9 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from accounts import navigation as accounts_navigation
-        from accounts.jobs import STAFF_EXPORT, STAFF_IMPORT
         from accounts.middleware import mark_missing_second_factor
         from core import navigation
-        from jobs import registry
 
-        registry.register(STAFF_IMPORT)
-        registry.register(STAFF_EXPORT)
         navigation.register(accounts_navigation.items, rank=10)
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="accounts_after_migrate")
         user_logged_in.connect(mark_missing_second_factor, dispatch_uid="accounts.second_factor_pending")

@@ -13,8 +13,6 @@ from .models import Role
 
 def items(user) -> list[NavItem]:
     result: list[NavItem] = []
-    if user.has_role(Role.HR) or user.has_role(Role.ADMIN):
-        result.append(NavItem(_("人员名册"), reverse("accounts:staff_list"), 80, "tools"))
     if user.has_role(Role.TRAINER) or user.has_role(Role.REVIEWER) or user.has_role(Role.ADMIN):
         result.append(NavItem(_("内容管理"), reverse("wagtailadmin_home"), 90, "tools"))
     if user.has_role(Role.ADMIN):

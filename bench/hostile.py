@@ -633,7 +633,7 @@ def identity_changes(w: World) -> list[tuple[str, object]]:
     )
     data = xlsx_files.staff_file([row(target, "attacker@evil.example")]).getvalue()
     before, mail_before = counts(), len(mails())
-    response, ms = timed(lambda: client.post(reverse("accounts:staff_import"), {"file": _upload("staff.xlsx", data)}))
+    response, ms = timed(lambda: client.post(reverse("directory:staff_import"), {"file": _upload("staff.xlsx", data)}))
     results.append(("hostile_import_privileged_email_change", line(status(response), ms, visible(response), 120)))
     results.append(
         (
@@ -647,7 +647,7 @@ def identity_changes(w: World) -> list[tuple[str, object]]:
     EmailAddress.objects.create(user=person, email="li@example.cn", primary=True, verified=True)
     data = xlsx_files.staff_file([row(person, "li.jianhua@example.cn")]).getvalue()
     audit_before, mail_before = AuditLog.objects.filter(action="identity_change").count(), len(mails())
-    response, ms = timed(lambda: client.post(reverse("accounts:staff_import"), {"file": _upload("staff.xlsx", data)}))
+    response, ms = timed(lambda: client.post(reverse("directory:staff_import"), {"file": _upload("staff.xlsx", data)}))
     from bs4 import BeautifulSoup
 
     result = BeautifulSoup(response.content.decode(), "html.parser").select_one("[data-testid=import-result]")
@@ -741,7 +741,7 @@ def _post_import(what: str, w: World, name: str, data: bytes, fmt: str = "xlsx")
 
     upload = _upload(name, data)
     if what == "staff":
-        return w.staff_client.post(reverse("accounts:staff_import"), {"file": upload})
+        return w.staff_client.post(reverse("directory:staff_import"), {"file": upload})
     if what == "attendance":
         return w.trainer_client.post(reverse("classroom:session_import", args=[w.session.pk]), {"file": upload})
     return w.trainer_client.post(

@@ -2,7 +2,7 @@
 
 1. Roster PDF: a scratch PostgreSQL database with ``HOLDERS`` credential holders
    (the demo's organisation and staff, last year's ledger history, last year
-   closed and reviewed). The roster job (``learning.review_export``, kind
+   closed and reviewed). The roster job (``review.export``, kind
    ``review.roster_pdf``: plan, one part of ``ROWS_PER_PART`` rows per chunk laid
    out with reportlab's platypus, then the merge with page numbers) is run from
    its start function with Celery eager, so every task runs in this process and
@@ -68,9 +68,9 @@ def _seed_holders(year: int):
     from accounts.models import OrgUnit, User
     from demo import people as demo
     from demo.ledger import seed_ledger_history
-    from learning.models import AnnualReviewOutcome
-    from learning.services.review import run_annual_review
     from learning.services.yearclose import close_year
+    from review.models import AnnualReviewOutcome
+    from review.services.review import run_annual_review
 
     # About 93 % of the demo's staff hold a credential.
     demo.seed_staff(round(HOLDERS / 0.93), demo.seed_org())
@@ -101,8 +101,8 @@ def roster_pdf(admin, year: int, holders: int) -> list[tuple[str, object]]:
     from pypdf import PdfReader
     from reportlab.platypus import SimpleDocTemplate
 
-    from learning import review_export as export
-    from learning.selectors.review import roster, roster_counts
+    from review import export
+    from review.selectors.review import roster, roster_counts
 
     params = {"year": year, "result": "", "q": ""}
 
@@ -275,7 +275,7 @@ def _roster_on_workers(year: int, admin_id: int) -> None:
     django.setup()
     from accounts.models import User
     from jobs.models import Job
-    from learning import review_export as export
+    from review import export
 
     admin = User.objects.get(pk=admin_id)
     time.sleep(3)  # the workers connect to the broker

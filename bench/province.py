@@ -191,7 +191,8 @@ def seed(year: int) -> list[tuple[str, object]]:
 def _figures(year: int) -> list[tuple[str, object]]:
     from accounts.models import Credential, User
     from exams.models import ExamAttempt
-    from learning.models import AnnualReviewOutcome, LedgerEntry
+    from learning.models import LedgerEntry
+    from review.models import AnnualReviewOutcome
 
     return [
         ("province_staff", User.objects.filter(employee_no__startswith="KS").count()),

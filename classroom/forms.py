@@ -10,9 +10,11 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import audience
 from accounts.models import OrgUnit, StaffCategory, User
 from classroom.models import TrainingSession
 from classroom.selectors.sessions import has_audience_rule
+from classroom.services.sessions import NO_AUDIENCE
 from learning.models import HourCategory
 
 SEPARATORS = re.compile(r"[\s,，;；、]+")
@@ -48,19 +50,24 @@ def _audience_fields() -> dict:
             queryset=OrgUnit.objects.order_by("path"),
             required=False,
             widget=forms.SelectMultiple(attrs={"size": 8}),
-            help_text=gettext_lazy("所选单位及其全部下属单位的人员；按住 Ctrl（手机上直接点选）可多选。"),
+            help_text=audience.help_text(audience.UNITS_HELP, gettext_lazy("按住 Ctrl（手机上直接点选）可多选。")),
         ),
         "audience_categories": forms.MultipleChoiceField(
             label=gettext_lazy("参训人员类别"),
             choices=StaffCategory.choices,
             required=False,
             widget=forms.CheckboxSelectMultiple,
-            help_text=gettext_lazy("不选表示不限人员类别。"),
+            help_text=audience.CATEGORIES_HELP,
         ),
         "audience_people": EmployeeNumbersField(
             label=gettext_lazy("指定参训人员（工号）"),
             required=False,
-            help_text=gettext_lazy("多个工号用空格、逗号或换行分隔；这些人员无论单位、类别都可参训。"),
+            help_text=audience.help_text(
+                gettext_lazy("多个工号用空格、逗号或换行分隔。"),
+                audience.PEOPLE_HELP,
+                audience.OPEN_HELP,
+                audience.REQUIRED_HELP,
+            ),
         ),
     }
 
@@ -73,7 +80,7 @@ class _AudienceMixin:
             categories=data.get("audience_categories") or [],
             people=data.get("audience_people") or [],
         ) and not any(f in self.errors for f in ("audience_units", "audience_people")):
-            raise forms.ValidationError(_("请至少指定一项参训范围：参训单位、人员类别或指定人员。"))
+            raise forms.ValidationError(NO_AUDIENCE)
         return data
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from cms.choosers import law_article_chooser_viewset
+from cms.extensions import has_learner_records
 
 
 @hooks.register("register_admin_viewset")
@@ -22,15 +23,10 @@ def register_law_article_chooser():
 
 def _has_learner_records(page) -> bool:
     from cms.models.courses import CoursePage, LessonPage
-    from learning.models import CourseCompletion, LessonProgress, StudyPlanItem
 
     pages = page.get_descendants(inclusive=True)
-    lesson_ids = pages.type(LessonPage).values("pk")
-    course_ids = pages.type(CoursePage).values("pk")
-    return (
-        LessonProgress.objects.filter(lesson_id__in=lesson_ids).exists()
-        or CourseCompletion.objects.filter(course_id__in=course_ids).exists()
-        or StudyPlanItem.objects.filter(course_id__in=course_ids).exists()
+    return has_learner_records(
+        course_ids=pages.type(CoursePage).values("pk"), lesson_ids=pages.type(LessonPage).values("pk")
     )
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from learning.signals import hours_posted
-
 
 def _on_published(sender, instance, **kwargs):
     from cms.course_search import index_course, index_lesson
@@ -68,15 +66,6 @@ def _on_rule_input_changed(sender, **kwargs):
 REQUIRED_TABLES = {"cms_courseindexpage", "cms_homepage", "wagtailcore_workflowpage", "wagtailcore_grouppagepermission"}
 
 
-def _on_hours_posted(sender, entry, **kwargs):
-    """A passed exam may be the last thing a course was waiting for."""
-    from learning.models import SourceKind
-    from learning.services.progress import complete_courses_of_exam
-
-    if entry.source_kind == SourceKind.EXAM and entry.reverses_id is None and entry.source_key.startswith("exam:"):
-        complete_courses_of_exam(user=entry.user, exam_id=int(entry.source_key.split(":")[1]))
-
-
 def _after_migrate(sender, using="default", **kwargs):
     """Set up the review workflow once the tables it needs exist (a partial migrate skips it)."""
     from django.db import connections
@@ -119,4 +108,3 @@ def connect(app_config) -> None:
         page_unpublished.connect(_on_removed, sender=model, dispatch_uid=f"cms_unindex_{model.__name__}")
         post_delete.connect(_on_removed, sender=model, dispatch_uid=f"cms_delete_{model.__name__}")
     post_migrate.connect(_after_migrate, sender=app_config, dispatch_uid="cms_course_workflow")
-    hours_posted.connect(_on_hours_posted, dispatch_uid="cms_course_exam_passed")

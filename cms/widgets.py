@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from django import forms
 
+from cms.extensions import hour_categories
+
 
 class HourCategorySelect(forms.Select):
-    """A select of the ledger's hour categories, read when the form is drawn.
+    """A select of the ledger's hour categories (``cms.extensions.hour_categories``), read when the form is drawn.
 
     Administrators may add categories at run time, so the choices cannot be
     fixed on the model field; ``CoursePage.clean`` rejects unknown codes.
     """
 
     def get_context(self, name, value, attrs):
-        from learning.models import HourCategory
-
-        self.choices = [(c.code, c.name) for c in HourCategory.objects.order_by("order", "code")]
+        self.choices = hour_categories()
         return super().get_context(name, value, attrs)

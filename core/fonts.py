@@ -1,7 +1,7 @@
 """The font of every PDF we print: one TrueType file covering Chinese, Latin letters and digits.
 
 The certificates (``certificates/render.py``) and the annual-review roster
-(``learning/review_export.py``) embed it, so it lives below both. reportlab
+(``review/export.py``) embed it, so it lives below both. reportlab
 (under xhtml2pdf) embeds TrueType outlines only. Without a font the PDF shows
 black boxes; a CJK-only fallback drops every digit and Latin letter; a
 CFF-based OpenType (``OTTO``) font is refused. ``font_problem`` says which of

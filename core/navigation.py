@@ -2,7 +2,7 @@
 
 Each app registers providers ``items(user) -> list[NavItem]`` in its ``AppConfig.ready()``
 (``register(items, rank=…)``); the context processor shows what ``collect`` returns.
-Ranks in use: accounts 10, cms 20, learning 30 and 32–34, classroom 31, notifications 35, exams 40, jobs 50.
+Ranks in use: accounts 10, directory 11, cms 20, learning 30 and 32–34, classroom 31, notifications 35, exams 40, jobs 50.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from exams.models import Exam
-from learning.models import AnnualReviewRule, YearClose
-from learning.services.review import ReviewError, run_annual_review
+from learning.models import YearClose
+from review.models import AnnualReviewRule
+from review.services.review import ReviewError, run_annual_review
 
 
 def seed_review_demo(year: int) -> dict:

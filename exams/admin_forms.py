@@ -1,7 +1,7 @@
 """Forms of the question bank's Wagtail admin (questions, categories, import).
 
 The question form edits the *current version* through extra fields; saving goes
-through ``save_question`` (see ``exams.wagtail_hooks``), so editing a question an
+through ``save_question`` (see ``exams.wagtail_admin.views``), so editing a question an
 attempt has used makes a new version instead of changing what was shown.
 """
 

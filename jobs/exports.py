@@ -3,7 +3,7 @@
 An export of more than ``EXPORT_JOB_ROWS`` rows is started by a POST and
 written by a job of a kind built with ``xlsx_export_kind``; the job stores only
 the filters, and re-applies them and the requester's scope when it runs (the
-staff export in ``accounts/jobs.py``, the compliance export in
+staff export in ``directory/jobs.py``, the compliance export in
 ``learning/compliance_export.py``). Smaller exports are answered at once.
 """
 

@@ -1,5 +1,4 @@
-"""Admin of the learning app. The credential review registers its models from its own
-module (``learning.admin_review``).
+"""Admin of the learning app (the credential review's models are registered by the review app).
 
 The ledger is read-only here like everywhere: no add, change or delete. Requirements,
 credit rules and hour categories are what administrators edit without a deploy.

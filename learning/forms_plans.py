@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts import audience
 from accounts.models import StaffCategory, User
 from accounts.scope import filter_units
 from core import timeutil
@@ -43,10 +44,14 @@ class StudyPlanForm(forms.Form):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("所选单位及其下属单位。"),
+        help_text=audience.UNITS_HELP,
     )
     target_categories = forms.MultipleChoiceField(
-        label=_("对象人员类别"), choices=StaffCategory.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("对象人员类别"),
+        choices=StaffCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=audience.CATEGORIES_HELP,
     )
     target_positions = forms.CharField(
         label=_("对象职务"),
@@ -58,7 +63,9 @@ class StudyPlanForm(forms.Form):
         label=_("指定人员（工号）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("每行一个工号；指定的人员无论单位、类别均须完成。"),
+        help_text=audience.help_text(
+            _("每行一个工号。"), audience.PEOPLE_HELP, audience.OPEN_HELP, audience.REQUIRED_HELP
+        ),
     )
 
     def __init__(self, *args, viewer: User, **kwargs):

@@ -1,6 +1,6 @@
 """Links of the learning app for the site navigation (only pages the user may open).
 
-The ledger pages are listed here; the other parts of the app (plans, review) keep
+The ledger pages are listed here; the other parts of the app (plans) keep
 their items in their own modules. ``LearningConfig.ready``
 registers them all (see ``core.navigation``).
 """

@@ -1,4 +1,4 @@
-"""The learning app's beat schedules (with the annual review's), registered idempotently after every migrate."""
+"""The learning app's beat schedules, registered idempotently after every migrate."""
 
 from __future__ import annotations
 
@@ -18,6 +18,4 @@ LEARNING_SCHEDULES = (
 
 def ensure_periodic_tasks() -> None:
     """Register the learning app's schedules (safe to run on every migrate)."""
-    from learning.schedules_review import REVIEW_SCHEDULES
-
-    ensure_schedules((*LEARNING_SCHEDULES, *REVIEW_SCHEDULES))
+    ensure_schedules(LEARNING_SCHEDULES)

@@ -14,6 +14,3 @@ def send_monthly_reminders(today: str | None = None) -> dict:
 
     day = dt.date.fromisoformat(today) if today else None
     return run(today=day)
-
-
-from .tasks_review import *  # noqa: E402, F403

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from learning.views import compliance, hours
+from learning.views import path as path_views
 
 app_name = "learning"
 
@@ -11,6 +12,6 @@ urlpatterns = [
     path("compliance/person/<int:user_id>/", compliance.person_ledger, name="person_ledger"),
     path("compliance/person/<int:user_id>/adjust/", compliance.person_adjust, name="person_adjust"),
     path("compliance/person/<int:user_id>/reverse/<int:entry_id>/", compliance.person_reverse, name="person_reverse"),
-    path("", include("learning.urls_review")),
+    path("path/", path_views.my_path, name="my_path"),
     path("", include("learning.urls_progress")),
 ]

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.models import OrgUnit, User
@@ -59,9 +60,15 @@ class MarkResult:
 CREDIT_FIELDS = ("hours", "hour_category_id", "kind")
 
 
+#: Why a session with an empty audience is refused (what "empty" means is ``accounts.audience``'s).
+NO_AUDIENCE = gettext_lazy(
+    "请至少指定一项参训范围：参训单位、人员类别或指定人员；都不选即面向全部人员，培训不能面向全部人员。"
+)
+
+
 def _check_audience(units, categories, people) -> None:
     if not has_audience_rule(units=units, categories=categories, people=people):
-        raise SessionError(_("请至少指定一项参训范围：参训单位、人员类别或指定人员。"))
+        raise SessionError(str(NO_AUDIENCE))
 
 
 def _check_credit_fields_frozen(session: TrainingSession, fields: dict) -> None:

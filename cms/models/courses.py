@@ -1,9 +1,9 @@
 """Course content: the catalogue, courses and their lessons (Wagtail pages).
 
 Pages describe content only. What a learner *does* with it (time studied, the
-check question, completion, credits) lives in ``learning`` and points back at
-these pages; the pages ask ``cms.selectors.courses`` and
-``learning.selectors.progress`` for what to show.
+check question, completion, credits) lives in apps above ``cms`` and points back at
+these pages; those apps add what the learner's page shows, and record the visit,
+through ``cms.extensions`` (``get_context`` only reads; a visit writes in ``serve``).
 
 Every one of these pages needs a signed-in learner; a course (and its lessons)
 is served only while it is published and meant for the learner's audience —
@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, MultipleChooserPanel
@@ -27,8 +28,10 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from accounts import audience
 from accounts.models import StaffCategory
 from cms.blocks import LessonBodyBlock
+from cms.extensions import hour_categories, learner_context, record_visit
 from cms.fields import ChoiceListField
 from cms.search.registry import COURSE, LESSON, register_kind
 from cms.widgets import HourCategorySelect
@@ -38,18 +41,32 @@ DEFAULT_MIN_STUDY_SECONDS = 600
 
 
 class SignedInPageMixin:
-    """Learner pages: sign-in first, then the page's own visibility rule (404 otherwise)."""
+    """Learner pages: sign-in first, then the page's own visibility rule (404 otherwise).
+
+    The context is read first (``get_context`` writes nothing), then the visit is
+    recorded by the apps registered in ``cms.extensions`` (never for a preview).
+    """
 
     def learner_may_open(self, user) -> bool:
         return True
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(learner_context(request, self))
+        return context
+
     def serve(self, request, *args, **kwargs):
-        if not getattr(request, "is_preview", False):
+        preview = getattr(request, "is_preview", False)
+        if not preview:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not self.learner_may_open(request.user):
                 raise Http404
-        return super().serve(request, *args, **kwargs)
+        request.is_preview = False  # as Wagtail's Page.serve
+        context = self.get_context(request, *args, **kwargs)
+        if not preview:
+            record_visit(request, self, context)
+        return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
 
 
 class CourseIndexPage(SignedInPageMixin, Page):
@@ -69,13 +86,6 @@ class CourseIndexPage(SignedInPageMixin, Page):
     class Meta:
         verbose_name = _("课程中心")
         verbose_name_plural = _("课程中心")
-
-    def get_context(self, request, *args, **kwargs):
-        from cms.selectors.courses import catalogue
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(catalogue(user=request.user, index=self, params=request.GET))
-        return context
 
 
 class CoursePage(SignedInPageMixin, Page):
@@ -109,12 +119,12 @@ class CoursePage(SignedInPageMixin, Page):
         verbose_name=_("面向单位"),
         blank=True,
         related_name="audience_courses",
-        help_text=_("所选单位及其下属单位的人员可学习；不选表示全部单位。"),
+        help_text=audience.UNITS_HELP,
     )
     audience_categories = ChoiceListField(
         _("面向人员类别"),
         item_choices=StaffCategory.choices,
-        help_text=_("不选表示全部人员类别。"),
+        help_text=audience.help_text(audience.CATEGORIES_HELP, audience.OPEN_HELP),
     )
     exam = models.ForeignKey(
         "exams.Exam",
@@ -148,27 +158,13 @@ class CoursePage(SignedInPageMixin, Page):
 
     def clean(self):
         super().clean()
-        from learning.models import HourCategory
-
-        if not HourCategory.objects.filter(code=self.category).exists():
+        if self.category not in dict(hour_categories()):
             raise ValidationError({"category": _("未知的学时类别“%(code)s”。") % {"code": self.category}})
 
     def learner_may_open(self, user) -> bool:
         from cms.selectors.courses import can_study
 
         return can_study(user, self)
-
-    def get_context(self, request, *args, **kwargs):
-        from cms.selectors.courses import course_detail
-        from learning.services.progress import complete_course_if_done
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(course_detail(user=request.user, course=self))
-        progress = context["course_progress"]
-        if progress.total and progress.completed == progress.total and not progress.done:
-            # e.g. the last missing lesson was withdrawn, or the course exam was passed since
-            context["course_completed_now"] = complete_course_if_done(user=request.user, course_id=self.pk)
-        return context
 
 
 class CourseLawArticle(Orderable):
@@ -212,18 +208,6 @@ class LessonPage(SignedInPageMixin, Page):
         from cms.selectors.courses import course_of_lesson
 
         return course_of_lesson(user, self) is not None
-
-    def get_context(self, request, *args, **kwargs):
-        from cms.selectors.courses import lesson_detail
-        from learning.services.progress import start_lesson
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_detail(user=request.user, lesson=self))
-        preview = getattr(request, "is_preview", False)
-        context["preview"] = preview
-        if not preview and context["progress"] is None and request.user.is_authenticated:
-            context["progress"] = start_lesson(user=request.user, lesson=self)
-        return context
 
     def check_question(self):
         """The value (``StructValue``) of the lesson's check question, or ``None``.

@@ -1,11 +1,12 @@
-"""Which courses a learner may study, and what the course pages show.
+"""Which courses a learner may study (what the learner pages show besides content: ``learning.selectors.course_pages``).
 
-The audience rule lives here and only here: a course is open to a learner when it
-is published, its catalogue page is published, and the learner is in its audience
-— a unit restriction matches the learner's unit or any unit above it, a category
-restriction matches the learner's staff category, an empty restriction matches
-everyone. ``courses_for`` expresses it as one queryset so that catalogue pages,
-lesson pages, heartbeats and search results all apply the same rule in SQL.
+A course is open to a learner when it is published, its catalogue page is published,
+and the learner is in its audience: the audience rule of ``accounts.audience`` over the
+course's ``audience_units`` and ``audience_categories`` (``AUDIENCE``; courses name no
+people), so a unit admits its whole subtree, a category restriction matches the learner's
+staff category, and a course with neither is open to every active learner.
+``courses_for`` expresses it as one queryset so that catalogue pages, lesson pages,
+heartbeats and search results all apply the same rule in SQL.
 Heartbeats ask it through ``may_study_lesson``, which keeps its *yes* in the cache
 until something the rule reads changes (``cms.access_cache`` lists what and how):
 a new input to the rule needs its changes to reach that module too.
@@ -17,29 +18,23 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
-from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from accounts.models import OrgUnit
+from accounts.audience import AudienceFields
 from cms import access_cache
 from cms.fields import empty_or_contains
-from cms.models.courses import CourseIndexPage, CourseLawArticle, CoursePage, LessonPage
+from cms.models.courses import CourseIndexPage, CoursePage, LessonPage
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 COVER_SPEC = "fill-640x360"
 STEP = Page.steplen
-
-
-def ancestor_paths(unit: OrgUnit | None) -> list[str]:
-    """Materialised paths of ``unit`` and every unit above it."""
-    if unit is None:
-        return []
-    step = OrgUnit.steplen
-    return [unit.path[:end] for end in range(step, len(unit.path) + 1, step)]
+AUDIENCE = AudienceFields(
+    CoursePage, units="audience_units", categories="audience_categories", categories_sql=empty_or_contains
+)
 
 
 def parent_path(path, depth):
@@ -49,19 +44,10 @@ def parent_path(path, depth):
 
 def courses_for(user: User) -> QuerySet[CoursePage]:
     """Published courses in a published catalogue whose audience includes ``user``."""
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated:
         return CoursePage.objects.none()
-    through = CoursePage.audience_units.through
-    restricted = Exists(through.objects.filter(coursepage_id=OuterRef("pk")))
-    unit = user.org_unit if user.org_unit_id else None
-    mine = Exists(through.objects.filter(coursepage_id=OuterRef("pk"), orgunit__path__in=ancestor_paths(unit)))
     index_live = Exists(CourseIndexPage.objects.live().filter(path=parent_path(OuterRef("path"), OuterRef("depth"))))
-    return (
-        CoursePage.objects.live()
-        .filter(index_live)
-        .filter(empty_or_contains("audience_categories", user.staff_category))
-        .filter(~restricted | mine)
-    )
+    return CoursePage.objects.live().filter(index_live).filter(AUDIENCE.admitting(user))
 
 
 def lessons_for(user: User) -> QuerySet[LessonPage]:
@@ -139,74 +125,6 @@ def may_study_lesson(user: User, lesson_id: int, *, course_id: int, now: dt.date
 # --- Page contexts -------------------------------------------------------------------------
 
 
-def _cover_prefetch() -> Prefetch:
-    return Prefetch("cover", queryset=get_image_model().objects.prefetch_renditions(COVER_SPEC))
-
-
-def _category_names() -> dict[str, str]:
-    from learning.models import HourCategory
-
-    return dict(HourCategory.objects.values_list("code", "name"))
-
-
-def catalogue(*, user: User, index: CourseIndexPage, params) -> dict:
-    """Courses of the catalogue the learner may study, filtered, with their progress."""
-    from cms.course_forms import CatalogueFilterForm
-    from learning.selectors.plans import required_course_ids
-    from learning.selectors.progress import course_progress
-
-    categories = _category_names()
-    form = CatalogueFilterForm(params or None, categories=categories)
-    filters = form.cleaned_data if form.is_valid() else {}
-    courses = courses_for(user).child_of(index).order_by("path")
-    if filters.get("category"):
-        courses = courses.filter(category=filters["category"])
-    if filters.get("law"):
-        courses = courses.filter(
-            Exists(CourseLawArticle.objects.filter(page_id=OuterRef("pk"), article__version__law_id=filters["law"].pk))
-        )
-    required_ids = required_course_ids(user)
-    if filters.get("required"):
-        courses = courses.filter(pk__in=required_ids)
-    courses = list(courses.prefetch_related(_cover_prefetch()))
-    progress = course_progress(user, courses)
-    status = filters.get("status")
-    if status:
-        courses = [c for c in courses if progress[c.pk].status == status]
-    rows = [
-        {
-            "course": c,
-            "progress": progress[c.pk],
-            "required": c.pk in required_ids,
-            "category_name": categories.get(c.category, c.category),
-        }
-        for c in courses
-    ]
-    return {"filter_form": form, "rows": rows, "filtered": bool(params and form.is_valid() and any(filters.values()))}
-
-
-def course_detail(*, user: User, course: CoursePage) -> dict:
-    from learning.selectors.progress import course_progress, lesson_progress_map
-
-    lessons = list(lessons_of(course))
-    progress_by_lesson = lesson_progress_map(user, lessons)
-    articles = (
-        CourseLawArticle.objects.filter(page=course).select_related("article__version__law").order_by("sort_order")
-    )
-    groups: dict[int, dict] = {}
-    for link in articles:
-        law = link.article.version.law
-        groups.setdefault(law.pk, {"law": law, "articles": []})["articles"].append(link.article)
-    unfinished = [lesson for lesson in lessons if not getattr(progress_by_lesson.get(lesson.pk), "completed_at", None)]
-    return {
-        "lessons": [{"lesson": lesson, "progress": progress_by_lesson.get(lesson.pk)} for lesson in lessons],
-        "course_progress": course_progress(user, [course])[course.pk],
-        "category_name": _category_names().get(course.category, course.category),
-        "law_groups": list(groups.values()),
-        "resume_lesson": unfinished[0] if unfinished else None,
-    }
-
-
 def resolve_current_articles(article_ids) -> dict[int, object]:
     """Map each cited article id to the same-numbered article of its law's current version (two queries)."""
     from cms.models import LawArticle
@@ -239,30 +157,3 @@ def cited_article_ids(lesson: LessonPage) -> list[int]:
             if isinstance(article_id, int):
                 ids.append(article_id)
     return ids
-
-
-def lesson_detail(*, user: User, lesson: LessonPage) -> dict:
-    """Everything the lesson page shows besides its body: citations, the course outline, progress."""
-    from learning.models import CourseCompletion
-    from learning.selectors.progress import lesson_progress_map
-    from learning.services.progress import heartbeat_interval
-
-    course = getattr(lesson, "_learner_course", None)
-    if course is None:
-        course = CoursePage.objects.filter(path=lesson.path[:-STEP]).first()
-    siblings = list(lessons_of(course)) if course else []
-    progress_by_lesson = lesson_progress_map(user, siblings)
-    position = next((i for i, s in enumerate(siblings) if s.pk == lesson.pk), None)
-    return {
-        "course": course,
-        "current_articles": resolve_current_articles(cited_article_ids(lesson)),
-        "outline": [{"lesson": s, "progress": progress_by_lesson.get(s.pk)} for s in siblings],
-        "previous_lesson": siblings[position - 1] if position else None,
-        "next_lesson": siblings[position + 1] if position is not None and position + 1 < len(siblings) else None,
-        "progress": progress_by_lesson.get(lesson.pk),
-        "required_seconds": lesson.required_seconds,
-        "heartbeat_interval": heartbeat_interval(),
-        "course_done": bool(course)
-        and user.is_authenticated
-        and CourseCompletion.objects.filter(user=user, course=course).exists(),
-    }

@@ -70,12 +70,14 @@ INSTALLED_APPS = [
     # Ours
     "core",
     "jobs",
+    "directory",
     "accounts",
     "notifications",
     "cms",
     "learning",
     "classroom",
     "certificates",
+    "review",
     "exams",
     "demo",
 ]

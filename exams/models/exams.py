@@ -24,6 +24,8 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
+from accounts import audience
+
 from .questions import QuestionType
 
 __all__ = ["Exam", "ExamQuestion", "PaperRule"]
@@ -69,17 +71,17 @@ class Exam(ClusterableModel):
         verbose_name=_("参考单位"),
         blank=True,
         related_name="+",
-        help_text=_("所选单位及其全部下属单位的人员。"),
+        help_text=audience.UNITS_HELP,
     )
     audience_staff_categories = models.JSONField(
-        _("参考人员类别"), default=list, blank=True, help_text=_("留空表示不限人员类别。")
+        _("参考人员类别"), default=list, blank=True, help_text=audience.CATEGORIES_HELP
     )
     audience_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("指定人员"),
         blank=True,
         related_name="+",
-        help_text=_("无论单位和类别，这些人员都可以参加。单位、类别和指定人员都不选时，所有人员都可以参加。"),
+        help_text=audience.help_text(audience.PEOPLE_HELP, audience.OPEN_HELP),
     )
     makeup_for = models.ForeignKey(
         "self",

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -130,6 +130,18 @@ class Question(models.Model):
         if self.name:
             return self.name
         return f"{self.get_type_display()} #{self.pk}"
+
+    def delete(self, *args, **kwargs):
+        """Delete the question with its versions; the pointer at its own current version does not stop that.
+
+        ``current_version`` is ``PROTECT`` against deleting a version on its own; a question's versions
+        go with their question, so the pointer is cleared first (in the same transaction: when a paper
+        or an attempt still uses a version, the deletion is refused and the pointer stays).
+        """
+        with transaction.atomic():
+            if self.current_version_id is not None:
+                Question.objects.filter(pk=self.pk).update(current_version=None)
+            return super().delete(*args, **kwargs)
 
 
 class QuestionVersion(models.Model):

@@ -1,15 +1,12 @@
 """Reads about exams for one learner: audience, attempts used, the counted result, review rights.
 
-The audience rule lives here and only here:
-
-* named people (``audience_users``) may always sit the exam;
-* when units and/or staff categories are set, people in those units' subtrees
-  (any unit if none set) *and* of those categories (any if none set) may sit it;
-* an exam with no units, no categories and no named people is open to everyone;
-* a study plan (学法清单) that lists the exam also admits everyone the plan is for,
-  to the exam and to its make-ups (``learning.selectors.plans.plan_exam_ids``).
-  A plan only ever adds people: listing an open exam in one county's plan does
-  not close it to anyone else.
+Who may sit an exam is the audience rule of ``accounts.audience`` over the exam's
+``audience_units``, ``audience_staff_categories`` and ``audience_users`` (``AUDIENCE``):
+named people always; people in the units' subtrees and of the categories when either is set;
+everyone when nothing is set. On top of it, the extensions registered in
+``exams.audience`` admit more people: a study plan (学法清单) that lists the exam admits
+everyone the plan is for, to the exam and to its make-ups. An extension only ever adds
+people: listing an open exam in one county's plan does not close it to anyone else.
 """
 
 from __future__ import annotations
@@ -22,77 +19,37 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import OrgUnit
+from accounts.audience import AudienceFields
+from accounts.models import User
+from exams import audience as extensions
 from exams.models import Exam, ExamAttempt
 
 Status = ExamAttempt.Status
-AudienceUser = Exam.audience_users.through
-AudienceUnit = Exam.audience_units.through
+AUDIENCE = AudienceFields(Exam, units="audience_units", categories="audience_staff_categories", people="audience_users")
 
 
 def with_audience_flags(queryset: QuerySet, user) -> QuerySet:
     """Annotate exams with all ``in_audience`` needs to know of them about ``user``, in the one query.
 
-    Whether ``user`` is named, whether anyone is, whether units are set and whether
-    ``user``'s unit lies in one of their subtrees (a start, and "我的考试" for any number
-    of exams, then read neither the units nor the learner's own unit).
+    A start, and "我的考试" for any number of exams, then read neither the exams' units and
+    named people nor the learner's own unit (``AudienceFields.with_flags``).
     """
-    units = AudienceUnit.objects.filter(exam_id=OuterRef("pk"))
-    own_unit = OrgUnit.objects.filter(pk=user.org_unit_id, path__startswith=OuterRef("orgunit__path"))
-    return queryset.annotate(
-        _user_named=Exists(AudienceUser.objects.filter(exam_id=OuterRef("pk"), user_id=user.pk)),
-        _has_named=Exists(AudienceUser.objects.filter(exam_id=OuterRef("pk"))),
-        _has_units=Exists(units),
-        _user_in_units=Exists(units.filter(Exists(own_unit))),
-    )
-
-
-def _plan_exam_ids(user) -> set[int]:
-    from learning.selectors.plans import plan_exam_ids
-
-    return plan_exam_ids(user)
+    return AUDIENCE.with_flags(queryset, user)
 
 
 def in_audience(exam: Exam, user, plan_exam_ids: set[int] | None = None) -> bool:
     """Whether ``user`` may sit ``exam`` (make-up eligibility is checked separately).
 
-    ``plan_exam_ids`` (from ``learning.selectors.plans.plan_exam_ids``) saves its
-    queries when many exams are checked for one user.
+    ``plan_exam_ids`` (the exams the registered extensions admit ``user`` to:
+    ``exams.audience.exam_ids_for``) saves their queries when many exams are checked for one user.
     """
-    named = getattr(exam, "_user_named", None)
-    if named is None:
-        named = exam.audience_users.filter(pk=user.pk).exists()
-    if named or _admitted_by_units_and_categories(exam, user):
+    if AUDIENCE.admits(exam, user):
         return True
-    # Plans only ever add people, so they are looked up last: the examinee of an exam open to
+    # Extensions only ever add people, so they are asked last: the examinee of an exam open to
     # them by unit or category (every one of them, on exam day) costs no plan queries.
     if plan_exam_ids is None:
-        plan_exam_ids = _plan_exam_ids(user)
+        plan_exam_ids = extensions.exam_ids_for(user)
     return exam.pk in plan_exam_ids or bool(exam.makeup_for_id and exam.makeup_for_id in plan_exam_ids)
-
-
-def _admitted_by_units_and_categories(exam: Exam, user) -> bool:
-    in_units = _in_unit_subtrees(exam, user)
-    categories = exam.audience_staff_categories or []
-    if in_units is None and not categories:
-        has_named = getattr(exam, "_has_named", None)
-        if has_named is None:
-            has_named = exam.audience_users.exists()
-        return not has_named
-    if in_units is False:
-        return False
-    return not categories or user.staff_category in categories
-
-
-def _in_unit_subtrees(exam: Exam, user) -> bool | None:
-    """Whether ``user``'s unit lies in one of the exam's audience unit subtrees; ``None`` when none are set."""
-    if hasattr(exam, "_has_units"):  # from ``with_audience_flags``
-        return exam._user_in_units if exam._has_units else None
-    units = list(exam.audience_units.all())
-    if not units:
-        return None
-    unit = user.org_unit
-    return unit is not None and any(unit.path.startswith(u.path) for u in units)
 
 
 @dataclass
@@ -240,7 +197,7 @@ def exams_for_learner(user, *, now=None, from_plans: set[int] | None = None) -> 
         exam_id: summarise(exam_by_id.get(exam_id) or _Counting(), attempts) for exam_id, attempts in by_exam.items()
     }
     if from_plans is None:
-        from_plans = _plan_exam_ids(user)
+        from_plans = extensions.exam_ids_for(user)
     rows = []
     for exam in exams:
         summary = summaries.get(exam.pk) or AttemptsSummary()
@@ -298,27 +255,6 @@ def review_rights(attempt: ExamAttempt, *, now=None) -> ReviewRights:
 
 def audience_people(exam: Exam) -> QuerySet:
     """The active people ``in_audience`` admits, as one queryset (statistics: who should sit it)."""
-    from accounts.models import User
-    from learning.models import StudyPlan
-    from learning.selectors.plans import plan_people
-
-    people = User.objects.filter(is_active=True)
-    named = Q(pk__in=AudienceUser.objects.filter(exam_id=exam.pk).values("user_id"))
-    original = exam.makeup_for_id or exam.pk
-    for plan in StudyPlan.objects.filter(items__exam_id=original).distinct():
-        named |= Q(pk__in=plan_people(plan).values("pk"))
-    unit_paths = list(exam.audience_units.values_list("path", flat=True))
-    categories = exam.audience_staff_categories or []
-    if not unit_paths and not categories:
-        if AudienceUser.objects.filter(exam_id=exam.pk).exists():
-            return people.filter(named)
-        return people
-    rule = Q()
-    if unit_paths:
-        unit_q = Q(pk__in=[])
-        for path in unit_paths:
-            unit_q |= Q(org_unit__path__startswith=path)
-        rule &= unit_q
-    if categories:
-        rule &= Q(staff_category__in=categories)
-    return people.filter(rule | named)
+    rule = AUDIENCE.of(exam).q()
+    extra = extensions.people_for(exam.makeup_for_id or exam.pk)
+    return User.objects.filter(rule if extra is None else rule | extra)

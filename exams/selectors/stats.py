@@ -30,15 +30,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import Substr
 
-from accounts.models import OrgUnit, Role
+from accounts import drilldown
+from accounts.models import Role
 from accounts.scope import filter_people
 from exams.models import AttemptAnswer, Exam, ExamAttempt, Question
 from exams.selectors.exams import audience_people, counted_attempt
 
 Status = ExamAttempt.Status
-STEP = OrgUnit.steplen
 HUNDRED = Decimal("100")
 
 
@@ -86,7 +85,7 @@ def attempt_rows(viewer, exam: Exam) -> list[AttemptRow]:
         AttemptRow(pk, user_id, number, score or Decimal("0"), max_score, bool(passed), unit_path or "")
         for pk, user_id, number, score, max_score, passed, unit_path in scoped_attempts(viewer, exam)
         .order_by("user_id", "number")
-        .values_list("pk", "user_id", "number", "score", "max_score", "passed", "user__org_unit__path")
+        .values_list("pk", "user_id", "number", "score", "max_score", "passed", drilldown.unit_key("user__org_unit"))
     ]
 
 
@@ -171,24 +170,16 @@ class UnitRow:
         return self.total_percent / self.takers if self.takers else 0.0
 
 
-def unit_prefix(path: str, level: int) -> str:
-    return path[: STEP * level] if path else ""
-
-
-def unit_names(prefixes) -> dict[str, str]:
-    return dict(OrgUnit.objects.filter(path__in=[p for p in prefixes if p]).values_list("path", "full_path"))
-
-
 def by_unit(counted: list[AttemptRow], *, level: int) -> list[UnitRow]:
     """Pass rate per unit at ``level`` of the org tree (1 = prefecture, 2 = county/department …)."""
     groups: dict[str, UnitRow] = {}
     for row in counted:
-        key = unit_prefix(row.unit_path, level)
+        key = drilldown.ancestor_key(row.unit_path, level)
         group = groups.setdefault(key, UnitRow(key, ""))
         group.takers += 1
         group.passed += int(row.passed)
         group.total_percent += row.percent
-    names = unit_names(groups)
+    names = drilldown.unit_labels(groups)
     for key, group in groups.items():
         group.name = names.get(key, "（未分配单位）")
     return sorted(groups.values(), key=lambda g: (g.pass_rate, g.name))
@@ -320,7 +311,7 @@ def articles_by_unit(counted: list[AttemptRow], *, level: int, top: int = 5) -> 
             item__attempt_id__in=ids, item__question_version__question__law_articles__isnull=False
         )
         .values(
-            unit=Substr("item__attempt__user__org_unit__path", 1, STEP * level),
+            unit=drilldown.ancestor_key_sql("item__attempt__user__org_unit", level),
             article=F("item__question_version__question__law_articles"),
         )
         .annotate(n=Count("pk"), pts=Sum("item__points"), got=Sum("score"))
@@ -337,7 +328,7 @@ def articles_by_unit(counted: list[AttemptRow], *, level: int, top: int = 5) -> 
         a.pk: f"{a.version.law} {a.number_text}"
         for a in LawArticle.objects.filter(pk__in=article_ids).select_related("version__law")
     }
-    names = unit_names(groups)
+    names = drilldown.unit_labels(groups)
     result = []
     for path, rows in groups.items():
         for row in rows:
@@ -358,5 +349,5 @@ def people_results(viewer, exam: Exam, counted: list[AttemptRow]) -> list[dict]:
         return []
     by_user = {r.user_id: r for r in counted}
     people = filter_people(viewer, User.objects.filter(pk__in=list(by_user))).select_related("org_unit")
-    rows = [{"person": p, "row": by_user[p.pk]} for p in people.order_by("org_unit__path", "employee_no")]
+    rows = [{"person": p, "row": by_user[p.pk]} for p in people.order_by(drilldown.tree_order(), "employee_no")]
     return rows

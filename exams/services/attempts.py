@@ -29,10 +29,10 @@ from typing import NoReturn
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import timeutil
 from exams.grading import score_fraction
 from exams.models import (
     AttemptAnswer,
@@ -52,7 +52,7 @@ from exams.selectors.exams import (
     summarise,
     with_audience_flags,
 )
-from exams.signals import exam_passed
+from exams.signals import exam_passed, pass_recorded
 
 CENT = Decimal("0.01")
 SHUFFLED_OPTION_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE})
@@ -722,26 +722,11 @@ def _finish(attempt: ExamAttempt, *, now) -> None:
 
 
 def credit_pass(attempt: ExamAttempt) -> None:
-    """Post the exam's hours (source key ``exam:{exam}:{user}``) and, after commit, issue a certificate."""
-    from core import timeutil
-    from learning.models import SourceKind
-    from learning.selectors.requirements import credit_rules
-    from learning.services.ledger import post_credit
-
-    exam = attempt.exam
+    """Announce the pass inside its transaction (``pass_recorded``: the ledger credits it) and, after commit,
+    issue a certificate for the hours the receivers credited."""
     earned_on = timeutil.local_date(attempt.submitted_at or timezone.now())
-    hours = exam.credit_hours if exam.credit_hours is not None else credit_rules(earned_on.year).exam_pass_hours
-    if hours and hours > 0:
-        post_credit(
-            user=attempt.user,
-            hours=hours,
-            category=exam.credit_category_id or "legal",
-            source_kind=SourceKind.EXAM,
-            source_key=f"exam:{exam.pk}:{attempt.user_id}",
-            source_ref=exam.title,
-            source_url=reverse("exams:exam_detail", args=[exam.pk]),
-            earned_on=earned_on,
-        )
+    responses = pass_recorded.send(sender=ExamAttempt, attempt=attempt, earned_on=earned_on)
+    hours = next((hours for _receiver, hours in responses if hours is not None), None)
     attempt_id, hours_text, day = attempt.pk, str(hours or ""), earned_on.isoformat()
     transaction.on_commit(lambda: _enqueue_certificate(attempt_id, hours_text, day), robust=True)
 

@@ -3,5 +3,4 @@ from .ledger import *  # noqa: F403
 from .plans import *  # noqa: F403
 from .progress import *  # noqa: F403
 from .requirements import *  # noqa: F403
-from .review import *  # noqa: F403
 from .yearclose import *  # noqa: F403

@@ -12,8 +12,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import reduce
-from operator import or_
 
 from django.db.models import (
     Case,
@@ -30,12 +28,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Substr
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from accounts import drilldown
 from accounts.models import OrgUnit, StaffCategory, User
-from accounts.scope import ensure_can_view_unit, filter_people, scope_paths, top_units
+from accounts.scope import ensure_can_view_unit, filter_people, top_units
 from learning.models import PersonYearCategoryBalance, YearClose, YearStatus
 from learning.selectors.requirements import (
     Requirement,
@@ -62,7 +61,7 @@ SORT_FIELDS = {
     "-hours": ("-hours", "employee_no"),
     "name": ("full_name", "employee_no"),
     "employee_no": ("employee_no",),
-    "unit": ("org_unit__path", "employee_no"),
+    "unit": (drilldown.tree_order(), "employee_no"),
 }
 
 
@@ -148,7 +147,7 @@ def people_in(viewer, unit: OrgUnit | None, *, include_inactive: bool = False) -
     if unit is not None:
         if viewer is not None:
             ensure_can_view_unit(viewer, unit)
-        qs = qs.filter(org_unit__path__startswith=unit.path)
+        qs = qs.filter(drilldown.in_subtree_q(unit))
     return qs if viewer is None else filter_people(viewer, qs)
 
 
@@ -326,16 +325,6 @@ class Rollup:
     rows: list[UnitRow] = field(default_factory=list)
 
 
-def _group_expression(unit: OrgUnit | None, row_units: list[OrgUnit]):
-    if unit is not None:
-        # Children of one unit share a depth: their path is a fixed-length prefix.
-        return Substr("org_unit__path", 1, (unit.depth + 1) * OrgUnit.steplen)
-    return Case(
-        *[When(org_unit__path__startswith=u.path, then=Value(u.path)) for u in row_units],
-        default=Value(""),
-    )
-
-
 class Band(Expression):
     """The band of ``expression`` among ascending ``bounds``: 0 below the first bound, …, ``len(bounds)`` from the last.
 
@@ -403,7 +392,7 @@ def overview(
             default=Value(ON_TRACK),
         )
     qs = annotate_people(people_in(viewer, unit, include_inactive=rules.frozen), rules).annotate(
-        group=_group_expression(unit, row_units), bucket=bucket, state=state
+        group=drilldown.rollup_key(unit, row_units), bucket=bucket, state=state
     )
     grouped = qs.order_by().values_list("group", "bucket", "state").annotate(n=Count("pk"), hours_sum=Sum("hours"))
     by_group: dict[str, dict] = {}
@@ -421,10 +410,11 @@ def overview(
         acc["hours_sum"] += hours_sum or ZERO
     rows = []
     for child in row_units:
-        rows.append(_row(child, child.name, by_group.pop(child.path, None)))
+        rows.append(_row(child, child.name, by_group.pop(drilldown.key_of(child), None)))
+    own = drilldown.key_of(unit) if unit is not None else None
     for group, data in by_group.items():
-        label = _("本级") if unit is not None and group == unit.path else _("其他")
-        rows.append(_row(unit if unit is not None and group == unit.path else None, label, data, is_self=True))
+        label = _("本级") if group == own else _("其他")
+        rows.append(_row(unit if group == own else None, label, data, is_self=True))
     totals = UnitRow(unit=unit, label=unit.name if unit else _("全部"))
     for row in rows:
         totals.headcount += row.headcount
@@ -457,11 +447,8 @@ def _row(unit, label, data, *, is_self=False) -> UnitRow:
 
 
 def row_units_for(viewer, unit: OrgUnit | None) -> list[OrgUnit]:
-    """The units one level below ``unit`` (or the viewer's top units)."""
-    if unit is None:
-        tops = OrgUnit.get_root_nodes() if viewer is None else top_units(viewer)
-        return list(tops.order_by("path"))
-    return list(unit.get_children().order_by("path"))
+    """The row units of the roll-up: the units one level below ``unit`` (or the viewer's top units)."""
+    return drilldown.child_units(viewer, unit)
 
 
 def histogram(viewer, unit: OrgUnit | None, rules: YearRules, *, step: int = HISTOGRAM_STEP) -> list[tuple[str, int]]:
@@ -471,20 +458,7 @@ def histogram(viewer, unit: OrgUnit | None, rules: YearRules, *, step: int = HIS
 
 def breadcrumbs(viewer, unit: OrgUnit | None) -> list[OrgUnit]:
     """Ancestors of ``unit`` the viewer may open, outermost first (one query)."""
-    if unit is None:
-        return []
-    return _visible_chain(viewer, [*unit.get_ancestors(), unit])
-
-
-def _visible_chain(viewer, chain: list[OrgUnit]) -> list[OrgUnit]:
-    paths = None if viewer is None else scope_paths(viewer)
-    if paths is None:
-        return chain
-    return [a for a in chain if any(a.path.startswith(p) for p in paths)]
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    return [path[:end] for end in range(OrgUnit.steplen, len(path), OrgUnit.steplen)]
+    return drilldown.breadcrumbs(viewer, unit)
 
 
 def unit_context(viewer, code: str) -> tuple[OrgUnit | None, list[OrgUnit], list[OrgUnit]]:
@@ -492,39 +466,10 @@ def unit_context(viewer, code: str) -> tuple[OrgUnit | None, list[OrgUnit], list
     ``row_units_for`` and ``breadcrumbs`` give — in at most two queries.
 
     With a code, the unit comes first (404/403 as in ``resolve_unit``), then its
-    children and ancestors together. Without one, the viewer's top units follow
-    from their scope paths, so the tops, their children and their ancestors are
-    one query.
+    children and ancestors together (``drilldown.drill_down``). Without one, the
+    drill-down starts at the viewer's top units, in one query.
     """
-    if code:
-        unit = resolve_unit(viewer, code)
-        wanted = []
-        if not unit.is_root():
-            wanted.append(Q(path__in=_ancestor_paths(unit.path)))
-        if not unit.is_leaf():
-            wanted.append(Q(path__startswith=unit.path, depth=unit.depth + 1))
-        units = list(OrgUnit.objects.filter(reduce(or_, wanted)).order_by("path")) if wanted else []
-    else:
-        paths = scope_paths(viewer)
-        if paths is None:  # everyone: the roots, and the children of a single root
-            units = list(OrgUnit.objects.filter(depth__lte=2).order_by("path"))
-            tops = [u for u in units if u.depth == 1]
-        elif paths:
-            wanted = [Q(path__in=paths)]
-            for path in paths:
-                wanted.append(Q(path__startswith=path, depth=len(path) // OrgUnit.steplen + 1))
-                if not_root := _ancestor_paths(path):
-                    wanted.append(Q(path__in=not_root))
-            units = list(OrgUnit.objects.filter(reduce(or_, wanted)).order_by("path"))
-            tops = [u for u in units if u.path in paths]
-        else:
-            return None, [], []
-        if len(tops) != 1:
-            return None, tops, []
-        unit = tops[0]
-    children = [u for u in units if u.depth == unit.depth + 1 and u.path.startswith(unit.path)]
-    ancestors = [u for u in units if u.depth < unit.depth and unit.path.startswith(u.path)]
-    return unit, children, _visible_chain(viewer, [*ancestors, unit])
+    return drilldown.drill_down(viewer, resolve_unit(viewer, code) if code else None)
 
 
 # --- export ------------------------------------------------------------------

@@ -52,6 +52,11 @@ def categories() -> list[HourCategory]:
     return list(HourCategory.objects.order_by("order", "code"))
 
 
+def category_names() -> dict[str, str]:
+    """Name of each hour category by code, in the categories' order."""
+    return dict(HourCategory.objects.order_by("order", "code").values_list("code", "name"))
+
+
 @dataclass(frozen=True)
 class HoursSummary:
     """Everything the "我的学时" page and the home card show about one person's year."""

@@ -5,7 +5,9 @@ rule: courses by ``cms.selectors.courses.courses_for`` (published, in their audi
 minus those completed; exams by ``exams.selectors.exams.exams_for_learner`` (published,
 in their audience, window open, attempts left, make-ups only when eligible); sessions
 by the sources the apps above register with ``register_source`` (the classroom app's:
-in their audience, not ended, not attended, starting before the year ends).
+in their audience, not ended, not attended, starting before the year ends). The year's
+annual law exam and the credentials' failed reviews come from the review app, through
+``register_annual_exam`` and ``register_failed_reviews``.
 The result is plain data and is built in a fixed number of queries.
 """
 
@@ -22,19 +24,24 @@ from accounts.models import Credential
 from cms.selectors.courses import courses_for
 from core import timeutil
 from core.registry import Registry
+from exams.models import Exam
 from exams.selectors.exams import exams_for_learner
-from learning.models import AnnualReviewOutcome
-from learning.selectors.ledger import year_balance
+from learning.selectors.ledger import category_names, year_balance
 from learning.selectors.plans import plan_exam_ids, required_course_ids
 from learning.selectors.progress import course_progress
 from learning.selectors.requirements import Shortfall, credit_rules, pace, requirement_for, shortfalls
-from learning.selectors.review import category_names, exam_family_ids, exam_passers, review_rule
 
 ZERO = Decimal("0")
 
 #: Sessions offered by apps above learning, ``source(user, *, year, names, today, now) -> list[PathItem]``.
 _sources: Registry[PathItem] = Registry("path sources")
 register_source = _sources.register
+#: The year's annual law exam, ``provider(user, *, year) -> list[AnnualExam]``; the first one found counts.
+_annual_exams: Registry[AnnualExam] = Registry("path annual exams")
+register_annual_exam = _annual_exams.register
+#: The years a credential of the official's did not pass its review, ``provider(user) -> list[FailedReview]``.
+_failed_reviews: Registry[FailedReview] = Registry("path failed reviews")
+register_failed_reviews = _failed_reviews.register
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,24 @@ class PathItem:
     ends_at: dt.datetime | None = None
     percent: int = 0
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class AnnualExam:
+    """The exam the official must pass this year, with its make-ups (a pass in any of them counts)."""
+
+    exam: Exam
+    family_ids: frozenset[int]
+    passed: bool
+
+
+@dataclass(frozen=True)
+class FailedReview:
+    """A year in which one of the official's credentials did not pass its review, and why."""
+
+    credential_id: int
+    year: int
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -215,11 +240,15 @@ def _session_items(user, year: int, names: dict[str, str], today: dt.date, now) 
     ]
 
 
-def _exam_status(user, rule, exam_items: list[PathItem], rows, now) -> ExamStatus | None:
-    exam = rule.annual_exam
-    if exam is None:
+def _annual_exam(user, year: int) -> AnnualExam | None:
+    return next((exam for provider in _annual_exams.providers() for exam in provider(user, year=year)), None)
+
+
+def _exam_status(annual: AnnualExam | None, exam_items: list[PathItem], rows, now) -> ExamStatus | None:
+    if annual is None:
         return None
-    if user.pk in exam_passers(exam, [user.pk]):
+    exam = annual.exam
+    if annual.passed:
         state = "passed"
     elif any(item.annual_exam for item in exam_items):
         state = "open"
@@ -235,8 +264,8 @@ def _exam_status(user, rule, exam_items: list[PathItem], rows, now) -> ExamStatu
 def _credentials(user) -> list[CredentialLine]:
     credentials = list(Credential.objects.filter(holder_id=user.pk).order_by("number"))
     failing: dict[int, list[tuple[int, list[str]]]] = {}
-    for outcome in AnnualReviewOutcome.objects.filter(credential__holder_id=user.pk, passed=False).order_by("year"):
-        failing.setdefault(outcome.credential_id, []).append((outcome.year, list(outcome.reasons)))
+    for failed in (failed for provider in _failed_reviews.providers() for failed in provider(user)):
+        failing.setdefault(failed.credential_id, []).append((failed.year, list(failed.reasons)))
     return [CredentialLine(c.number, c.status, str(c.get_status_display()), failing.get(c.pk, [])) for c in credentials]
 
 
@@ -252,8 +281,8 @@ def my_path(user, *, now: dt.datetime | None = None) -> MyPath:
     names = category_names()
     balance = year_balance(user, year)
     requirement = requirement_for(user, year)
-    rule = review_rule(year)
-    annual_ids = set(exam_family_ids(rule.annual_exam)) if rule.annual_exam else set()
+    annual = _annual_exam(user, year)
+    annual_ids = set(annual.family_ids) if annual else set()
     required_courses, other_courses = _course_items(user, year, names)
     exams, exam_rows = _exam_items(user, year, names, annual_ids, now)
     sessions = _session_items(user, year, names, today, now)
@@ -275,7 +304,7 @@ def my_path(user, *, now: dt.datetime | None = None) -> MyPath:
         required=requirement.required_hours,
         pace=pace(requirement.required_hours, year, today),
         category_gaps=gaps,
-        exam=_exam_status(user, rule, exams, exam_rows, now),
+        exam=_exam_status(annual, exams, exam_rows, now),
         required_courses=_sort_courses(required_courses, gap_codes),
         other_courses=_sort_courses(other_courses, gap_codes),
         exams=exams,

@@ -1,10 +1,13 @@
 """Study plans: who they are for, each official's progress, and completion for HR.
 
-The target rule (see ``learning.models.plans``) is applied in two directions:
-``plan_people`` turns a plan into a queryset of people (for HR reports, always
-narrowed by ``accounts.scope.filter_people``), ``plans_for`` finds the plans of one
-person. Both run a fixed number of queries whatever the number of people,
-plans or courses.
+Who a plan is for is the audience rule of ``accounts.audience`` over the plan's
+``target_units``, ``target_categories``, ``target_positions`` and ``target_people``
+(``AUDIENCE``), applied in two directions: ``plan_people`` turns a plan into a queryset of
+people (for HR reports, always narrowed by ``accounts.scope.filter_people``), ``plans_for``
+finds the plans of one person. Both run a fixed number of queries whatever the number of
+people, plans or courses. A plan that lists an exam admits its people to the exam
+(``plan_exam_ids`` and ``plan_people_for_exam``, registered with ``exams.audience`` by
+``LearningConfig.ready``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.audience import AudienceFields
 from accounts.models import User
 from accounts.scope import filter_people
 from core import timeutil
@@ -30,47 +34,21 @@ if TYPE_CHECKING:
     import datetime as dt
 
 UNFINISHED_LIMIT = 200
+AUDIENCE = AudienceFields(
+    StudyPlan,
+    units="target_units",
+    categories="target_categories",
+    people="target_people",
+    positions="target_positions",
+)
 
 
 # --- Who a plan is for ---------------------------------------------------------------------
 
 
-def _restriction_q(plan: StudyPlan) -> Q | None:
-    """The "every set restriction" part of the rule, or None when the plan sets none."""
-    parts = []
-    units = list(plan.target_units.all())
-    if units:
-        parts.append(reduce(or_, (Q(org_unit__path__startswith=u.path) for u in units)))
-    if plan.target_categories:
-        parts.append(Q(staff_category__in=plan.target_categories))
-    if plan.target_positions:
-        parts.append(Q(position__in=plan.target_positions))
-    if not parts:
-        return None
-    return reduce(lambda a, b: a & b, parts)
-
-
 def plan_people(plan: StudyPlan) -> QuerySet[User]:
     """Active people the plan is for (everyone in scope; narrow it with ``filter_people``)."""
-    named = Q(Exists(StudyPlan.target_people.through.objects.filter(studyplan_id=plan.pk, user_id=OuterRef("pk"))))
-    restriction = _restriction_q(plan)
-    condition = named | restriction if restriction is not None else named
-    return User.objects.filter(is_active=True).filter(condition)
-
-
-def _matches(plan: StudyPlan, user: User) -> bool:
-    if getattr(plan, "names_me", False):
-        return True
-    unit_paths = [u.path for u in plan.target_units.all()]
-    has_restriction = bool(unit_paths or plan.target_categories or plan.target_positions)
-    if not has_restriction:
-        return False
-    user_path = user.org_unit.path if user.org_unit_id else None
-    if unit_paths and not (user_path and any(user_path.startswith(p) for p in unit_paths)):
-        return False
-    if plan.target_categories and user.staff_category not in plan.target_categories:
-        return False
-    return not (plan.target_positions and user.position not in plan.target_positions)
+    return User.objects.filter(AUDIENCE.of(plan).q())
 
 
 def plans_for(user: User, year: int | None = None) -> list[StudyPlan]:
@@ -78,41 +56,33 @@ def plans_for(user: User, year: int | None = None) -> list[StudyPlan]:
     if not user.is_authenticated:
         return []
     year = year or timeutil.current_year()
-    names_me = Exists(StudyPlan.target_people.through.objects.filter(studyplan_id=OuterRef("pk"), user_id=user.pk))
-    plans = (
-        StudyPlan.objects.filter(year=year)
-        .annotate(names_me=names_me)
-        .prefetch_related(
-            "target_units",
-            Prefetch(
-                "items", queryset=StudyPlanItem.objects.select_related("course", "exam").order_by("position", "pk")
-            ),
-        )
-        .order_by("due_on", "pk")
+    plans = AUDIENCE.with_flags(StudyPlan.objects.filter(year=year), user).prefetch_related(
+        Prefetch("items", queryset=StudyPlanItem.objects.select_related("course", "exam").order_by("position", "pk"))
     )
-    return [plan for plan in plans if _matches(plan, user)]
+    return [plan for plan in plans.order_by("due_on", "pk") if AUDIENCE.admits(plan, user)]
 
 
 def plan_exam_ids(user: User) -> set[int]:
-    """Exams that some study plan (of any year) assigns to ``user``; three queries whatever the number of plans.
+    """Exams that some study plan (of any year) assigns to ``user``; two queries whatever the number of plans.
 
     An exam in a plan admits everyone the plan is for (see ``exams.selectors.exams.in_audience``).
     """
     if not user.is_authenticated:
         return set()
-    names_me = Exists(StudyPlan.target_people.through.objects.filter(studyplan_id=OuterRef("pk"), user_id=user.pk))
-    plans = (
-        StudyPlan.objects.filter(items__kind=StudyPlanItem.Kind.EXAM)
-        .distinct()
-        .annotate(names_me=names_me)
-        .prefetch_related("target_units")
-    )
-    mine = [plan.pk for plan in plans if _matches(plan, user)]
+    plans = AUDIENCE.with_flags(StudyPlan.objects.filter(items__kind=StudyPlanItem.Kind.EXAM).distinct(), user)
+    mine = [plan.pk for plan in plans if AUDIENCE.admits(plan, user)]
     if not mine:
         return set()
     return set(
         StudyPlanItem.objects.filter(plan_id__in=mine, kind=StudyPlanItem.Kind.EXAM).values_list("exam_id", flat=True)
     )
+
+
+def plan_people_for_exam(exam_id: int) -> Q | None:
+    """The people of every plan that lists ``exam_id``, as a ``Q`` over ``User`` (two queries; ``None``: no plan)."""
+    plans = StudyPlan.objects.filter(items__exam_id=exam_id).distinct().prefetch_related("target_units")
+    found = [AUDIENCE.of(plan).q() for plan in plans]
+    return reduce(or_, found) if found else None
 
 
 def required_course_ids(user: User, year: int | None = None) -> set[int]:

@@ -10,4 +10,4 @@ from learning.selectors.path import my_path as build_path
 
 @login_required
 def my_path(request):
-    return render(request, "learning/review/my_path.html", {"path": build_path(request.user)})
+    return render(request, "learning/my_path.html", {"path": build_path(request.user)})

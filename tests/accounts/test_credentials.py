@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from accounts.importers.staff import import_staff
 from accounts.models import Credential, CredentialEvent, CredentialStatus
 from accounts.services.credentials import change_status, expire_overdue
+from directory.importers.staff import import_staff
 from tests.factories import UserFactory
 
 from .xlsx_files import good_rows, staff_file

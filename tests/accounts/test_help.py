@@ -39,7 +39,7 @@ def test_unknown_guide_is_404(client_for, hr_shache):
 def test_guides_are_linked_from_the_tools_the_import_page_the_roster_and_the_cms(client_for, hr_shache, trainer):
     hr = client_for(hr_shache)
     assert reverse("help:index") in hr.get(reverse("learning:compliance")).content.decode()
-    assert reverse("help:page", args=["staff-import"]) in hr.get(reverse("accounts:staff_import")).content.decode()
-    assert reverse("help:page", args=["year-close"]) in hr.get(reverse("learning:review_roster")).content.decode()
+    assert reverse("help:page", args=["staff-import"]) in hr.get(reverse("directory:staff_import")).content.decode()
+    assert reverse("help:page", args=["year-close"]) in hr.get(reverse("review:review_roster")).content.decode()
     cms = client_for(trainer).get(reverse("wagtailadmin_home")).content.decode()
     assert reverse("help:page", args=["exams"]) in cms

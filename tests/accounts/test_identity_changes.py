@@ -5,9 +5,9 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, Role, User
 from core.xlsx import ImportFailed
+from directory.importers.staff import import_staff
 from tests.factories import UserFactory
 
 from .xlsx_files import staff_file

@@ -25,11 +25,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, OrgUnit, User
 from classroom.importers.attendance import import_attendance
 from classroom.models import Attendance
 from core.xlsx import ImportFailed, ImportProblem, ProblemList
+from directory.importers.staff import import_staff
 from exams.models import PendingQuestionImport, Question, QuestionCategory
 from exams.services.question_import import FORMATS, QuestionImportFailed, import_questions
 from learning.models import LedgerEntry
@@ -307,7 +307,7 @@ def test_a_hundred_thousand_bad_rows_render_a_small_page_naming_the_rest(
     upload = SimpleUploadedFile("staff.csv", data)
     client = client_for(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("accounts:staff_import"), {"file": upload})
+        response = client.post(reverse("directory:staff_import"), {"file": upload})
     if background:  # the job page says the same as the import page would
         assert response.status_code == 302 and "/jobs/" in response.url
         response = client.get(response.url)
@@ -351,11 +351,11 @@ def test_question_errors_are_capped_on_the_admin_page(trainer, client_for):
 # --- every entry point: the sweep -----------------------------------------------------
 
 #: Every import page (URL names) and command; a new one must be added to ENTRY_POINTS below.
-IMPORT_PAGES = {"accounts:staff_import", "classroom:session_import", "exams_question_import:index"}
+IMPORT_PAGES = {"directory:staff_import", "classroom:session_import", "exams_question_import:index"}
 IMPORT_COMMANDS = {"import_staff", "import_attendance", "import_questions"}
 #: Names with "import" in them that do not take an upload: template downloads and the export.
 NOT_UPLOADS = {
-    "accounts:staff_import_template",
+    "directory:staff_import_template",
     "classroom:session_import_template",
     "exams_question_import:template",
     "exams_question_import:export",
@@ -439,7 +439,7 @@ def test_every_entry_point_refuses_an_oversized_file_and_writes_nothing(
     if kind == "page":
         upload = SimpleUploadedFile(name, data)
         if what == "staff":
-            response = client_for(admin_user).post(reverse("accounts:staff_import"), {"file": upload})
+            response = client_for(admin_user).post(reverse("directory:staff_import"), {"file": upload})
         elif what == "attendance":
             response = client_for(trainer).post(
                 reverse("classroom:session_import", args=[session.pk]), {"file": upload}

@@ -33,7 +33,7 @@ def totp_code(secret: str) -> str:
 
 
 def privileged_pages() -> list[str]:
-    return ["/cms/", "/admin/", reverse("accounts:staff_list"), reverse("mfa_index")]
+    return ["/cms/", "/admin/", reverse("directory:staff_list"), reverse("mfa_index")]
 
 
 def credentials_for(user) -> dict:
@@ -177,7 +177,7 @@ def test_proof_of_one_account_does_not_carry_over_to_another(client, administrat
     enable_totp(other)
     sign_in(client, administrator)
     client.force_login(other)  # a second sign-in in the same browser, by a route without the code
-    assert client.get(reverse("accounts:staff_list"))["Location"].startswith(reverse("mfa_reauthenticate"))
+    assert client.get(reverse("directory:staff_list"))["Location"].startswith(reverse("mfa_reauthenticate"))
 
 
 def test_a_learner_with_totp_who_skipped_it_owes_the_code(org_tree, settings):

@@ -39,26 +39,26 @@ def test_admin_sees_everyone(admin_user, people):
 
 
 def test_hr_list_shows_only_own_county(hr_shache, people, client_for):
-    html = client_for(hr_shache).get(reverse("accounts:staff_list")).content.decode()
+    html = client_for(hr_shache).get(reverse("directory:staff_list")).content.decode()
     assert "莎车甲" in html and "莎车乙" in html
     assert "疏附丙" not in html and "地区丁" not in html
 
 
 def test_hr_cannot_open_person_outside_scope(hr_shache, people, client_for):
     client = client_for(hr_shache)
-    assert client.get(reverse("accounts:staff_detail", args=["IN1"])).status_code == 200
-    assert client.get(reverse("accounts:staff_detail", args=["OUT1"])).status_code == 404
-    assert client.get(reverse("accounts:staff_detail", args=["OUT2"])).status_code == 404
+    assert client.get(reverse("directory:staff_detail", args=["IN1"])).status_code == 200
+    assert client.get(reverse("directory:staff_detail", args=["OUT1"])).status_code == 404
+    assert client.get(reverse("directory:staff_detail", args=["OUT2"])).status_code == 404
 
 
 def test_hr_export_contains_only_scope_and_is_audited(hr_shache, people, client_for, org_tree):
     client = client_for(hr_shache)
     # Even a forged filter pointing outside the scope exports nobody from outside.
-    response = client.get(reverse("accounts:staff_export"), {"unit": org_tree["shufu"].pk})
+    response = client.get(reverse("directory:staff_export"), {"unit": org_tree["shufu"].pk})
     sheet = load_workbook(io.BytesIO(response.content)).active
     numbers = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert "OUT1" not in numbers
-    response = client.get(reverse("accounts:staff_export"))
+    response = client.get(reverse("directory:staff_export"))
     sheet = load_workbook(io.BytesIO(response.content)).active
     numbers = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert {"IN1", "IN2"} <= numbers and not numbers & {"OUT1", "OUT2"}
@@ -67,7 +67,7 @@ def test_hr_export_contains_only_scope_and_is_audited(hr_shache, people, client_
 
 def test_export_neutralises_formula_cells(hr_shache, org_tree, client_for):
     UserFactory(full_name='=HYPERLINK("x")', employee_no="F1", org_unit=org_tree["shache_dept"], position="@SUM(1)")
-    response = client_for(hr_shache).get(reverse("accounts:staff_export"), {"q": "F1"})
+    response = client_for(hr_shache).get(reverse("directory:staff_export"), {"q": "F1"})
     row = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2, values_only=True))[0]
     assert row[1] == '\'=HYPERLINK("x")' and row[4] == "'@SUM(1)"
 
@@ -87,7 +87,7 @@ def test_staff_list_query_count_does_not_grow(hr_shache, org_tree, client_for, d
     client = client_for(hr_shache)
     UserFactory.create_batch(3, org_unit=org_tree["shache_dept"])
     with django_assert_max_num_queries(12) as small:
-        client.get(reverse("accounts:staff_list"))
+        client.get(reverse("directory:staff_list"))
     UserFactory.create_batch(40, org_unit=org_tree["shache_dept"])
     with django_assert_max_num_queries(len(small.captured_queries)):
-        client.get(reverse("accounts:staff_list"))
+        client.get(reverse("directory:staff_list"))

@@ -42,7 +42,7 @@ def test_password_reset_sends_mail(client, org_tree):
 def test_privileged_role_without_mfa_is_sent_to_set_it_up(client, org_tree, role):
     user = UserFactory(org_unit=org_tree["pref"], roles=[role], is_staff=True)
     client.force_login(user)
-    for path in ["/", reverse("accounts:staff_list"), "/cms/", "/admin/"]:
+    for path in ["/", reverse("directory:staff_list"), "/cms/", "/admin/"]:
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"].startswith(reverse("mfa_activate_totp")), path
@@ -64,10 +64,10 @@ def test_mfa_login_asks_for_code(client, hr_shache):
 def test_navigation_shows_each_role_its_tools(client, learner, hr_shache):
     client.force_login(learner)
     html = client.get("/").content.decode()
-    assert reverse("accounts:staff_list") not in html
+    assert reverse("directory:staff_list") not in html
     sign_in(client, hr_shache)
     html = client.get("/").content.decode()
-    assert reverse("accounts:staff_list") in html
+    assert reverse("directory:staff_list") in html
 
 
 def test_chinese_is_shown_even_to_an_english_browser(client, db):

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from openpyxl import load_workbook
 
-from accounts.jobs import EXPORT_KIND, staff_workbook
 from accounts.models import AuditLog, Role
-from accounts.selectors.staff import staff_for
+from directory.jobs import EXPORT_KIND, staff_workbook
+from directory.selectors.staff import staff_for
 from jobs import services
 from jobs.models import Job
 from jobs.storage import private_storage
@@ -61,14 +61,14 @@ def _rows(content: bytes) -> list[tuple]:
 
 
 def _synchronous(client, query: dict) -> list[tuple]:
-    response = client.get(reverse("accounts:staff_export"), query)
+    response = client.get(reverse("directory:staff_export"), query)
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     return _rows(response.content)
 
 
 def _start(client, query: dict, capture, *, execute: bool = True):
     """Press the export button as the page's form does (a POST with the page's query string)."""
-    url = reverse("accounts:staff_export") + "?" + urlencode(query)
+    url = reverse("directory:staff_export") + "?" + urlencode(query)
     with capture(execute=execute):
         response = client.post(url)
     assert response.status_code == 302 and response["Location"].startswith("/jobs/")
@@ -107,15 +107,15 @@ def test_large_staff_export_is_a_job_whose_file_equals_the_synchronous_export(
 def test_a_get_of_a_large_export_asks_for_a_post_and_starts_nothing(settings, client_for, hr_shache, staff):
     settings.EXPORT_JOB_ROWS = 2
     client = client_for(hr_shache)
-    page = client.get(reverse("accounts:staff_list"))
+    page = client.get(reverse("directory:staff_list"))
     html = page.content.decode()
     assert 'method="post"' in html and 'data-testid="export-in-job"' in html
 
-    response = client.get(reverse("accounts:staff_export"), {"q": "莎车"})
+    response = client.get(reverse("directory:staff_export"), {"q": "莎车"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     html = response.content.decode()
     assert 'data-testid="export-start"' in html and "csrfmiddlewaretoken" in html
-    assert f'action="{reverse("accounts:staff_export")}?q=' in html
+    assert f'action="{reverse("directory:staff_export")}?q=' in html
     assert not Job.objects.exists()
     assert not AuditLog.objects.filter(action="staff_export").exists()
 
@@ -123,7 +123,7 @@ def test_a_get_of_a_large_export_asks_for_a_post_and_starts_nothing(settings, cl
 def test_a_large_export_needs_the_csrf_token(settings, hr_shache, staff):
     settings.EXPORT_JOB_ROWS = 2
     client = sign_in(Client(enforce_csrf_checks=True), hr_shache)
-    assert client.post(reverse("accounts:staff_export")).status_code == 403
+    assert client.post(reverse("directory:staff_export")).status_code == 403
     assert not Job.objects.exists()
 
 
@@ -211,12 +211,12 @@ def test_starting_the_job_is_audited_once_and_a_double_click_reuses_it(
 
 def test_a_small_export_stays_synchronous_and_is_audited(client_for, hr_shache, staff, org_tree):
     client = client_for(hr_shache)
-    page = client.get(reverse("accounts:staff_list")).content.decode()
+    page = client.get(reverse("directory:staff_list")).content.decode()
     assert 'data-testid="export-in-job"' not in page
     rows = _synchronous(client, {"unit": org_tree["shache_dept"].pk})
     assert {r[0] for r in rows[1:]} == {"SC001", "SC002", "SC003"}
     # A POST of a small export (the list shrank since the page was drawn) is answered with the file too.
-    response = client.post(reverse("accounts:staff_export"))
+    response = client.post(reverse("directory:staff_export"))
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     assert not Job.objects.exists()
     logs = AuditLog.objects.filter(action="staff_export", actor=hr_shache).order_by("pk")

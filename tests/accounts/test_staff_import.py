@@ -7,9 +7,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from accounts.importers.staff import import_staff
 from accounts.models import AuditLog, Credential, OrgUnit, StaffCategory, User
 from core.xlsx import ImportFailed
+from directory.importers.staff import import_staff
 from tests.factories import UserFactory
 
 from .xlsx_files import HEADERS, good_rows, staff_file
@@ -181,15 +181,15 @@ def test_command_create_units_flag(org_tree, tmp_path):
 
 def test_import_page_lists_problems_and_template_downloads(org_tree, hr_shache, client_for):
     client = client_for(hr_shache)
-    response = client.get(reverse("accounts:staff_import_template"))
+    response = client.get(reverse("directory:staff_import_template"))
     workbook = load_workbook(__import__("io").BytesIO(response.content))
     assert [c.value for c in workbook.active[1]] == HEADERS
     rows = good_rows(2)
     rows[1][2] = ""
-    response = client.post(reverse("accounts:staff_import"), {"file": staff_file(rows)})
+    response = client.post(reverse("directory:staff_import"), {"file": staff_file(rows)})
     assert response.status_code == 400
     assert "第 3 行" in response.content.decode() and "姓名不能为空" in response.content.decode()
-    response = client.post(reverse("accounts:staff_import"), {"file": staff_file(good_rows(2))})
+    response = client.post(reverse("directory:staff_import"), {"file": staff_file(good_rows(2))})
     assert response.status_code == 200
     assert User.objects.filter(employee_no__startswith="S").count() == 2
     assert AuditLog.objects.filter(action="staff_import", actor=hr_shache).count() == 1
@@ -198,7 +198,7 @@ def test_import_page_lists_problems_and_template_downloads(org_tree, hr_shache, 
 def test_hr_cannot_create_units_from_page(org_tree, hr_shache, client_for):
     client = client_for(hr_shache)
     response = client.post(
-        reverse("accounts:staff_import"),
+        reverse("directory:staff_import"),
         {"file": staff_file(good_rows(1, unit="喀什地区/新县")), "create_units": "on"},
     )
     assert response.status_code == 400
@@ -207,7 +207,7 @@ def test_hr_cannot_create_units_from_page(org_tree, hr_shache, client_for):
 
 
 def test_learner_cannot_open_import_page(learner, client_for):
-    assert client_for(learner).get(reverse("accounts:staff_import")).status_code == 403
+    assert client_for(learner).get(reverse("directory:staff_import")).status_code == 403
 
 
 # --- Org scope: an HR officer imports only into, and only changes people of, their own subtree.
@@ -286,12 +286,12 @@ def test_import_page_refuses_rows_outside_the_officers_scope(org_tree, hr_shache
     outsider = UserFactory(employee_no="K000123", full_name="李建华", org_unit=org_tree["shufu_dept"])
     rows = good_rows(3)
     rows[0][0] = "喀什地区/疏附县/疏附县市场监督管理局"
-    response = client.post(reverse("accounts:staff_import"), {"file": staff_file(rows)})
+    response = client.post(reverse("directory:staff_import"), {"file": staff_file(rows)})
     assert response.status_code == 400
     assert "单位“喀什地区/疏附县/疏附县市场监督管理局”不在您的管辖范围内" in response.content.decode()
     rows = good_rows(3)
     rows[2][1] = outsider.employee_no
-    response = client.post(reverse("accounts:staff_import"), {"file": staff_file(rows)})
+    response = client.post(reverse("directory:staff_import"), {"file": staff_file(rows)})
     assert response.status_code == 400
     assert "工号 K000123 的人员不在您的管辖范围内，不能修改" in response.content.decode()
     assert not User.objects.filter(employee_no__startswith="S").exists()
@@ -315,7 +315,7 @@ def test_email_differing_only_in_case_from_another_person_is_a_row_error(org_tre
 
 def test_email_case_clash_on_import_page_is_a_row_error_not_a_crash(org_tree, admin_user, client_for):
     UserFactory(employee_no="K000124", org_unit=org_tree["shache_dept"], email="P1@example.CN")
-    response = client_for(admin_user).post(reverse("accounts:staff_import"), {"file": staff_file(good_rows(2))})
+    response = client_for(admin_user).post(reverse("directory:staff_import"), {"file": staff_file(good_rows(2))})
     assert response.status_code == 400
     assert "邮箱“p1@example.cn”已属于工号 K000124 的人员" in response.content.decode()
     assert not User.objects.filter(employee_no__startswith="S").exists()
@@ -392,7 +392,7 @@ def test_command_sets_a_valid_initial_password_on_new_accounts(org_tree, tmp_pat
 
 def test_import_page_refuses_a_weak_initial_password(org_tree, admin_user, client_for):
     response = client_for(admin_user).post(
-        reverse("accounts:staff_import"), {"file": staff_file(good_rows(1)), "initial_password": "12345678"}
+        reverse("directory:staff_import"), {"file": staff_file(good_rows(1)), "initial_password": "12345678"}
     )
     assert response.status_code == 400
     assert "初始密码不符合要求" in response.content.decode()

@@ -50,7 +50,7 @@ def test_a_large_file_is_imported_by_a_job_with_one_password_hash(
     client = client_for(hr_shache)
     with run_jobs():
         response = client.post(
-            reverse("accounts:staff_import"), {"file": staff_file(good_rows(5)), "initial_password": PASSWORD}
+            reverse("directory:staff_import"), {"file": staff_file(good_rows(5)), "initial_password": PASSWORD}
         )
     job = Job.objects.get(kind="accounts.staff_import")
     assert response.status_code == 302 and response.url == reverse("jobs:detail", args=[job.pk])
@@ -77,7 +77,7 @@ def test_a_bad_row_in_a_large_file_imports_nothing_and_the_job_page_names_it(
     rows[2][0] = "喀什地区/莎车县/莎车县市场监管局"  # typo in the unit
     client = client_for(hr_shache)
     with run_jobs():
-        response = client.post(reverse("accounts:staff_import"), {"file": staff_file(rows)})
+        response = client.post(reverse("directory:staff_import"), {"file": staff_file(rows)})
     job = Job.objects.get(kind="accounts.staff_import")
     assert job.status == Job.Status.FAILED and job.incident == Job.Incident.REFUSED
     assert not User.objects.filter(employee_no__startswith="S").exists()
@@ -93,7 +93,7 @@ def test_a_bad_row_in_a_large_file_imports_nothing_and_the_job_page_names_it(
 def test_a_large_dry_run_writes_nothing_and_says_so(org_tree, hr_shache, client_for, low_threshold, run_jobs):
     client = client_for(hr_shache)
     with run_jobs():
-        response = client.post(reverse("accounts:staff_import"), {"file": staff_file(good_rows(3)), "dry_run": "on"})
+        response = client.post(reverse("directory:staff_import"), {"file": staff_file(good_rows(3)), "dry_run": "on"})
     page = client.get(response.url).content.decode()
     assert "检查通过（未写入）：新增 3，更新 0，未变 0" in page
     assert not User.objects.filter(employee_no__startswith="S").exists()
@@ -101,14 +101,14 @@ def test_a_large_dry_run_writes_nothing_and_says_so(org_tree, hr_shache, client_
 
 
 def test_a_small_file_is_still_imported_in_the_request(org_tree, hr_shache, client_for):
-    response = client_for(hr_shache).post(reverse("accounts:staff_import"), {"file": staff_file(good_rows(3))})
+    response = client_for(hr_shache).post(reverse("directory:staff_import"), {"file": staff_file(good_rows(3))})
     assert response.status_code == 200 and 'data-testid="import-result"' in response.content.decode()
     assert User.objects.filter(employee_no__startswith="S").count() == 3
     assert not Job.objects.exists()
 
 
 def test_another_officer_cannot_see_the_import_job(org_tree, hr_shache, client_for, low_threshold):
-    client_for(hr_shache).post(reverse("accounts:staff_import"), {"file": staff_file(good_rows(3))})
+    client_for(hr_shache).post(reverse("directory:staff_import"), {"file": staff_file(good_rows(3))})
     job = Job.objects.get(kind="accounts.staff_import")
     other = UserFactory(org_unit=org_tree["shache"], roles=["hr"])
     other.scope_units.add(org_tree["shache"])

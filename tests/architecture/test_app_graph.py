@@ -14,22 +14,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Bottom to top: an app may import the apps before it.
-LAYERS = ["core", "accounts", "notifications", "jobs", "cms", "exams", "learning", "classroom", "certificates", "demo"]
+LAYERS = [
+    "core",
+    "accounts",
+    "notifications",
+    "jobs",
+    "directory",
+    "cms",
+    "exams",
+    "learning",
+    "plans",
+    "classroom",
+    "certificates",
+    "review",
+    "demo",
+]
 RANK = {app: n for n, app in enumerate(LAYERS)}
 
 #: file → apps above it that it imports today (to be removed, never added to).
-KNOWN: dict[str, set[str]] = {
-    "accounts/apps.py": {"jobs"},
-    "accounts/jobs.py": {"jobs"},
-    "accounts/views/staff.py": {"jobs"},
-    "cms/course_admin.py": {"learning"},
-    "cms/course_signals.py": {"learning"},
-    "cms/models/courses.py": {"learning"},
-    "cms/selectors/courses.py": {"learning"},
-    "cms/widgets.py": {"learning"},
-    "exams/selectors/exams.py": {"learning"},
-    "exams/services/attempts.py": {"learning"},
-}
+KNOWN: dict[str, set[str]] = {}
 
 #: Modules that still find another module by name at run time (to be removed, never added to).
 KNOWN_DYNAMIC: set[str] = set()

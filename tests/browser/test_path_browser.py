@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core import timeutil
-from learning.services.review import run_annual_review
+from review.services.review import run_annual_review
 from tests.cms import course_factories as cf
 from tests.factories import UserFactory
 from tests.learning import factories_review as fr

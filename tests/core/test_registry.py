@@ -22,7 +22,18 @@ from tests.classroom.factories import TrainingSessionFactory
 from tests.cms import course_factories as cf
 from tests.exams.factories_exams import exam
 
-OUR_APPS = ("accounts", "cms", "learning", "classroom", "certificates", "exams", "jobs", "notifications")
+OUR_APPS = (
+    "accounts",
+    "cms",
+    "learning",
+    "classroom",
+    "certificates",
+    "review",
+    "exams",
+    "jobs",
+    "notifications",
+    "directory",
+)
 
 LEARNER_MAIN = [
     ("我的学时", "/learning/hours/"),
@@ -96,7 +107,7 @@ def test_every_app_registers_its_navigation_and_its_cards():
         return provider.__module__.split(".")[0]
 
     assert {app_of(p) for p in navigation.providers()} == set(OUR_APPS)
-    assert {app_of(p) for p in dashboard.providers()} == {"learning", "classroom", "certificates", "exams"}
+    assert {app_of(p) for p in dashboard.providers()} == {"learning", "classroom", "certificates", "review", "exams"}
 
 
 @pytest.mark.parametrize("who", EXPECTED)
@@ -136,7 +147,7 @@ def test_the_home_page_lists_every_card_in_todays_order(site, learner, admin_use
     cards = dashboard_context(learner)["dashboard_cards"]
     assert [card["template"] for card in cards] == [
         "learning/cards/year_hours.html",
-        "learning/cards/my_path.html",
+        "review/cards/my_path.html",
         "learning/plans/_card.html",
         "classroom/cards/upcoming_sessions.html",
         "certificates/cards/certificates.html",

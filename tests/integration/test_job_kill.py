@@ -220,9 +220,9 @@ def test_staff_import_killed_inside_its_transaction_finishes_with_one_row_per_pe
     """SIGKILL while the import writes: the database drops the half-written transaction, the resumed job imports all."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from accounts.jobs import start_staff_import
     from accounts.models import Credential, User
     from config.celery import app
+    from directory.jobs import start_staff_import
 
     broker = _broker()
     admin = UserFactory(org_unit=org_tree["pref"], roles=[Role.ADMIN], is_staff=True, is_superuser=True)

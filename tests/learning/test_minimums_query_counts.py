@@ -70,7 +70,7 @@ def _shapes(captured) -> list[str]:
 
 PAGES = {
     "compliance": lambda year: (reverse("learning:compliance"), {"year": year, "unit": "KS-SC"}),
-    "at_risk": lambda year: (reverse("learning:review_risk"), {}),
+    "at_risk": lambda year: (reverse("review:review_risk"), {}),
     "home": lambda year: ("/", {}),
 }
 

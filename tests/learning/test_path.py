@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.models import StaffCategory
 from classroom.models import TrainingSession
 from core import timeutil
-from learning.models import AnnualReviewRule, CourseCompletion, StudyPlan, StudyPlanItem
+from learning.models import CourseCompletion, StudyPlan, StudyPlanItem
 from learning.selectors.path import my_path
+from review.models import AnnualReviewRule
 from tests.classroom.factories import TrainingSessionFactory
 from tests.cms import course_factories as cf
 from tests.exams import factories_exams as fe
@@ -154,7 +155,7 @@ def test_open_annual_exam_is_suggested_and_passing_it_completes_the_path(learner
 
 
 def test_path_shows_a_pending_credential_and_why(client_for, org_tree):
-    from learning.services.review import run_annual_review
+    from review.services.review import run_annual_review
 
     person = fr.officer(org_tree["shache_dept"])
     run_annual_review(year=YEAR - 1)

@@ -367,7 +367,7 @@ def test_a_course_with_an_exam_completes_when_the_exam_is_passed(learner, django
     from django.utils import timezone as tz
 
     from exams.models import ExamAttempt
-    from learning.services.ledger import post_credit
+    from exams.services.attempts import credit_pass
     from tests.exams import factories_exams
 
     exam = factories_exams.exam(title="行政处罚法结业考试")
@@ -377,7 +377,7 @@ def test_a_course_with_an_exam_completes_when_the_exam_is_passed(learner, django
     _study(learner, lessons)
     assert not CourseCompletion.objects.filter(user=learner).exists()  # lessons done, exam not yet passed
     started = tz.now()
-    ExamAttempt.objects.create(
+    attempt = ExamAttempt.objects.create(
         exam=exam,
         user=learner,
         number=1,
@@ -387,13 +387,6 @@ def test_a_course_with_an_exam_completes_when_the_exam_is_passed(learner, django
         passed=True,
     )
     with django_capture_on_commit_callbacks(execute=True):  # what exams does when grading a pass
-        post_credit(
-            user=learner,
-            hours="2",
-            category="legal",
-            source_kind="exam",
-            source_key=f"exam:{exam.pk}:{learner.pk}",
-            source_ref=exam.title,
-        )
+        credit_pass(attempt)
     assert CourseCompletion.objects.filter(user=learner, course=course_page).exists()
     assert LedgerEntry.objects.filter(user=learner, source_key=f"course:{course_page.pk}:{learner.pk}").count() == 1

@@ -7,14 +7,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import AuditLog, CredentialEvent, CredentialStatus
 from core import timeutil
 from exams.models import Exam
-from learning.models import AnnualRequirement, AnnualReviewOutcome, AnnualReviewRule, CategoryMinimum, SourceKind
+from learning.models import AnnualRequirement, CategoryMinimum, SourceKind
 from learning.services.ledger import ensure_default_categories, manual_adjustment
-from learning.services.review import ReviewError, re_evaluate, re_evaluate_failing, run_annual_review
 from learning.services.yearclose import close_year
+from review.models import AnnualReviewOutcome, AnnualReviewRule
+from review.services.review import ReviewError, re_evaluate, re_evaluate_failing, run_annual_review
 from tests.learning.factories import credit
 
 from . import factories_review as fr
@@ -263,6 +265,6 @@ def test_administrators_edit_rules_and_read_outcomes_in_the_admin(org_tree, admi
     person = fr.officer(org_tree["shache_dept"])
     run_annual_review(year=YEAR)
     client = client_for(admin_user)
-    assert client.get("/admin/learning/annualreviewrule/add/").status_code == 200
-    page = client.get("/admin/learning/annualreviewoutcome/").content.decode()
+    assert client.get(reverse("admin:review_annualreviewrule_add")).status_code == 200
+    page = client.get(reverse("admin:review_annualreviewoutcome_changelist")).content.decode()
     assert person.credential.number in page and "差 60 学时" in page

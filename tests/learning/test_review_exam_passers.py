@@ -20,7 +20,7 @@ from exams.models import Exam, ExamAttempt
 from exams.selectors.exams import summarise
 from learning.models import AnnualRequirement, CategoryMinimum
 from learning.selectors import compliance as sel
-from learning.selectors.review import at_risk_people, exam_family_ids, exam_passers, review_rule
+from review.selectors.review import at_risk_people, exam_family_ids, exam_passers, review_rule
 from tests.factories import UserFactory
 from tests.learning.factories import credit
 
@@ -94,7 +94,7 @@ def test_passers_follow_the_exams_rule_for_highest_last_ties_and_makeups(org_tre
 
 
 def _risk_page(client):
-    response = client.get(reverse("learning:review_risk"), {"risk": "exam"})
+    response = client.get(reverse("review:review_risk"), {"risk": "exam"})
     assert response.status_code == 200
     return response
 

@@ -15,9 +15,9 @@ from core import timeutil
 from jobs import services as job_services
 from jobs.models import Job
 from jobs.storage import private_storage
-from learning import review_export
-from learning.models import AnnualReviewOutcome
-from learning.services.review import run_annual_review
+from review import export as review_export
+from review.models import AnnualReviewOutcome
+from review.services.review import run_annual_review
 from tests.learning.factories import credit
 
 from . import factories_review as fr
@@ -83,7 +83,7 @@ def test_an_empty_roster_is_one_page_that_says_so(org_tree):
 
 
 def _no_counts():
-    from learning.selectors.review import UnitCount
+    from review.selectors.review import UnitCount
 
     return UnitCount(None, "全部")
 

@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from accounts.models import AuditLog, Role
 from core import timeutil
 from jobs.models import Job
-from learning.models import AnnualReviewOutcome
-from learning.services.review import run_annual_review
-from learning.services.review_reminders import send_review_reminders
 from notifications.models import Notification
+from review.models import AnnualReviewOutcome
+from review.services.reminders import send_review_reminders
+from review.services.review import run_annual_review
 from tests.factories import UserFactory
 from tests.learning.factories import credit
 
@@ -43,7 +43,7 @@ def people(org_tree):
 
 
 def test_roster_shows_only_the_officers_scope_with_counts(client_for, hr_shache, people):
-    response = client_for(hr_shache).get(reverse("learning:review_roster"), {"year": YEAR})
+    response = client_for(hr_shache).get(reverse("review:review_roster"), {"year": YEAR})
     assert response.status_code == 200
     html = response.content.decode()
     assert "莎车·差学时" in html and "莎车·达标" in html and "疏附·差学时" not in html
@@ -54,23 +54,23 @@ def test_roster_shows_only_the_officers_scope_with_counts(client_for, hr_shache,
 
 def test_roster_of_a_unit_outside_scope_is_forbidden(client_for, hr_shache, people):
     client = client_for(hr_shache)
-    assert client.get(reverse("learning:review_roster"), {"year": YEAR, "unit": "KS-SF"}).status_code == 403
-    assert client.get(reverse("learning:review_roster_xlsx"), {"year": YEAR, "unit": "KS-SF"}).status_code == 403
-    assert client.get(reverse("learning:review_risk"), {"unit": "KS-SF"}).status_code == 403
+    assert client.get(reverse("review:review_roster"), {"year": YEAR, "unit": "KS-SF"}).status_code == 403
+    assert client.get(reverse("review:review_roster_xlsx"), {"year": YEAR, "unit": "KS-SF"}).status_code == 403
+    assert client.get(reverse("review:review_risk"), {"unit": "KS-SF"}).status_code == 403
     other = people["sf_short"].credential
-    assert client.get(reverse("learning:review_credential", args=[other.pk])).status_code == 403
+    assert client.get(reverse("review:review_credential", args=[other.pk])).status_code == 403
 
 
 def test_learners_cannot_open_the_hr_pages(client_for, people):
     client = client_for(people["sc_ok"])
     for name in ("review_roster", "review_risk", "review_roster_xlsx"):
-        assert client.get(reverse(f"learning:{name}")).status_code == 403
+        assert client.get(reverse(f"review:{name}")).status_code == 403
 
 
 def _export(client, fmt: str, capture, **query):
     """Start the roster job as the page's button does, run it (eagerly, on commit), follow to its file."""
     with capture(execute=True):
-        response = client.post(reverse(f"learning:review_roster_{fmt}") + "?" + urlencode({"year": YEAR, **query}))
+        response = client.post(reverse(f"review:review_roster_{fmt}") + "?" + urlencode({"year": YEAR, **query}))
     assert response.status_code == 302 and response["Location"].startswith("/jobs/")
     page = client.get(response["Location"])
     download = page.context["state"]["download_url"]
@@ -81,8 +81,8 @@ def _export(client, fmt: str, capture, **query):
 
 
 def test_export_by_get_starts_nothing(client_for, hr_shache, people):
-    response = client_for(hr_shache).get(reverse("learning:review_roster_pdf"), {"year": YEAR})
-    assert response.status_code == 302 and response["Location"].startswith(reverse("learning:review_roster"))
+    response = client_for(hr_shache).get(reverse("review:review_roster_pdf"), {"year": YEAR})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("review:review_roster"))
     assert not Job.objects.exists()
 
 
@@ -124,7 +124,7 @@ def test_pdf_parts_are_merged_numbered_throughout_with_page_numbers(
 ):
     from pypdf import PdfReader
 
-    import learning.review_export as export
+    import review.export as export
 
     monkeypatch.setattr(export, "ROWS_PER_PART", 1)  # one part (one task) per person: numbering must continue
     _response, content = _export(client_for(hr_shache), "pdf", django_capture_on_commit_callbacks)
@@ -146,7 +146,7 @@ def test_at_risk_list_before_year_end_is_scoped_and_names_the_reasons(client_for
     outside = fr.officer(org_tree["shufu_dept"], full_name="疏附·落后")
     credit(ahead, hours="60")
     assert behind and outside
-    response = client_for(hr_shache).get(reverse("learning:review_risk"))
+    response = client_for(hr_shache).get(reverse("review:review_risk"))
     html = response.content.decode()
     if timeutil.today() == dt.date(timeutil.current_year(), 1, 1):
         pytest.skip("nobody is behind pace on 1 January")
@@ -160,7 +160,7 @@ def test_at_risk_list_names_an_opened_annual_exam_not_yet_passed(client_for, hr_
     person = fr.officer(org_tree["shache_dept"], full_name="莎车·未考")
     credit(person, hours="60")
     fr.annual_exam(timeutil.current_year())
-    response = client_for(hr_shache).get(reverse("learning:review_risk"), {"risk": "exam"})
+    response = client_for(hr_shache).get(reverse("review:review_risk"), {"risk": "exam"})
     assert [p.full_name for p in response.context["people"]] == ["莎车·未考"]
     assert "年度考法尚未通过" in response.content.decode()
 
@@ -179,27 +179,27 @@ def test_roster_and_risk_pages_query_count_does_not_grow(
 
     add(2)
     with django_assert_max_num_queries(30) as small:
-        client.get(reverse("learning:review_roster"), {"year": YEAR})
+        client.get(reverse("review:review_roster"), {"year": YEAR})
     with django_assert_max_num_queries(30) as small_risk:
-        client.get(reverse("learning:review_risk"))
+        client.get(reverse("review:review_risk"))
     add(15)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        client.get(reverse("learning:review_roster"), {"year": YEAR})
+        client.get(reverse("review:review_roster"), {"year": YEAR})
     with django_assert_max_num_queries(len(small_risk.captured_queries)):
-        client.get(reverse("learning:review_risk"))
+        client.get(reverse("review:review_risk"))
 
 
 def test_hr_can_rerun_the_review_and_a_rerun_without_changes_says_so(client_for, hr_shache, people):
     client = client_for(hr_shache)
-    response = client.post(f"{reverse('learning:review_run')}?year={YEAR}", follow=True)
+    response = client.post(f"{reverse('review:review_run')}?year={YEAR}", follow=True)
     assert "结果没有变化" in response.content.decode()
-    response = client.post(f"{reverse('learning:review_run')}?year={timeutil.current_year()}", follow=True)
+    response = client.post(f"{reverse('review:review_run')}?year={timeutil.current_year()}", follow=True)
     assert "尚未结束" in response.content.decode()
 
 
 def test_credential_page_shows_the_history(client_for, hr_shache, people):
     credential = people["sc_short"].credential
-    html = client_for(hr_shache).get(reverse("learning:review_credential", args=[credential.pk])).content.decode()
+    html = client_for(hr_shache).get(reverse("review:review_credential", args=[credential.pk])).content.decode()
     assert "待审核" in html and f"{YEAR} 年度年审未通过：差 30 学时" in html
 
 
@@ -282,7 +282,7 @@ def test_reminders_reach_holders_at_risk_and_hr_once_a_month(org_tree, hr_shache
 def test_beat_schedules_are_registered():
     from django_celery_beat.models import PeriodicTask
 
-    from learning.schedules import ensure_periodic_tasks
+    from review.schedules import ensure_periodic_tasks
 
     ensure_periodic_tasks()
     tasks = set(PeriodicTask.objects.values_list("task", flat=True))
@@ -299,24 +299,24 @@ def test_roster_outcomes_exist_for_each_reviewed_credential(people):
 
 def test_hr_cannot_run_the_review_for_a_unit_outside_scope(client_for, hr_shache, people):
     before = list(AnnualReviewOutcome.objects.order_by("pk").values())
-    response = client_for(hr_shache).post(f"{reverse('learning:review_run')}?year={YEAR}&unit=KS-SF")
+    response = client_for(hr_shache).post(f"{reverse('review:review_run')}?year={YEAR}&unit=KS-SF")
     assert response.status_code == 403
     assert list(AnnualReviewOutcome.objects.order_by("pk").values()) == before
 
 
 def test_two_annual_exams_without_a_rule_are_flagged_not_silently_ignored(client_for, hr_shache, org_tree):
-    from learning.selectors.review import review_rule
+    from review.selectors.review import review_rule
     from tests.exams import factories_exams as fe
 
     client = client_for(hr_shache)
     this_year = timeutil.current_year()
     fe.exam([fe.question()], title="年度考试甲", is_annual_law_exam=True, year=this_year)
     assert not review_rule(this_year).ambiguous
-    roster = reverse("learning:review_roster")
+    roster = reverse("review:review_roster")
     assert 'data-testid="rule-ambiguous"' not in client.get(roster, {"year": this_year}).content.decode()
     fe.exam([fe.question()], title="年度考试乙", is_annual_law_exam=True, year=this_year)
     rule = review_rule(this_year)
     assert rule.ambiguous and rule.annual_exam is None
     for name in ("review_roster", "review_risk"):
-        html = client.get(reverse(f"learning:{name}"), {"year": this_year}).content.decode()
+        html = client.get(reverse(f"review:{name}"), {"year": this_year}).content.decode()
         assert "年有多场已发布的年度学法考试，年审暂不考核考试" in html

@@ -12,8 +12,8 @@ import pytest
 from django.core import mail
 
 from learning.tasks import send_monthly_reminders as reminder_task
-from learning.tasks_review import send_review_reminders as review_task
 from notifications.models import Notification
+from review.tasks import send_review_reminders as review_task
 from tests.factories import UserFactory
 from tests.learning.factories import credit
 

@@ -7,7 +7,8 @@ page must render from the upgraded database. Models that moved to another app ke
 content types (same ids, the new app label) and so the permissions role groups hold on
 them; every job kind and beat entry in the database still names something that runs. A
 certificate the previous release printed still verifies by its printed code and downloads
-as the same file.
+as the same file. The annual review's rules and outcomes the previous release wrote read
+the same through the review app's models.
 """
 
 import hashlib
@@ -40,6 +41,8 @@ MOVED_MODELS = {
     "certificatesequence": ("learning", "certificates"),
     "certificatesettings": ("learning", "certificates"),
     "notification": ("learning", "notifications"),
+    "annualreviewrule": ("learning", "review"),
+    "annualreviewoutcome": ("learning", "review"),
 }
 TRAINERS = "培训管理员"
 CRUD = ("add", "change", "delete", "view")
@@ -138,6 +141,23 @@ print(json.dumps([
 ]))
 """
 
+# The annual review's rows (the seed sets a rule for last year and this, closes last year and reviews it), read
+# through the models of the code that runs it: ``MODULE`` is learning's models before the upgrade, review's after.
+REVIEW_ROWS = """
+import json
+from MODULE import AnnualReviewOutcome, AnnualReviewRule
+rule = AnnualReviewRule.objects.select_related("annual_exam").order_by("pk").first()
+outcome = AnnualReviewOutcome.objects.select_related("credential__holder").order_by("pk").first()
+print(json.dumps({
+    "counts": [AnnualReviewRule.objects.count(), AnnualReviewOutcome.objects.count()],
+    "rule": [rule.pk, rule.year, rule.requires_hours, rule.annual_exam.title if rule.annual_exam else None, rule.note],
+    "outcome": [
+        outcome.pk, outcome.credential.number, outcome.credential.holder.full_name, outcome.year, outcome.passed,
+        outcome.reasons, str(outcome.hours), str(outcome.required_hours), outcome.category_hours,
+    ],
+}))
+"""
+
 SIGNED_IN_PAGE = """
 import json
 from allauth.mfa.models import Authenticator
@@ -203,6 +223,12 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
     printed = pg.manage(database, "shell", "-c", CERTIFICATE_PRINTED, code=previous_release, media=tmp_path)
     code, pdf_name = json.loads(printed.stdout.strip().splitlines()[-1])
     pdf_sha = hashlib.sha256((tmp_path / "private_media" / pdf_name).read_bytes()).hexdigest()
+    review_script = REVIEW_ROWS.replace("MODULE", "learning.models")
+    review_rows = json.loads(
+        pg.manage(database, "shell", "-c", review_script, code=previous_release, media=tmp_path)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     built = time.monotonic()
     ledger = pg.ledger_fingerprint(database)
     tables = pg.data_table_counts(database)
@@ -212,6 +238,7 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
     assert tables["learning_attendance"] >= 3 and tables["learning_trainingsession"] > 0
     assert tables["learning_certificate"] >= 1 and tables["learning_certificatesequence"] >= 1
     assert tables["learning_notification"] >= 1
+    assert tables["learning_annualreviewrule"] >= 1 and tables["learning_annualreviewoutcome"] >= 1
     assert set(content_types) == {(old, model) for model, (old, _new) in MOVED_MODELS.items()}
     assert len(trainer_permissions) >= 4 * len(MOVED_MODELS)
 
@@ -253,6 +280,11 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
         pg.manage(database, "shell", "-c", seen_certificate, media=tmp_path).stdout.strip().splitlines()[-1]
     )
     assert certificate == [200, True, 200, pdf_sha, pdf_name], "a printed certificate no longer verifies or downloads"
+    review_script = REVIEW_ROWS.replace("MODULE", "review.models")
+    assert (
+        json.loads(pg.manage(database, "shell", "-c", review_script, media=tmp_path).stdout.strip().splitlines()[-1])
+        == review_rows
+    ), "the review's rules and outcomes do not read the same through the review app's models"
     page = json.loads(
         pg.manage(database, "shell", "-c", SIGNED_IN_PAGE, media=tmp_path).stdout.strip().splitlines()[-1]
     )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from .views import staff, staff_import
+
+app_name = "directory"
+
+urlpatterns = [
+    path("", staff.staff_list, name="staff_list"),
+    path("export.xlsx", staff.staff_export, name="staff_export"),
+    path("import/", staff_import.StaffImportView.as_view(), name="staff_import"),
+    path("import/template.xlsx", staff_import.template_download, name="staff_import_template"),
+    path("<str:employee_no>/", staff.staff_detail, name="staff_detail"),
+]

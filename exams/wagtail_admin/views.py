@@ -1,0 +1,149 @@
+"""Views of the question bank and the exam admin that differ from Wagtail's generic ones.
+
+Questions save through ``save_question`` so that editing a question an attempt has used
+writes a new version. Deleting asks ``exams.selectors.deletion`` first and shows its reasons.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, ProtectedError
+from django.db.models.deletion import RestrictedError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from wagtail.admin.views import generic
+from wagtail.log_actions import log
+
+from exams.selectors.deletion import (
+    exam_delete_advice,
+    exam_delete_blockers,
+    question_category_delete_blockers,
+    question_delete_blockers,
+)
+from exams.services.questions import save_question
+
+
+class QuestionIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("category", "current_version")
+
+
+def _save(view, *, new: bool):
+    form = view.form
+    data = form.cleaned_data
+    content = form.content
+    question = save_question(
+        question=None if new else view.object,
+        category=data["category"],
+        qtype=data["type"],
+        stem=content.stem,
+        options=content.options,
+        accepted_answers=content.accepted_answers,
+        points=content.points,
+        difficulty=content.difficulty,
+        explanation=content.explanation,
+        name=data.get("name", ""),
+        idnumber=data.get("idnumber", ""),
+        tags=[t if isinstance(t, str) else t.name for t in data.get("tags", [])],
+        law_articles=form.articles,
+        is_archived=data.get("is_archived", False),
+        user=view.request.user,
+    )
+    log(instance=question, action="wagtail.create" if new else "wagtail.edit", user=view.request.user)
+    return question
+
+
+class QuestionCreateView(generic.CreateView):
+    def save_instance(self):
+        return _save(self, new=True)
+
+
+class QuestionEditView(generic.EditView):
+    def save_instance(self):
+        return _save(self, new=False)
+
+
+class ProtectedDeleteView(generic.DeleteView):
+    """Deleting something an attempt, an exam or a question still refers to is refused with the rule's reasons."""
+
+    def get_blockers(self) -> list[str]:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        reasons = self.get_blockers()
+        if not reasons:
+            try:
+                with transaction.atomic():
+                    return super().form_valid(form)
+            except ProtectedError:  # referenced since the check above
+                reasons = self.get_blockers()
+        for reason in reasons:
+            messages.error(self.request, reason)
+        return redirect(self.get_success_url())
+
+
+class QuestionDeleteView(ProtectedDeleteView):
+    def get_blockers(self) -> list[str]:
+        return question_delete_blockers(self.object)
+
+
+class CategoryIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().annotate(question_count=Count("questions"))
+
+
+class CategoryCreateView(generic.CreateView):
+    def save_instance(self):
+        category = self.form.save()
+        log(instance=category, action="wagtail.create", user=self.request.user)
+        return category
+
+
+class CategoryEditView(generic.EditView):
+    def save_instance(self):
+        category = self.form.save()
+        log(instance=category, action="wagtail.edit", user=self.request.user)
+        return category
+
+
+class CategoryDeleteView(ProtectedDeleteView):
+    def get_blockers(self) -> list[str]:
+        return question_category_delete_blockers(self.object)
+
+
+class ExamDeleteView(generic.DeleteView):
+    """Deleting an exam that something still refers to is refused up front, saying what refers to it.
+
+    Wagtail's own guard (the reference index behind ``usage.is_protected``) sees only references
+    from models it indexes, such as a make-up exam; attempts, study plans, annual review rules and
+    certificates are plain models outside that index, so deleting their exam used to end in an
+    unhandled ``ProtectedError``. The reasons come from ``exam_delete_blockers``; the page reuses
+    Wagtail's ``is_protected`` switch to hide the delete button.
+    """
+
+    template_name = "exams/admin/exam_confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["blockers"] = blockers = exam_delete_blockers(self.object)
+        if blockers:
+            context["is_protected"] = True
+            context["advice"] = exam_delete_advice(self.object)
+            context["edit_url"] = reverse(self.edit_url_name, args=[self.object.pk])
+        return context
+
+    def form_valid(self, form):
+        blockers = exam_delete_blockers(self.object)
+        if not blockers:
+            try:
+                return super().form_valid(form)
+            except (ProtectedError, RestrictedError):  # referenced since the check above
+                blockers = exam_delete_blockers(self.object)
+        messages.error(
+            self.request,
+            _("考试“%(exam)s”不能删除：%(reasons)s。%(advice)s")
+            % {"exam": self.object, "reasons": "；".join(blockers), "advice": exam_delete_advice(self.object)},
+        )
+        return redirect(self.edit_url_name, self.object.pk)
