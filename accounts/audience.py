@@ -20,7 +20,7 @@ The rule:
 
 Owners that must not be open to everyone refuse to save an empty audience in their service
 (classroom sessions in ``classroom.services.sessions``, study plans in
-``learning.services.plans``), so an empty audience never reaches the rule for them. Every form
+``plans.services.plans``), so an empty audience never reaches the rule for them. Every form
 says the same in the same words: the ``*_HELP`` texts below.
 
 The rule comes in three forms, and tests/accounts/test_audience.py holds them to the same answers:

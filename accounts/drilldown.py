@@ -8,7 +8,7 @@ up per unit. The tree is a treebeard materialised path (``OrgUnit.path``,
 in one place. ``tests/accounts/test_tree_layout_private.py`` keeps it so.
 
 Rows roll up by *unit key*: a string naming a unit, computed in SQL
-(``rollup_key``, ``ancestor_key_sql``) or in Python (``ancestor_key``) from the
+(``rollup_key``, ``ancestor_key_sql``) or in Python (``rollup_key_of``, ``ancestor_key``) from the
 row's ``unit_key``. Callers compare keys with ``key_of(unit)`` and name them
 with ``unit_labels``; they never take them apart.
 """
@@ -92,6 +92,20 @@ def rollup_key(unit: OrgUnit | None, row_units: Iterable[OrgUnit], field: str = 
         *[When(in_subtree_q(u, field), then=Value(u.path)) for u in row_units],
         default=Value(""),
     )
+
+
+def rollup_key_of(key: str | None, unit: OrgUnit | None, row_units: Iterable[OrgUnit]) -> str:
+    """``rollup_key`` in Python, for a row whose unit has ``key`` (``unit_key``; empty or None: no unit).
+
+    For counts grouped once per unit and then rolled up, so one grouped query
+    serves several figures (the annual review's at-risk page and roster). A row
+    without a unit gets ``""``, like a row outside the row units.
+    """
+    if not key:
+        return ""
+    if unit is not None:
+        return ancestor_key(key, unit.depth + 1)
+    return next((u.path for u in row_units if key.startswith(u.path)), "")
 
 
 def unit_labels(keys: Iterable[str]) -> dict[str, str]:

@@ -16,7 +16,9 @@ class CertificatesConfig(AppConfig):
         from certificates import dashboard as certificates_dashboard
         from certificates import navigation as certificates_navigation
         from certificates.jobs import BULK_ISSUE
+        from certificates.selectors.certificates import exam_reference
         from core import dashboard, navigation
+        from exams.selectors.deletion import register_exam_reference
         from exams.signals import exam_passed
         from jobs import registry
         from learning.signals import course_completed, hours_posted
@@ -27,6 +29,8 @@ class CertificatesConfig(AppConfig):
         )
         course_completed.connect(receivers.issue_for_completed_course, dispatch_uid="certificates_course_completed")
         exam_passed.connect(receivers.issue_for_passed_exam, dispatch_uid="certificates_exam_passed")
+        # After the review rules' sentence (45).
+        register_exam_reference("certificates.Certificate", exam_reference, rank=50)
         # The ranks the certificates held inside learning (after the plans' 32/12, before the review's 34).
         navigation.register(certificates_navigation.items, rank=33)
         dashboard.register(certificates_dashboard.cards, rank=14)

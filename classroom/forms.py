@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import audience
+from accounts.drilldown import tree_order
 from accounts.models import OrgUnit, StaffCategory, User
 from classroom.models import TrainingSession
 from classroom.selectors.sessions import has_audience_rule
@@ -47,7 +48,7 @@ def _audience_fields() -> dict:
     return {
         "audience_units": UnitChoiceField(
             label=gettext_lazy("参训单位"),
-            queryset=OrgUnit.objects.order_by("path"),
+            queryset=OrgUnit.objects.order_by(tree_order(None)),
             required=False,
             widget=forms.SelectMultiple(attrs={"size": 8}),
             help_text=audience.help_text(audience.UNITS_HELP, gettext_lazy("按住 Ctrl（手机上直接点选）可多选。")),

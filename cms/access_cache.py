@@ -22,7 +22,7 @@ learner and lesson, and trusted while nothing it was derived from has changed:
   one full check at their next beat (what the old once-a-minute re-check cost every minute).
 
 Study plans (学法清单) do not enter the rule: a plan lists courses, it does not open them
-(``learning.selectors.plans`` shows a listed course the learner may not study as
+(``plans.selectors.plans`` shows a listed course the learner may not study as
 unavailable), so plan changes invalidate nothing. Should the rule ever read a new input,
 a change to that input must bump a generation here.
 

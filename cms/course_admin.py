@@ -1,4 +1,5 @@
-"""Wagtail admin hooks for courses: the law-article chooser and a guard against losing learners' records.
+"""Wagtail admin glue for courses (registered from ``cms/wagtail_hooks.py``): the law-article chooser and a guard
+against losing learners' records.
 
 A course or lesson that learners have studied, or that a study plan requires,
 cannot be deleted (its progress, completions and credited hours point at it);
@@ -10,13 +11,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from wagtail import hooks
 
 from cms.choosers import law_article_chooser_viewset
 from cms.extensions import has_learner_records
 
 
-@hooks.register("register_admin_viewset")
 def register_law_article_chooser():
     return law_article_chooser_viewset
 
@@ -30,7 +29,6 @@ def _has_learner_records(page) -> bool:
     )
 
 
-@hooks.register("before_delete_page")
 def keep_pages_with_learner_records(request, page):
     if request.method == "POST" and _has_learner_records(page):
         messages.error(
@@ -41,7 +39,6 @@ def keep_pages_with_learner_records(request, page):
     return None
 
 
-@hooks.register("before_bulk_action")
 def keep_pages_with_learner_records_in_bulk(request, action_type, objects, action_class_instance):
     from wagtail.models import Page
 

@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts.views import signin
+from core import moved_admin
 from core.health import HealthView
 
 
@@ -45,6 +46,8 @@ admin.site.site_title = "法治学堂"
 urlpatterns = [
     *ONE_WAY_IN,
     *CLOSED,
+    # Admin pages of models handed to another app: the old address redirects (core/moved_admin.py).
+    *moved_admin.urlpatterns(),
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -55,6 +58,7 @@ urlpatterns = [
     path("learning/sessions/", include("classroom.urls")),
     path("learning/messages/", include("notifications.urls")),
     path("learning/review/", include("review.urls")),
+    path("learning/plans/", include("plans.urls")),
     path("learning/", include("learning.urls")),
     path("exams/", include("exams.urls")),
     path("courses/", include("cms.urls")),

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import OrgUnit, StaffCategory, User
+from accounts.drilldown import child_units
+from accounts.models import StaffCategory, User
 from classroom.models import TrainingSession
 from classroom.services.sessions import save_session, schedule_lecture_series
 from core import timeutil
-from learning.models import StudyPlan
-from learning.services.plans import save_plan
+from plans.models import StudyPlan
+from plans.services.plans import save_plan
 
 SERIES_TITLE = "法治讲堂·逢九必讲"
 PLAN_TITLE = "年度执法人员学法清单"
@@ -25,7 +26,7 @@ def _aware(day: dt.date, hour: int) -> dt.datetime:
 
 def seed_sessions(*, organiser: User) -> int:
     """Upcoming 法治讲堂 lectures for two months and one training class."""
-    prefecture = OrgUnit.get_root_nodes().first()
+    prefecture = child_units(None, None)[0]
     today = timeutil.today()
     result = schedule_lecture_series(
         title=SERIES_TITLE,
@@ -80,6 +81,6 @@ def seed_plan(*, actor: User, courses, exams=()) -> StudyPlan | None:
         note="全地区执法人员必学课程和年度学法考试。",
         courses=courses,
         exams=list(exams),
-        units=list(OrgUnit.get_root_nodes()),
+        units=child_units(None, None),
         categories=[StaffCategory.ENFORCEMENT, StaffCategory.LEADER],
     )

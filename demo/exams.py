@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import OrgUnit
+from accounts.drilldown import child_units
 from exams.models import Exam, ExamQuestion, Question
 from exams.services.question_import import import_questions
 
@@ -40,7 +40,7 @@ def seed_demo_exam(*, year: int, created_by) -> Exam:
         is_published=True,
         created_by=created_by,
     )
-    exam.audience_units.set(OrgUnit.get_root_nodes())
+    exam.audience_units.set(child_units(None, None))
     questions = Question.objects.filter(name__startswith="XZCF-").order_by("name")
     for order, question in enumerate(questions):
         points = Decimal("10") if question.name in {"XZCF-06", "XZCF-10"} else Decimal("8")

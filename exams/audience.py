@@ -2,8 +2,8 @@
 
 A study plan (学法清单) that lists an exam admits the plan's people to the exam and to its
 make-ups, on top of the exam's own audience (``accounts.audience``). Plans live above
-``exams`` in the app graph, so ``exams`` cannot ask them; ``learning`` registers the two
-answers here from ``LearningConfig.ready`` instead:
+``exams`` in the app graph, so ``exams`` cannot ask them; the ``plans`` app registers the two
+answers here from ``PlansConfig.ready`` instead:
 
 * ``exam_ids_for_user(user) -> set[int]``: the exams that ``user`` is admitted to this way
   (their make-ups follow: ``exams.selectors.exams.in_audience``);

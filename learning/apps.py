@@ -31,23 +31,15 @@ class LearningConfig(AppConfig):
         from learning.compliance_export import COMPLIANCE_XLSX
 
         registry.register(COMPLIANCE_XLSX)
-        from exams.audience import register_extension
-        from learning.selectors.plans import plan_exam_ids, plan_people_for_exam
-
-        # A study plan that lists an exam admits the plan's people to it and its make-ups.
-        register_extension(exam_ids_for_user=plan_exam_ids, people_for_exam=plan_people_for_exam)
         _register_navigation_and_cards()
 
 
 def _register_navigation_and_cards():
-    """Links and cards of the ledger and the other parts; the ranks decide between those of equal ``order``
-    (31 and 11 are the classroom app's, 33 and 14 the certificates app's, 34 and 13 the review app's)."""
+    """Links and cards of the ledger; the ranks decide between those of equal ``order`` (31 and 11 are the
+    classroom app's, 32 and 12 the plans app's, 33 and 14 the certificates app's, 34 and 13 the review app's)."""
     from core import dashboard, navigation
     from learning import dashboard as ledger_dashboard
-    from learning import dashboard_plans, navigation_plans
     from learning import navigation as ledger_navigation
 
     navigation.register(ledger_navigation.items, rank=30)
-    navigation.register(navigation_plans.items, rank=32)
     dashboard.register(ledger_dashboard.cards, rank=10)
-    dashboard.register(dashboard_plans.cards, rank=12)

@@ -1,4 +1,4 @@
-"""The ledger's card on the home page; ``LearningConfig.ready`` registers it and the other parts' cards."""
+"""The ledger's card on the home page; ``LearningConfig.ready`` registers it (the apps above learning their own)."""
 
 from __future__ import annotations
 

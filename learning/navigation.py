@@ -1,8 +1,7 @@
 """Links of the learning app for the site navigation (only pages the user may open).
 
-The ledger pages are listed here; the other parts of the app (plans) keep
-their items in their own modules. ``LearningConfig.ready``
-registers them all (see ``core.navigation``).
+The ledger pages are listed here; ``LearningConfig.ready`` registers them
+(see ``core.navigation``). The apps above learning register their own.
 """
 
 from __future__ import annotations

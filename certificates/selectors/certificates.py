@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from accounts.drilldown import in_subtree_q
 from accounts.models import OrgUnit, User
 from accounts.scope import filter_people
 from certificates.models import Certificate
@@ -58,7 +60,7 @@ def annual_status(user: User, year: int) -> AnnualStatus:
 
 
 def unit_people(unit: OrgUnit) -> QuerySet[User]:
-    return User.objects.filter(org_unit__path__startswith=unit.path, is_active=True)
+    return User.objects.filter(in_subtree_q(unit), is_active=True)
 
 
 def due_annual_user_ids(year: int, unit: OrgUnit) -> list[int]:
@@ -69,7 +71,7 @@ def due_annual_user_ids(year: int, unit: OrgUnit) -> list[int]:
     """
     if year_is_closed(year):
         return list(
-            YearStatus.objects.filter(year=year, compliant=True, user__org_unit__path__startswith=unit.path)
+            YearStatus.objects.filter(in_subtree_q(unit, "user__org_unit"), year=year, compliant=True)
             .order_by("user_id")
             .values_list("user_id", flat=True)
         )
@@ -114,3 +116,9 @@ _LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 def normalise_code(code: str) -> str:
     """Codes are printed in groups (``ABCD-EFGH-…``) and may be typed in lower case or with look-alikes."""
     return "".join(ch for ch in (code or "").upper() if ch.isascii() and ch.isalnum()).translate(_LOOKALIKES)[:32]
+
+
+def exam_reference(model, pks) -> str:
+    """Why an exam certificates were issued for cannot be deleted (``exams.selectors.deletion``, registered in
+    ``ready``)."""
+    return _("已据此考试发放 %(n)s 份考试合格证书") % {"n": len(pks)}

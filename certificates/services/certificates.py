@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.drilldown import in_subtree_q
 from accounts.models import OrgUnit, Role, User
 from accounts.scope import can_view_unit
 from certificates.models import (
@@ -390,9 +391,9 @@ def issue_and_render_annual(user_ids: Iterable[int], year: int) -> int:
 def annual_certificates_in(year: int, unit: OrgUnit):
     return (
         Certificate.objects.filter(
+            in_subtree_q(unit, "holder__org_unit"),
             kind=CertificateKind.ANNUAL,
             year=year,
-            holder__org_unit__path__startswith=unit.path,
             revoked_at__isnull=True,
         )
         .exclude(pdf="")

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit
+from accounts.drilldown import tree_order
 from accounts.models import OrgUnit, Role
 from accounts.permissions import require_roles
 from accounts.scope import can_view_unit, filter_units
@@ -107,7 +108,7 @@ def download(request, pk: int):
 @login_required
 def bulk_issue(request):
     require_roles(request.user, Role.HR, Role.ADMIN)
-    units = list(filter_units(request.user).order_by("path"))
+    units = list(filter_units(request.user).order_by(tree_order(None)))
     form = BulkIssueForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         unit = get_object_or_404(OrgUnit, pk=form.cleaned_data["unit"])

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "cms",
     "learning",
+    "plans",
     "classroom",
     "certificates",
     "review",

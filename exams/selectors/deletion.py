@@ -7,7 +7,7 @@ is refused here too, worded generically until it gets its own sentence.
 
 Models of other apps refer to exams too (study plans, annual review rules, certificates). Their
 sentence is registered for their model's label with ``register_exam_reference``, so exams never
-imports those apps; an app registers its own in its ``AppConfig.ready()`` (the review does).
+imports those apps; each app registers its own in its ``AppConfig.ready()``.
 """
 
 from __future__ import annotations
@@ -68,25 +68,14 @@ def _makeups(model, pks) -> str:
     return _("是补考%(titles)s的原考试") % {"titles": _quoted(titles)}
 
 
-def _plan_items(model, pks) -> str:
-    titles = model.objects.filter(pk__in=pks).order_by("plan__title").values_list("plan__title", flat=True).distinct()
-    return _("被学法清单%(titles)s引用") % {"titles": _quoted(titles)}
-
-
-def _certificates(model, pks) -> str:
-    return _("已据此考试发放 %(n)s 份考试合格证书") % {"n": len(pks)}
-
-
 def _other(model, pks) -> str:
     return _("被 %(n)s 条“%(model)s”记录引用") % {"n": len(pks), "model": model._meta.verbose_name}
 
 
-# Ranks in use: attempts 10, make-ups 20, study plans 30, review rules 45 (review), certificates 50.
+# Ranks in use: attempts 10, make-ups 20, study plans 30 (plans), review rules 45 (review), certificates 50
+# (certificates).
 register_exam_reference("exams.ExamAttempt", _attempts, rank=10)
 register_exam_reference("exams.Exam", _makeups, rank=20)
-# Worded here by label until learning and certificates register these in their own ready().
-register_exam_reference("learning.StudyPlanItem", _plan_items, rank=30)
-register_exam_reference("certificates.Certificate", _certificates, rank=50)
 
 
 def exam_delete_blockers(exam: Exam) -> list[str]:

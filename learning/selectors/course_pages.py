@@ -1,8 +1,9 @@
 """What the learner's catalogue, course and lesson pages show besides their content.
 
 The pages are ``cms``'s (Wagtail pages: content only); these selectors add the
-learner's progress, what their study plans require and the hour categories' names,
-and ``learning.views.course_pages`` hands them to the pages through ``cms.extensions``.
+learner's progress, what their study plans require (``learning.selectors.path.required_course_ids``,
+which the plans app fills) and the hour categories' names, and ``learning.views.course_pages``
+hands them to the pages through ``cms.extensions``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from cms.course_forms import CatalogueFilterForm
 from cms.models.courses import CourseIndexPage, CourseLawArticle, CoursePage, LessonPage
 from cms.selectors.courses import COVER_SPEC, STEP, cited_article_ids, courses_for, lessons_of, resolve_current_articles
 from learning.models import CourseCompletion, HourCategory
-from learning.selectors.plans import required_course_ids
+from learning.selectors.path import required_course_ids
 from learning.selectors.progress import course_progress, lesson_progress_map
 from learning.services.progress import heartbeat_interval
 

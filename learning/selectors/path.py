@@ -7,7 +7,9 @@ in their audience, window open, attempts left, make-ups only when eligible); ses
 by the sources the apps above register with ``register_source`` (the classroom app's:
 in their audience, not ended, not attended, starting before the year ends). The year's
 annual law exam and the credentials' failed reviews come from the review app, through
-``register_annual_exam`` and ``register_failed_reviews``.
+``register_annual_exam`` and ``register_failed_reviews``; what the official's study plans
+require (courses of the year, exams) from the plans app, through ``register_required_courses``
+and ``register_assigned_exams``.
 The result is plain data and is built in a fixed number of queries.
 """
 
@@ -27,7 +29,6 @@ from core.registry import Registry
 from exams.models import Exam
 from exams.selectors.exams import exams_for_learner
 from learning.selectors.ledger import category_names, year_balance
-from learning.selectors.plans import plan_exam_ids, required_course_ids
 from learning.selectors.progress import course_progress
 from learning.selectors.requirements import Shortfall, credit_rules, pace, requirement_for, shortfalls
 
@@ -42,6 +43,24 @@ register_annual_exam = _annual_exams.register
 #: The years a credential of the official's did not pass its review, ``provider(user) -> list[FailedReview]``.
 _failed_reviews: Registry[FailedReview] = Registry("path failed reviews")
 register_failed_reviews = _failed_reviews.register
+#: Courses the official is required to take in a year, ``provider(user, year) -> set[int]`` (course ids).
+_required_courses: Registry[int] = Registry("path required courses")
+register_required_courses = _required_courses.register
+#: Exams assigned to the official (required of them, and open to them whatever the exam's own audience),
+#: ``provider(user) -> set[int]`` (exam ids; their make-ups follow).
+_assigned_exams: Registry[int] = Registry("path assigned exams")
+register_assigned_exams = _assigned_exams.register
+
+
+def required_course_ids(user, year: int | None = None) -> set[int]:
+    """The courses some registered provider requires of ``user`` in ``year`` (this year by default)."""
+    year = year or timeutil.current_year()
+    return set().union(*(provider(user, year) for provider in _required_courses.providers()))
+
+
+def assigned_exam_ids(user) -> set[int]:
+    """The exams some registered provider assigns to ``user``."""
+    return set().union(*(provider(user) for provider in _assigned_exams.providers()))
 
 
 @dataclass(frozen=True)
@@ -202,7 +221,7 @@ def _course_items(user, year: int, names: dict[str, str]) -> tuple[list[PathItem
 
 
 def _exam_items(user, year: int, names: dict[str, str], annual_ids: set[int], now) -> tuple[list[PathItem], list]:
-    from_plans = plan_exam_ids(user)
+    from_plans = assigned_exam_ids(user)
     rows = exams_for_learner(user, now=now, from_plans=from_plans)
     default_hours = credit_rules(year).exam_pass_hours
     items = []

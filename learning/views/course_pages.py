@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cms import extensions
 from cms.models.courses import CourseIndexPage, CoursePage, LessonPage
-from learning.models import CourseCompletion, HourCategory, LessonProgress, StudyPlanItem
+from learning.models import CourseCompletion, HourCategory, LessonProgress
 from learning.selectors.course_pages import catalogue, course_detail, lesson_detail
 from learning.services.progress import complete_course_if_done, start_lesson
 
@@ -47,10 +47,10 @@ def hour_categories() -> list[tuple[str, str]]:
 
 
 def learner_records(course_ids, lesson_ids) -> bool:
+    """Lesson progress or a completion of these pages (the plans app registers its own check for plan items)."""
     return (
         LessonProgress.objects.filter(lesson_id__in=lesson_ids).exists()
         or CourseCompletion.objects.filter(course_id__in=course_ids).exists()
-        or StudyPlanItem.objects.filter(course_id__in=course_ids).exists()
     )
 
 

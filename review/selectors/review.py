@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import drilldown
 from accounts.models import Credential, CredentialStatus, OrgUnit, User
 from accounts.scope import ensure_can_view_unit, filter_people
 from exams.models import Exam
@@ -289,7 +290,7 @@ def reviewed_credentials(unit: OrgUnit | None = None) -> QuerySet[Credential]:
     """Credentials the review covers: valid or pending, held by an active person (of ``unit``'s subtree)."""
     qs = Credential.objects.filter(status__in=REVIEWED_STATUSES, holder__is_active=True)
     if unit is not None:
-        qs = qs.filter(holder__org_unit__path__startswith=unit.path)
+        qs = qs.filter(drilldown.in_subtree_q(unit, "holder__org_unit"))
     return qs.select_related("holder").order_by("pk")
 
 
@@ -313,12 +314,12 @@ class UnitCount:
 def roll_up(
     unit: OrgUnit | None, row_units: list[OrgUnit], rows: Iterable[tuple[str, dict[str, int]]]
 ) -> tuple[UnitCount, list[UnitCount]]:
-    """Sum per-org-unit counts (``(path, {key: n})``) into the rows one level below ``unit``, plus totals."""
-    by_row = {u.path: UnitCount(u, u.name) for u in row_units}
+    """Sum per-org-unit counts (``(unit key, {key: n})``) into the rows one level below ``unit``, plus totals."""
+    by_row = {drilldown.key_of(u): UnitCount(u, u.name) for u in row_units}
     own = UnitCount(unit, str(_("本级")) if unit is not None else str(_("其他")), is_self=True)
     totals = UnitCount(unit, unit.name if unit is not None else str(_("全部")))
-    for path, counts in rows:
-        target = next((row for p, row in by_row.items() if path and path.startswith(p)), own)
+    for row_key, counts in rows:
+        target = by_row.get(drilldown.rollup_key_of(row_key, unit, row_units), own)
         for key, n in counts.items():
             target.counts[key] = target.counts.get(key, 0) + n
             totals.counts[key] = totals.counts.get(key, 0) + n
@@ -366,7 +367,7 @@ class RiskList:
     lists_every_reason: bool = False
 
     def counts_by_unit(self) -> list[tuple[str, dict[str, int]]]:
-        """``(org unit path, {"holders", "at_risk", "reason_<key>"…})`` per unit that has holders (one query, kept)."""
+        """``(unit key, {"holders", "at_risk", "reason_<key>"…})`` per unit that has holders (one query, kept)."""
         if not hasattr(self, "_by_unit"):
             aggregates = {"holders": Count("pk"), "at_risk": Count("pk", filter=self.listed)}
             for key, condition in self.conditions.items():
@@ -374,21 +375,22 @@ class RiskList:
                 # once less per reason (PostgreSQL runs a subquery once per place it appears).
                 within = condition if self.lists_every_reason else self.listed & condition
                 aggregates[f"reason_{key}"] = Count("pk", filter=within)
-            rows = self.holders.order_by().values("org_unit__path").annotate(**aggregates)
-            self._by_unit = [(row.pop("org_unit__path"), row) for row in rows]
+            unit_key = drilldown.unit_key()
+            rows = self.holders.order_by().values(unit_key).annotate(**aggregates)
+            self._by_unit = [(row.pop(unit_key), row) for row in rows]
         return self._by_unit
 
     def breakdown(self) -> dict[str, int]:
         """How many of the listed people are at risk for each reason."""
         totals = dict.fromkeys(self.conditions, 0)
-        for _path, counts in self.counts_by_unit():
+        for _key, counts in self.counts_by_unit():
             for key in totals:
                 totals[key] += counts[f"reason_{key}"]
         return totals
 
     def count(self) -> int:
         """How many people the list holds."""
-        return sum(counts["at_risk"] for _path, counts in self.counts_by_unit())
+        return sum(counts["at_risk"] for _key, counts in self.counts_by_unit())
 
 
 def at_risk_people(
@@ -462,8 +464,8 @@ def risk_reasons(person: User, rules: sel.YearRules, risk_list: RiskList, names:
 def risk_counts(viewer, unit: OrgUnit | None, risk_list: RiskList) -> tuple[UnitCount, list[UnitCount]]:
     """Credential holders and those at risk, per unit one level below ``unit`` (the list's one grouped query)."""
     rows = [
-        (path, {"holders": counts["holders"], "at_risk": counts["at_risk"]})
-        for path, counts in risk_list.counts_by_unit()
+        (key, {"holders": counts["holders"], "at_risk": counts["at_risk"]})
+        for key, counts in risk_list.counts_by_unit()
     ]
     return roll_up(unit, sel.row_units_for(viewer, unit), rows)
 
@@ -479,7 +481,7 @@ def roster(viewer, unit: OrgUnit | None, year: int, *, result: str = "", search:
     if unit is not None:
         if viewer is not None:
             ensure_can_view_unit(viewer, unit)
-        qs = qs.filter(credential__holder__org_unit__path__startswith=unit.path)
+        qs = qs.filter(drilldown.in_subtree_q(unit, "credential__holder__org_unit"))
     if result == "passed":
         qs = qs.filter(passed=True, cleared_at__isnull=True)
     elif result == "failed":
@@ -494,7 +496,7 @@ def roster(viewer, unit: OrgUnit | None, year: int, *, result: str = "", search:
             | Q(credential__number__istartswith=search)
         )
     return qs.select_related("credential__holder__org_unit").order_by(
-        "credential__holder__org_unit__path", "credential__number"
+        drilldown.tree_order("credential__holder__org_unit"), "credential__number"
     )
 
 
@@ -503,7 +505,7 @@ def roster_counts(viewer, unit: OrgUnit | None, year: int) -> tuple[UnitCount, l
     rows = (
         roster(viewer, unit, year)
         .order_by()
-        .values_list("credential__holder__org_unit__path")
+        .values_list(drilldown.unit_key("credential__holder__org_unit"))
         .annotate(
             n_reviewed=Count("pk"),
             n_passed=Count("pk", filter=Q(passed=True)),
@@ -511,7 +513,7 @@ def roster_counts(viewer, unit: OrgUnit | None, year: int) -> tuple[UnitCount, l
             n_cleared=Count("pk", filter=Q(passed=True, cleared_at__isnull=False)),
         )
     )
-    data = [(path, {"reviewed": a, "passed": b, "failed": c, "cleared": d}) for path, a, b, c, d in rows]
+    data = [(key, {"reviewed": a, "passed": b, "failed": c, "cleared": d}) for key, a, b, c, d in rows]
     return roll_up(unit, sel.row_units_for(viewer, unit), data)
 
 

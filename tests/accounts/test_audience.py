@@ -27,10 +27,10 @@ from cms.models import CoursePage
 from cms.selectors.courses import courses_for
 from exams.models import Exam
 from exams.selectors.exams import audience_people, in_audience, with_audience_flags
-from learning.forms_plans import StudyPlanForm
-from learning.models import StudyPlan
-from learning.selectors.plans import AUDIENCE as PLAN_AUDIENCE
-from learning.selectors.plans import plan_people, plans_for
+from plans.forms import StudyPlanForm
+from plans.models import StudyPlan
+from plans.selectors.plans import AUDIENCE as PLAN_AUDIENCE
+from plans.selectors.plans import plan_people, plans_for
 from tests.classroom.factories import TrainingSessionFactory
 from tests.cms import course_factories as cf
 from tests.exams import factories_exams as fe

@@ -13,7 +13,8 @@ from classroom.models import TrainingSession
 from core import timeutil
 from demo.people import DEMO_TOTP_SECRETS
 from exams.models import Exam
-from learning.models import LedgerEntry, StudyPlan, YearClose, YearStatus
+from learning.models import LedgerEntry, YearClose, YearStatus
+from plans.models import StudyPlan
 from review.models import AnnualReviewOutcome
 
 

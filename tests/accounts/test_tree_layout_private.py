@@ -44,19 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OWNER = "accounts"  # the app that owns the tree: accounts/drilldown.py and accounts/scope.py
 
 #: file → why it may still read the layout (to be removed, never added to).
-ALLOWED: dict[str, str] = {
-    # The annual review, moved to review/ by other work while the drill-down was built.
-    "review/selectors/review.py": "review figures per unit (holder__org_unit__path), to use in_subtree_q/rollup_key",
-    "review/management/commands/annual_review.py": "the default unit (OrgUnit.get_root_nodes), to use child_units",
-    # Not part of the drill-down change; to move to accounts.drilldown next.
-    "certificates/selectors/certificates.py": "people and frozen results of a unit's subtree (org_unit__path)",
-    "certificates/services/certificates.py": "bulk issue for a unit's subtree (holder__org_unit__path)",
-    "certificates/management/commands/issue_certificates.py": "all root units (OrgUnit.get_root_nodes)",
-    "certificates/views/certificates.py": "bulk issue's unit picker in tree order (order_by('path'))",
-    "classroom/forms.py": "the audience unit picker in tree order (OrgUnit.objects.order_by('path'))",
-    "demo/activity.py": "the demo prefecture (OrgUnit.get_root_nodes)",
-    "demo/exams.py": "the demo exam's audience (OrgUnit.get_root_nodes)",
-}
+ALLOWED: dict[str, str] = {}
 
 LAYOUT_FIELDS = frozenset({"path", "depth", "numchild"})
 #: Treebeard's API on a node: its navigation and layout (what building a tree calls is not reading it).

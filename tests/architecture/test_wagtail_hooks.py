@@ -26,7 +26,7 @@ QUERY_ATTRS = {
     "raw",
 }
 #: Modules other than ``wagtail_hooks.py`` that still register Wagtail hooks (to be removed, never added to).
-KNOWN_REGISTERING = {"cms/course_admin.py"}
+KNOWN_REGISTERING: set[str] = set()
 REGISTERING = {"register_snippet", "register_permission_policy"}
 
 

@@ -125,7 +125,7 @@ def test_course_pages_need_sign_in(client, courses):
 
 
 def test_catalogue_filters_by_category_status_and_required(learner, courses, client_for):
-    from learning.services.plans import save_plan
+    from plans.services.plans import save_plan
 
     index = cf.catalogue()
     pro = cf.course(index, title="业务课程", category="professional")

@@ -17,7 +17,7 @@ from certificates.models import Certificate, CertificateKind
 from cms.dashboard import dashboard_context
 from core import dashboard, navigation, timeutil
 from core.registry import Registry
-from learning.services.plans import save_plan
+from plans.services.plans import save_plan
 from tests.classroom.factories import TrainingSessionFactory
 from tests.cms import course_factories as cf
 from tests.exams.factories_exams import exam
@@ -26,6 +26,7 @@ OUR_APPS = (
     "accounts",
     "cms",
     "learning",
+    "plans",
     "classroom",
     "certificates",
     "review",
@@ -107,7 +108,14 @@ def test_every_app_registers_its_navigation_and_its_cards():
         return provider.__module__.split(".")[0]
 
     assert {app_of(p) for p in navigation.providers()} == set(OUR_APPS)
-    assert {app_of(p) for p in dashboard.providers()} == {"learning", "classroom", "certificates", "review", "exams"}
+    assert {app_of(p) for p in dashboard.providers()} == {
+        "learning",
+        "plans",
+        "classroom",
+        "certificates",
+        "review",
+        "exams",
+    }
 
 
 @pytest.mark.parametrize("who", EXPECTED)
@@ -148,7 +156,7 @@ def test_the_home_page_lists_every_card_in_todays_order(site, learner, admin_use
     assert [card["template"] for card in cards] == [
         "learning/cards/year_hours.html",
         "review/cards/my_path.html",
-        "learning/plans/_card.html",
+        "plans/_card.html",
         "classroom/cards/upcoming_sessions.html",
         "certificates/cards/certificates.html",
         "exams/dashboard_card.html",

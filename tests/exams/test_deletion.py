@@ -18,7 +18,7 @@ from exams.selectors.deletion import (
     register_exam_reference,
 )
 from exams.services.attempts import start_attempt
-from learning.models import StudyPlan, StudyPlanItem
+from plans.models import StudyPlan, StudyPlanItem
 from review.models import AnnualReviewRule
 from tests.factories import UserFactory
 
@@ -131,6 +131,7 @@ def test_the_registry_refuses_a_clash_and_accepts_a_repeat(own_registry):
     def wording(model, pks):
         return "甲"
 
+    del own_registry["plans.StudyPlanItem"]
     register_exam_reference("plans.StudyPlanItem", wording, rank=35)
     register_exam_reference("plans.StudyPlanItem", wording, rank=35)
     with pytest.raises(ValueError):

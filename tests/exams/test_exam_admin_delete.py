@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from exams.models import Exam, ExamQuestion, Question, QuestionType
 from exams.services.attempts import start_attempt
-from learning.models import StudyPlan, StudyPlanItem
+from plans.models import StudyPlan, StudyPlanItem
 from review.models import AnnualReviewRule
 from tests.factories import UserFactory
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.models import StaffCategory
 from classroom.models import TrainingSession
 from core import timeutil
-from learning.models import CourseCompletion, StudyPlan, StudyPlanItem
+from learning.models import CourseCompletion
 from learning.selectors.path import my_path
+from plans.models import StudyPlan, StudyPlanItem
 from review.models import AnnualReviewRule
 from tests.classroom.factories import TrainingSessionFactory
 from tests.cms import course_factories as cf

@@ -14,9 +14,10 @@ from core import timeutil
 from exams.models import QuestionType
 from exams.selectors.exams import audience_people, exams_for_learner
 from exams.services.attempts import AttemptError, save_answers, start_attempt, submit_attempt
-from learning.models import CourseCompletion, StudyPlan, StudyPlanItem
-from learning.selectors.plans import my_plans, plan_exam_ids, plan_report
-from learning.services.plans import PlanError, save_plan
+from learning.models import CourseCompletion
+from plans.models import StudyPlan, StudyPlanItem
+from plans.selectors.plans import my_plans, plan_exam_ids, plan_report
+from plans.services.plans import PlanError, save_plan
 from tests.cms import course_factories as cf
 from tests.exams import factories_exams as fe
 from tests.factories import UserFactory
@@ -102,7 +103,7 @@ def test_my_plan_counts_a_passed_exam_as_done(org_tree, admin_user, client_for):
     CourseCompletion.objects.create(user=learner, course=course)
     [progress] = my_plans(learner, YEAR)
     assert progress.complete and progress.percent == 100
-    html = client_for(learner).get(reverse("learning:my_plans")).content.decode()
+    html = client_for(learner).get(reverse("plans:my_plans")).content.decode()
     assert "已完成 2 / 2 项 · 总进度 100%" in html and "清单考试" in html
 
 
@@ -145,24 +146,24 @@ def test_plan_editor_saves_exams_and_requires_a_course_or_an_exam(org_tree, hr_s
     draft = fe.exam([fe.question()], title="未发布考试", is_published=False)
     client = client_for(hr_shache)
     base = {"year": YEAR, "title": "莎车县考试清单", "due_on": DUE.isoformat(), "target_units": [org_tree["shache"].pk]}
-    page = client.get(reverse("learning:plan_create")).content.decode()
+    page = client.get(reverse("plans:plan_create")).content.decode()
     assert "清单考试" in page and "未发布考试" not in page
-    response = client.post(reverse("learning:plan_create"), base)
+    response = client.post(reverse("plans:plan_create"), base)
     assert response.status_code == 200 and "请至少选择一门课程或一场考试。" in response.content.decode()
-    response = client.post(reverse("learning:plan_create"), {**base, "exams": [draft.pk]})
+    response = client.post(reverse("plans:plan_create"), {**base, "exams": [draft.pk]})
     assert response.status_code == 200 and "有效的选项" in response.content.decode()
-    response = client.post(reverse("learning:plan_create"), {**base, "exams": ["x"]})
+    response = client.post(reverse("plans:plan_create"), {**base, "exams": ["x"]})
     assert response.status_code == 200 and "“x”不是一个有效的值" in response.content.decode()
     assert not StudyPlan.objects.exists()
-    response = client.post(reverse("learning:plan_create"), {**base, "exams": [exam.pk]})
+    response = client.post(reverse("plans:plan_create"), {**base, "exams": [exam.pk]})
     plan = StudyPlan.objects.get(title="莎车县考试清单")
     assert response.status_code == 302
     assert [(i.kind, i.exam_id, i.course_id) for i in plan.items.all()] == [("exam", exam.pk, None)]
     assert AuditLog.objects.get(action="learning.study_plan_created").details["exams"] == [exam.pk]
-    edit = client.get(reverse("learning:plan_edit", args=[plan.pk])).content.decode()
+    edit = client.get(reverse("plans:plan_edit", args=[plan.pk])).content.decode()
     assert f'value="{exam.pk}" id="id_exams_0" checked' in edit
     assert f'name="due_on" value="{DUE.isoformat()}"' in edit  # a date input needs ISO to show its value
-    report = client.get(reverse("learning:plan_report", args=[plan.pk])).content.decode()
+    report = client.get(reverse("plans:plan_report", args=[plan.pk])).content.decode()
     assert "清单考试" in report
 
 
@@ -202,7 +203,7 @@ def test_query_counts_do_not_grow_with_exam_items(org_tree, admin_user, client_f
     client = client_for(learner)
     _plan(admin_user, exams=[fe.exam([fe.question()], title="考试0")], units=[org_tree["shache"]])
     with CaptureQueriesContext(connection) as plans_page:
-        client.get(reverse("learning:my_plans"))
+        client.get(reverse("plans:my_plans"))
     with CaptureQueriesContext(connection) as exams_page:
         client.get(reverse("exams:my_exams"))
     more = [fe.exam([fe.question()], title=f"考试{i}") for i in range(1, 7)]
@@ -210,7 +211,7 @@ def test_query_counts_do_not_grow_with_exam_items(org_tree, admin_user, client_f
         fe.exam([fe.question()], title=f"{exam.title}补考", makeup_for=exam)
     save_plan(actor=admin_user, year=YEAR, title="第二份", due_on=DUE, exams=more, units=[org_tree["shache"]])
     with django_assert_max_num_queries(len(plans_page.captured_queries)):
-        html = client.get(reverse("learning:my_plans")).content.decode()
+        html = client.get(reverse("plans:my_plans")).content.decode()
     assert html.count("考试") >= 7
     with django_assert_max_num_queries(len(exams_page.captured_queries)):
         html = client.get(reverse("exams:my_exams")).content.decode()

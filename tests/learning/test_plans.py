@@ -12,9 +12,10 @@ from django.urls import reverse
 from accounts.models import AuditLog, OrgUnit, StaffCategory
 from cms.models import LessonPage
 from core import timeutil
-from learning.models import CourseCompletion, LessonProgress, StudyPlan
-from learning.selectors.plans import my_plans, plan_people, plan_report, plans_for
-from learning.services.plans import PlanError, save_plan
+from learning.models import CourseCompletion, LessonProgress
+from plans.models import StudyPlan
+from plans.selectors.plans import my_plans, plan_people, plan_report, plans_for
+from plans.services.plans import PlanError, save_plan
 from tests.cms import course_factories as cf
 from tests.factories import UserFactory
 
@@ -72,7 +73,7 @@ def test_my_plan_shows_progress_per_item_and_overall(learner, admin_user, two_co
         (second.title, 100, True),
     ]
     assert progress.percent == 75 and progress.done == 1 and not progress.complete
-    html = client_for(learner).get(reverse("learning:my_plans")).content.decode()
+    html = client_for(learner).get(reverse("plans:my_plans")).content.decode()
     assert "已完成 1 / 2 项 · 总进度 75%" in html
     assert 'class="pct-50"' in html and 'class="pct-100"' in html
 
@@ -82,18 +83,18 @@ def test_my_plan_page_query_count_does_not_grow(learner, admin_user, client_for,
     courses = [cf.course_with_lessons(1)[0] for _ in range(2)]
     _plan(admin_user, courses, people=[learner])
     with CaptureQueriesContext(connection) as small:
-        client.get(reverse("learning:my_plans"))
+        client.get(reverse("plans:my_plans"))
     more = [cf.course_with_lessons(2)[0] for _ in range(8)]
     save_plan(actor=admin_user, year=YEAR, title="第二份", due_on=DUE, courses=more, units=[learner.org_unit])
     with django_assert_max_num_queries(len(small.captured_queries)):
-        html = client.get(reverse("learning:my_plans")).content.decode()
+        html = client.get(reverse("plans:my_plans")).content.decode()
     assert html.count('class="card plan-card"') == 2
 
 
 def test_hr_creates_a_plan_for_their_scope(hr_shache, org_tree, two_courses, client_for):
     client = client_for(hr_shache)
     response = client.post(
-        reverse("learning:plan_create"),
+        reverse("plans:plan_create"),
         {
             "year": YEAR,
             "title": "莎车县2026年学法清单",
@@ -104,7 +105,7 @@ def test_hr_creates_a_plan_for_their_scope(hr_shache, org_tree, two_courses, cli
         },
     )
     plan = StudyPlan.objects.get(title="莎车县2026年学法清单")
-    assert response.status_code == 302 and response["Location"] == reverse("learning:plan_report", args=(plan.pk,))
+    assert response.status_code == 302 and response["Location"] == reverse("plans:plan_report", args=(plan.pk,))
     assert list(plan.target_units.all()) == [org_tree["shache"]] and plan.target_categories == ["enforcement"]
     assert [i.course_id for i in plan.items.all()] == [c.pk for c in two_courses]
     assert AuditLog.objects.filter(action="learning.study_plan_created", actor=hr_shache).exists()
@@ -114,9 +115,9 @@ def test_hr_cannot_target_units_or_people_outside_their_scope(hr_shache, org_tre
     outsider = UserFactory(employee_no="SF0001", full_name="疏附人员", org_unit=org_tree["shufu_dept"])
     client = client_for(hr_shache)
     base = {"year": YEAR, "title": "越权清单", "due_on": DUE.isoformat(), "courses": [two_courses[0].pk]}
-    response = client.post(reverse("learning:plan_create"), {**base, "target_units": [org_tree["shufu"].pk]})
+    response = client.post(reverse("plans:plan_create"), {**base, "target_units": [org_tree["shufu"].pk]})
     assert response.status_code == 200 and "有效的选项" in response.content.decode()
-    response = client.post(reverse("learning:plan_create"), {**base, "target_people": "SF0001"})
+    response = client.post(reverse("plans:plan_create"), {**base, "target_people": "SF0001"})
     assert "人员不在您的管辖范围内：疏附人员（SF0001）" in response.content.decode()
     with pytest.raises(PlanError, match="单位不在您的管辖范围内"):
         _plan(hr_shache, two_courses, units=[org_tree["shufu"]])
@@ -129,7 +130,7 @@ def test_hr_cannot_target_units_or_people_outside_their_scope(hr_shache, org_tre
 def test_plan_form_names_the_line_of_an_unknown_employee_number(hr_shache, org_tree, two_courses, client_for):
     UserFactory(employee_no="SC0001", org_unit=org_tree["shache_dept"])
     response = client_for(hr_shache).post(
-        reverse("learning:plan_create"),
+        reverse("plans:plan_create"),
         {
             "year": YEAR,
             "title": "清单",
@@ -144,8 +145,8 @@ def test_plan_form_names_the_line_of_an_unknown_employee_number(hr_shache, org_t
 
 def test_learners_cannot_manage_plans(learner, client_for):
     client = client_for(learner)
-    assert client.get(reverse("learning:plan_list")).status_code == 403
-    assert client.get(reverse("learning:plan_create")).status_code == 403
+    assert client.get(reverse("plans:plan_list")).status_code == 403
+    assert client.get(reverse("plans:plan_create")).status_code == 403
 
 
 def test_hr_report_counts_per_unit_and_lists_who_is_behind_within_scope(
@@ -166,7 +167,7 @@ def test_hr_report_counts_per_unit_and_lists_who_is_behind_within_scope(
     assert rows == {"喀什地区/莎车县/莎车县市场监督管理局": (2, 1), "喀什地区/莎车县": (2, 0)}
     assert {p.full_name for p in report.unfinished} == {"未完成者", "县直人员", hr_shache.full_name}
     assert next(p for p in report.unfinished if p.full_name == "未完成者").done == 1
-    html = client_for(hr_shache).get(reverse("learning:plan_report", args=(plan.pk,))).content.decode()
+    html = client_for(hr_shache).get(reverse("plans:plan_report", args=(plan.pk,))).content.decode()
     assert "未完成者" in html and "疏附人员" not in html and other_unit.full_name in html
 
 
@@ -175,7 +176,7 @@ def test_hr_report_query_count_does_not_grow_with_learners(
 ):
     plan = _plan(admin_user, two_courses, units=[org_tree["shache"]])
     client = client_for(hr_shache)
-    url = reverse("learning:plan_report", args=(plan.pk,))
+    url = reverse("plans:plan_report", args=(plan.pk,))
     UserFactory(org_unit=org_tree["shache_dept"])
     with CaptureQueriesContext(connection) as small:
         client.get(url)
@@ -212,4 +213,4 @@ def test_editing_a_plan_replaces_its_items_and_targets(admin_user, org_tree, two
 
 def test_hr_cannot_edit_another_officers_plan(hr_shache, admin_user, org_tree, two_courses, client_for):
     plan = _plan(admin_user, two_courses, units=[org_tree["shache"]])
-    assert client_for(hr_shache).get(reverse("learning:plan_edit", args=(plan.pk,))).status_code == 403
+    assert client_for(hr_shache).get(reverse("plans:plan_edit", args=(plan.pk,))).status_code == 403

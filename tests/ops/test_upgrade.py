@@ -8,7 +8,8 @@ content types (same ids, the new app label) and so the permissions role groups h
 them; every job kind and beat entry in the database still names something that runs. A
 certificate the previous release printed still verifies by its printed code and downloads
 as the same file. The annual review's rules and outcomes the previous release wrote read
-the same through the review app's models.
+the same through the review app's models, and so does a study plan (its audience and its
+items) through the plans app's.
 """
 
 import hashlib
@@ -43,18 +44,25 @@ MOVED_MODELS = {
     "notification": ("learning", "notifications"),
     "annualreviewrule": ("learning", "review"),
     "annualreviewoutcome": ("learning", "review"),
+    "studyplan": ("learning", "plans"),
+    "studyplanitem": ("learning", "plans"),
 }
 TRAINERS = "培训管理员"
+PLAN_TITLE = "升级前的学法清单"
 CRUD = ("add", "change", "delete", "view")
 
 # What the seed does not make but a production database has: attendances of a session, a finished
-# attendance import, an in-site message, and permissions an administrator gave the trainers on the moved models.
+# attendance import, an in-site message, a study plan with every kind of audience and item, and permissions
+# an administrator gave the trainers on the moved models.
 PRODUCTION_EXTRAS = f"""
+import datetime as dt
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
-from accounts.models import User
+from accounts.models import OrgUnit, User
+from cms.models import CoursePage
+from exams.models import Exam
 from jobs.models import Job
-from learning.models import TrainingSession
+from learning.models import StudyPlan, StudyPlanItem, TrainingSession
 from learning.services.notifications import notify
 from learning.services.sessions import mark_attendance
 session = TrainingSession.objects.order_by("pk").first()
@@ -64,6 +72,16 @@ for person in User.objects.filter(is_active=True, org_unit__isnull=False).order_
 Job.objects.create(
     kind="learning.attendance_import", requested_by=session.organiser, parameters={{"session": session.pk}},
     scope_label=session.title, dedupe_key="upgrade-test", status="done", total=3, done=3, finished_at=timezone.now(),
+)
+plan = StudyPlan.objects.create(
+    year=2025, title={PLAN_TITLE!r}, due_on=dt.date(2025, 11, 30), note="升级前制定", target_categories=["leader"],
+    target_positions=["科长"], created_by=session.organiser,
+)
+plan.target_units.add(OrgUnit.objects.order_by("pk").first())
+plan.target_people.add(*User.objects.filter(is_active=True, org_unit__isnull=False).order_by("-pk")[:2])
+StudyPlanItem.objects.create(plan=plan, kind="course", course=CoursePage.objects.live().order_by("pk").first())
+StudyPlanItem.objects.create(
+    plan=plan, kind="exam", exam=Exam.objects.filter(makeup_for__isnull=True).order_by("pk").first(), position=1
 )
 Group.objects.get(name={TRAINERS!r}).permissions.add(
     *Permission.objects.filter(content_type__app_label="learning", content_type__model__in={list(MOVED_MODELS)!r})
@@ -158,6 +176,28 @@ print(json.dumps({
 }))
 """
 
+# The study plan written before the upgrade (and how many plans and items there are), read through the models of
+# the code that runs it: ``MODULE`` is learning's models before the upgrade, plans' after.
+PLAN_ROWS = f"""
+import json
+from MODULE import StudyPlan, StudyPlanItem
+plan = StudyPlan.objects.select_related("created_by").get(title={PLAN_TITLE!r})
+print(json.dumps({{
+    "counts": [StudyPlan.objects.count(), StudyPlanItem.objects.count()],
+    "plan": [
+        plan.pk, plan.year, plan.title, plan.due_on.isoformat(), plan.note, plan.target_categories,
+        plan.target_positions, plan.created_by.employee_no,
+        sorted(plan.target_units.values_list("code", flat=True)),
+        sorted(plan.target_people.values_list("employee_no", flat=True)),
+    ],
+    "items": [
+        [item.pk, item.kind, item.position, item.course.title if item.course else None,
+         item.exam.title if item.exam else None]
+        for item in plan.items.select_related("course", "exam").order_by("position", "pk")
+    ],
+}}))
+"""
+
 SIGNED_IN_PAGE = """
 import json
 from allauth.mfa.models import Authenticator
@@ -229,6 +269,12 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
         .stdout.strip()
         .splitlines()[-1]
     )
+    plan_script = PLAN_ROWS.replace("MODULE", "learning.models")
+    plan_rows = json.loads(
+        pg.manage(database, "shell", "-c", plan_script, code=previous_release, media=tmp_path)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     built = time.monotonic()
     ledger = pg.ledger_fingerprint(database)
     tables = pg.data_table_counts(database)
@@ -239,6 +285,9 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
     assert tables["learning_certificate"] >= 1 and tables["learning_certificatesequence"] >= 1
     assert tables["learning_notification"] >= 1
     assert tables["learning_annualreviewrule"] >= 1 and tables["learning_annualreviewoutcome"] >= 1
+    assert tables["learning_studyplan"] >= 1 and tables["learning_studyplanitem"] >= 2
+    assert tables["learning_studyplan_target_units"] >= 1 and tables["learning_studyplan_target_people"] >= 2
+    assert [item[1] for item in plan_rows["items"]] == ["course", "exam"] and all(plan_rows["plan"][-2:])
     assert set(content_types) == {(old, model) for model, (old, _new) in MOVED_MODELS.items()}
     assert len(trainer_permissions) >= 4 * len(MOVED_MODELS)
 
@@ -285,6 +334,11 @@ def test_previous_release_upgrades_by_migrate_with_its_data_intact(database, pre
         json.loads(pg.manage(database, "shell", "-c", review_script, media=tmp_path).stdout.strip().splitlines()[-1])
         == review_rows
     ), "the review's rules and outcomes do not read the same through the review app's models"
+    plan_script = PLAN_ROWS.replace("MODULE", "plans.models")
+    assert (
+        json.loads(pg.manage(database, "shell", "-c", plan_script, media=tmp_path).stdout.strip().splitlines()[-1])
+        == plan_rows
+    ), "the study plan does not read the same through the plans app's models"
     page = json.loads(
         pg.manage(database, "shell", "-c", SIGNED_IN_PAGE, media=tmp_path).stdout.strip().splitlines()[-1]
     )

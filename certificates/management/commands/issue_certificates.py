@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.drilldown import child_units
 from accounts.models import OrgUnit
 from certificates.services.certificates import annual_certificates_in, issue_due_annual, write_zip
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             if not units:
                 raise CommandError(f"找不到单位代码“{unit}”。")
         else:
-            units = list(OrgUnit.get_root_nodes())
+            units = child_units(None, None)
         due_total = created_total = 0
         for org_unit in units:
             due, created = issue_due_annual(

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.drilldown import child_units
 from accounts.models import OrgUnit
 from review.export import ROWS_PER_PART, RosterPdfError, write_roster
 from review.selectors.review import roster, roster_counts
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         )
         if not output:
             return
-        roots = list(OrgUnit.get_root_nodes()[:2])
+        roots = child_units(None, None)
         count_unit = org_unit or (roots[0] if len(roots) == 1 else None)  # one prefecture: count by county
         totals, unit_rows = roster_counts(None, count_unit, year)
         try:

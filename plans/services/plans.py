@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import OrgUnit, Role, StaffCategory, User
 from accounts.scope import can_view_person, can_view_unit
-from learning.models import StudyPlan, StudyPlanItem
+from plans.models import StudyPlan, StudyPlanItem
 
 
 class PlanError(Exception):

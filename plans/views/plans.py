@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.permissions import require_roles
 from core import timeutil
-from learning.forms_plans import StudyPlanForm
-from learning.models import StudyPlan
-from learning.selectors.plans import my_plans, plan_report, plans_overview
-from learning.services.plans import PlanError, can_edit_plan, delete_plan, save_plan
 from learning.views.common import year_param
+from plans.forms import StudyPlanForm
+from plans.models import StudyPlan
+from plans.selectors.plans import my_plans, plan_report, plans_overview
+from plans.services.plans import PlanError, can_edit_plan, delete_plan, save_plan
 
 
 @login_required
@@ -25,7 +25,7 @@ def my_plan_list(request):
     this_year = timeutil.current_year()
     return render(
         request,
-        "learning/plans/my_plans.html",
+        "plans/my_plans.html",
         {
             "year": year,
             "years": [this_year + 1, this_year, this_year - 1],
@@ -44,7 +44,7 @@ def plan_list(request):
     this_year = timeutil.current_year()
     return render(
         request,
-        "learning/plans/plan_list.html",
+        "plans/plan_list.html",
         {"year": year, "years": [this_year + 1, this_year, this_year - 1], "plans": plans},
     )
 
@@ -87,8 +87,8 @@ def _edit(request, plan: StudyPlan | None):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("学法清单“%(title)s”已保存。") % {"title": saved.title})
-            return redirect("learning:plan_report", pk=saved.pk)
-    return render(request, "learning/plans/plan_form.html", {"form": form, "plan": plan})
+            return redirect("plans:plan_report", pk=saved.pk)
+    return render(request, "plans/plan_form.html", {"form": form, "plan": plan})
 
 
 def plan_create(request):
@@ -110,9 +110,9 @@ def plan_delete(request, pk: int):
         delete_plan(actor=request.user, plan=plan)
     except PlanError as exc:
         messages.error(request, str(exc))
-        return redirect("learning:plan_report", pk=pk)
+        return redirect("plans:plan_report", pk=pk)
     messages.success(request, _("学法清单已删除。"))
-    return redirect("learning:plan_list")
+    return redirect("plans:plan_list")
 
 
 def plan_report_view(request, pk: int):
@@ -120,6 +120,6 @@ def plan_report_view(request, pk: int):
     plan = get_object_or_404(StudyPlan.objects.prefetch_related("items__course", "items__exam"), pk=pk)
     return render(
         request,
-        "learning/plans/plan_report.html",
+        "plans/plan_report.html",
         {"report": plan_report(request.user, plan), "plan": plan, "editable": can_edit_plan(request.user, plan)},
     )

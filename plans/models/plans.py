@@ -4,13 +4,17 @@ Who a plan is for: a person matches when they are named in ``target_people``, or
 when they match *every* restriction that is set among ``target_units`` (the unit
 or anywhere below it), ``target_categories`` and ``target_positions`` — e.g. units
 莎车县 + category 领导干部 means the leading cadres of 莎车县. The one place this
-rule is turned into queries is ``learning.selectors.plans``.
+rule is turned into queries is ``plans.selectors.plans``.
 
 An item is a course or an exam: it has a ``kind`` and one foreign key per kind
 (the database checks that the key of its kind is set and the other is not).
-Each kind measures progress through ``learning.selectors.plans.ITEM_PROGRESS``.
+Each kind measures progress through ``plans.selectors.plans.ITEM_PROGRESS``.
 An exam in a plan admits everyone the plan is for, whatever the exam's own
 audience (``exams.selectors.exams.in_audience``).
+
+Both models came from the learning app with their tables and rows (``db_table`` keeps
+the ``learning_`` names, and so the audience's many-to-many tables keep theirs; see
+``plans/migrations/0001_initial.py``).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class StudyPlan(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
+        db_table = "learning_studyplan"
         verbose_name = _("学法清单")
         verbose_name_plural = _("学法清单")
         ordering = ["-year", "due_on", "pk"]
@@ -81,6 +86,7 @@ class StudyPlanItem(models.Model):
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
     class Meta:
+        db_table = "learning_studyplanitem"
         verbose_name = _("清单项目")
         verbose_name_plural = _("清单项目")
         ordering = ["plan", "position", "pk"]

@@ -7,7 +7,7 @@ people (for HR reports, always narrowed by ``accounts.scope.filter_people``), ``
 finds the plans of one person. Both run a fixed number of queries whatever the number of
 people, plans or courses. A plan that lists an exam admits its people to the exam
 (``plan_exam_ids`` and ``plan_people_for_exam``, registered with ``exams.audience`` by
-``LearningConfig.ready``).
+``PlansConfig.ready``).
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audience import AudienceFields
 from accounts.models import User
 from accounts.scope import filter_people
 from core import timeutil
-from learning.models import CourseCompletion, StudyPlan, StudyPlanItem
+from learning.models import CourseCompletion
 from learning.selectors.progress import CourseProgress, course_progress
+from plans.models import StudyPlan, StudyPlanItem
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -86,8 +88,19 @@ def plan_people_for_exam(exam_id: int) -> Q | None:
 
 
 def required_course_ids(user: User, year: int | None = None) -> set[int]:
-    """Courses some plan of the year requires of ``user`` (for the catalogue's "required" filter)."""
+    """Courses some plan of the year requires of ``user`` (for the catalogue's "required" filter and the path)."""
     return {item.course_id for plan in plans_for(user, year) for item in plan.items.all() if item.course_id}
+
+
+def exam_reference(model, pks) -> str:
+    """Why an exam plans list cannot be deleted (``exams.selectors.deletion``, registered in ``ready``)."""
+    titles = model.objects.filter(pk__in=pks).order_by("plan__title").values_list("plan__title", flat=True).distinct()
+    return _("被学法清单%(titles)s引用") % {"titles": "、".join(f"“{title}”" for title in titles)}
+
+
+def course_records(course_ids, lesson_ids) -> bool:
+    """Whether a plan lists one of these courses (then deleting them is refused; ``cms.extensions``)."""
+    return StudyPlanItem.objects.filter(course_id__in=course_ids).exists()
 
 
 # --- An official's own progress -------------------------------------------------------------
