@@ -17,7 +17,7 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
@@ -162,7 +162,13 @@ class ExamViewSet(ModelViewSet):
     delete_view_class = ExamDeleteView
     name = "exams_exams"  # not "exams": that is the site's URL namespace
     url_prefix = "exams"
-    list_display = ["title", "opens_at", "closes_at", "paper_mode", "is_published"]
+    list_display = [
+        "title",
+        "opens_at",
+        "closes_at",
+        "paper_mode",
+        BooleanColumn("is_published", label=_("已发布"), sort_key="is_published"),
+    ]
     list_filter = ["is_published", "paper_mode", "is_annual_law_exam"]
     search_fields = ["title"]
     ordering = ["-opens_at"]
