@@ -14,7 +14,7 @@ class PlansConfig(AppConfig):
         from core import dashboard, navigation
         from exams.audience import register_extension
         from exams.selectors.deletion import register_exam_reference
-        from learning.selectors.path import register_assigned_exams, register_required_courses
+        from learning.selectors.path import register_required_courses
         from plans import dashboard as plans_dashboard
         from plans import navigation as plans_navigation
         from plans.selectors.plans import (
@@ -29,7 +29,6 @@ class PlansConfig(AppConfig):
         register_extension(exam_ids_for_user=plan_exam_ids, people_for_exam=plan_people_for_exam)
         # "我的达标路径" and the catalogue's 必修 flag: what the official's plans require.
         register_required_courses(required_course_ids, rank=10)
-        register_assigned_exams(plan_exam_ids, rank=10)
         # A course a plan lists is not deleted; an exam a plan lists neither (after make-ups 20, before review 45).
         register_learner_records(course_records)
         register_exam_reference("plans.StudyPlanItem", exam_reference, rank=30)

@@ -68,8 +68,11 @@ class QuestionEditView(generic.EditView):
 class ProtectedDeleteView(generic.DeleteView):
     """Deleting something an attempt, an exam or a question still refers to is refused with the rule's reasons."""
 
+    #: ``blockers(obj) -> list[str]``: the rule's reasons (``exams.selectors.deletion``).
+    blockers = staticmethod(lambda obj: [])
+
     def get_blockers(self) -> list[str]:
-        raise NotImplementedError
+        return self.blockers(self.object)
 
     def form_valid(self, form):
         reasons = self.get_blockers()
@@ -85,8 +88,7 @@ class ProtectedDeleteView(generic.DeleteView):
 
 
 class QuestionDeleteView(ProtectedDeleteView):
-    def get_blockers(self) -> list[str]:
-        return question_delete_blockers(self.object)
+    blockers = staticmethod(question_delete_blockers)
 
 
 class CategoryIndexView(generic.IndexView):
@@ -109,8 +111,7 @@ class CategoryEditView(generic.EditView):
 
 
 class CategoryDeleteView(ProtectedDeleteView):
-    def get_blockers(self) -> list[str]:
-        return question_category_delete_blockers(self.object)
+    blockers = staticmethod(question_category_delete_blockers)
 
 
 class ExamDeleteView(generic.DeleteView):

@@ -16,7 +16,8 @@ from wagtail.images import get_image_model
 from cms.course_forms import CatalogueFilterForm
 from cms.models.courses import CourseIndexPage, CourseLawArticle, CoursePage, LessonPage
 from cms.selectors.courses import COVER_SPEC, STEP, cited_article_ids, courses_for, lessons_of, resolve_current_articles
-from learning.models import CourseCompletion, HourCategory
+from learning.models import CourseCompletion
+from learning.selectors.ledger import category_names
 from learning.selectors.path import required_course_ids
 from learning.selectors.progress import course_progress, lesson_progress_map
 from learning.services.progress import heartbeat_interval
@@ -29,13 +30,9 @@ def _cover_prefetch() -> Prefetch:
     return Prefetch("cover", queryset=get_image_model().objects.prefetch_renditions(COVER_SPEC))
 
 
-def _category_names() -> dict[str, str]:
-    return dict(HourCategory.objects.values_list("code", "name"))
-
-
 def catalogue(*, user: User, index: CourseIndexPage, params) -> dict:
     """Courses of the catalogue the learner may study, filtered, with their progress."""
-    categories = _category_names()
+    categories = category_names()
     form = CatalogueFilterForm(params or None, categories=categories)
     filters = form.cleaned_data if form.is_valid() else {}
     courses = courses_for(user).child_of(index).order_by("path")
@@ -79,7 +76,7 @@ def course_detail(*, user: User, course: CoursePage) -> dict:
     return {
         "lessons": [{"lesson": lesson, "progress": progress_by_lesson.get(lesson.pk)} for lesson in lessons],
         "course_progress": course_progress(user, [course])[course.pk],
-        "category_name": _category_names().get(course.category, course.category),
+        "category_name": category_names().get(course.category, course.category),
         "law_groups": list(groups.values()),
         "resume_lesson": unfinished[0] if unfinished else None,
     }

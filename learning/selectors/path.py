@@ -8,8 +8,8 @@ by the sources the apps above register with ``register_source`` (the classroom a
 in their audience, not ended, not attended, starting before the year ends). The year's
 annual law exam and the credentials' failed reviews come from the review app, through
 ``register_annual_exam`` and ``register_failed_reviews``; what the official's study plans
-require (courses of the year, exams) from the plans app, through ``register_required_courses``
-and ``register_assigned_exams``.
+require from the plans app: courses of the year through ``register_required_courses``, exams through
+``exams.audience`` (the exams a plan admits the official to).
 The result is plain data and is built in a fixed number of queries.
 """
 
@@ -26,6 +26,7 @@ from accounts.models import Credential
 from cms.selectors.courses import courses_for
 from core import timeutil
 from core.registry import Registry
+from exams import audience as audience_extensions
 from exams.models import Exam
 from exams.selectors.exams import exams_for_learner
 from learning.selectors.ledger import category_names, year_balance
@@ -46,10 +47,6 @@ register_failed_reviews = _failed_reviews.register
 #: Courses the official is required to take in a year, ``provider(user, year) -> set[int]`` (course ids).
 _required_courses: Registry[int] = Registry("path required courses")
 register_required_courses = _required_courses.register
-#: Exams assigned to the official (required of them, and open to them whatever the exam's own audience),
-#: ``provider(user) -> set[int]`` (exam ids; their make-ups follow).
-_assigned_exams: Registry[int] = Registry("path assigned exams")
-register_assigned_exams = _assigned_exams.register
 
 
 def required_course_ids(user, year: int | None = None) -> set[int]:
@@ -59,8 +56,8 @@ def required_course_ids(user, year: int | None = None) -> set[int]:
 
 
 def assigned_exam_ids(user) -> set[int]:
-    """The exams some registered provider assigns to ``user``."""
-    return set().union(*(provider(user) for provider in _assigned_exams.providers()))
+    """The exams assigned to ``user`` on top of their own audience (a study plan's: ``exams.audience``)."""
+    return audience_extensions.exam_ids_for(user)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from cms import extensions
 from cms.models.courses import CourseIndexPage, CoursePage, LessonPage
-from learning.models import CourseCompletion, HourCategory, LessonProgress
+from learning.models import CourseCompletion, LessonProgress
 from learning.selectors.course_pages import catalogue, course_detail, lesson_detail
+from learning.selectors.ledger import category_names
 from learning.services.progress import complete_course_if_done, start_lesson
 
 
@@ -43,7 +44,7 @@ def lesson_visit(request, page: LessonPage, context: dict) -> dict:
 
 
 def hour_categories() -> list[tuple[str, str]]:
-    return list(HourCategory.objects.order_by("order", "code").values_list("code", "name"))
+    return list(category_names().items())
 
 
 def learner_records(course_ids, lesson_ids) -> bool:
