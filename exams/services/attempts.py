@@ -5,9 +5,10 @@ The invariants this module holds (DESIGN.md, "Exams"):
 * one attempt in progress per learner per exam — the database's partial unique
   index decides a race between two starts; the loser resumes the winner's attempt;
 * a paper is frozen at start (question versions, option order, points) and
-  never changes afterwards. On PostgreSQL the draw, the shuffles and the insert
-  are one ``INSERT … SELECT`` (``FREEZE_SQL``): a start costs the same few
-  statements whatever the number of questions or the size of the bank; other
+  never changes afterwards. On PostgreSQL the draw, the shuffles and the inserts
+  of the attempt, its paper and its empty answers are one prepared statement
+  (``START_SQL``): a start costs the same few statements whatever the number of
+  questions or the size of the bank; other
   databases draw in Python (``draw_paper``) and insert with ``bulk_create``;
 * a saved answer is never lost and never overwritten by an older save: every
   save is a conditional ``UPDATE … WHERE seq < new_seq`` under a lock on the
@@ -20,6 +21,7 @@ The invariants this module holds (DESIGN.md, "Exams"):
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import timeutil
+from core.db import execute_prepared
 from exams.grading import score_fraction
 from exams.models import (
     AttemptAnswer,
@@ -49,8 +52,9 @@ from exams.selectors.exams import (
     attempts_summary,
     in_audience,
     makeup_eligible,
+    own_attempts,
+    published_exam_for,
     summarise,
-    with_audience_flags,
 )
 from exams.signals import exam_passed, pass_recorded
 
@@ -206,11 +210,11 @@ def draw_paper(exam: Exam, rng=None) -> list[FrozenItem]:
 
 def start_attempt(*, exam_id: int, user) -> ExamAttempt:
     """Resume the learner's attempt in progress, or start (and freeze) a new one."""
-    exam = with_audience_flags(Exam.objects.filter(pk=exam_id, is_published=True), user).first()
+    exam = published_exam_for(int(exam_id), user)
     if exam is None:
         raise AttemptError(_("没有找到这场考试。"), status=404)
     now = timezone.now()
-    summary = summarise(exam, list(ExamAttempt.objects.filter(exam=exam, user=user)))
+    summary = summarise(exam, own_attempts(exam, user))
     current = summary.in_progress
     if current is not None:
         if current.deadline > now:
@@ -221,7 +225,7 @@ def start_attempt(*, exam_id: int, user) -> ExamAttempt:
     paper = None if connection.vendor == "postgresql" else draw_paper(exam)
     try:
         with transaction.atomic():
-            attempt = ExamAttempt.objects.create(
+            attempt = ExamAttempt(
                 exam=exam,
                 user=user,
                 number=summary.used + 1,
@@ -230,8 +234,9 @@ def start_attempt(*, exam_id: int, user) -> ExamAttempt:
                 max_score=sum((item.points for item in paper or ()), Decimal("0")),
             )
             if paper is None:
-                attempt.max_score = _freeze_in_database(attempt, exam)
+                _start_in_database(attempt, exam)
             else:
+                attempt.save(force_insert=True)
                 _freeze(attempt, paper)
     except IntegrityError:
         # A concurrent start (double click, two tabs) won the race: resume its attempt.
@@ -313,67 +318,99 @@ rules AS (
     SELECT count(*) > 0 AND bool_and(cardinality(drawn.picked) = rules.count) AS ok
     FROM drawn JOIN rules ON rules.n = drawn.n
 )"""
-# The frozen rows: the current version of each slot's question, its position (paper order, or
-# shuffled), the option keys in the version's order (shuffled for single and multiple choice when
-# the exam says so; none for text answers) and the points.
-FREEZE_SQL = """INSERT INTO "exams_attemptquestion" ("attempt_id", "question_version_id", "position", "qtype", "option_order", "points")
-WITH RECURSIVE {slots}
-SELECT %(attempt)s, v.id,
-       row_number() OVER (ORDER BY CASE WHEN %(shuffle_questions)s THEN random() END, slots.n, slots.ord),
-       q.type,
-       CASE WHEN q.type = ANY (%(text_types)s::text[]) THEN '[]'::jsonb ELSE (
-           SELECT coalesce(
-               jsonb_agg(
-                   opt.value -> 'key'
-                   ORDER BY CASE WHEN %(shuffle_options)s AND q.type = ANY (%(shuffled_types)s::text[]) THEN random() END,
-                            opt.ord
-               ),
-               '[]'::jsonb
-           )
-           FROM jsonb_array_elements(v.options) WITH ORDINALITY AS opt(value, ord)
-       ) END,
-       coalesce(slots.points, v.points)
-FROM slots
-JOIN "exams_question" AS q ON q.id = slots.question_id
-JOIN "exams_questionversion" AS v ON v.id = q.current_version_id
-WHERE (SELECT ok FROM complete)
-ORDER BY 3
-"""
-FREEZE_FIXED_SQL = FREEZE_SQL.format(slots=FIXED_SLOTS)
-FREEZE_RULES_SQL = FREEZE_SQL.format(slots=RULE_SLOTS)
-# One empty answer per frozen question (so that a save is one UPDATE), and the paper's total.
-FREEZE_ANSWERS_SQL = """WITH answers AS (
+# The start in one statement: the paper (``slots``: the current version of each slot's question and
+# the points it carries, nothing when ``complete`` is false), the attempt with the paper's total
+# (not inserted when there is no paper), the frozen rows — position in paper order or shuffled, the
+# option keys in the version's order (shuffled for single and multiple choice when the exam says
+# so; none for text answers) — and one empty answer per frozen question (so that a save is one
+# UPDATE). ``{columns}``/``{values}`` are the attempt's other fields (``_attempt_columns``).
+START_SQL = """WITH RECURSIVE {slots}, paper AS (
+    SELECT slots.n, slots.ord, q.type, v.id AS version_id, v.options, coalesce(slots.points, v.points) AS points
+    FROM slots
+    JOIN "exams_question" AS q ON q.id = slots.question_id
+    JOIN "exams_questionversion" AS v ON v.id = q.current_version_id
+    WHERE (SELECT ok FROM complete)
+), attempt AS (
+    INSERT INTO "exams_examattempt" ({columns}, "max_score")
+    SELECT {values}, (SELECT coalesce(sum(points), 0) FROM paper)
+    WHERE EXISTS (SELECT 1 FROM paper)
+    RETURNING id, max_score
+), frozen AS (
+    INSERT INTO "exams_attemptquestion" ("attempt_id", "question_version_id", "position", "qtype", "option_order", "points")
+    SELECT attempt.id, paper.version_id,
+           row_number() OVER (ORDER BY CASE WHEN %(shuffle_questions)s THEN random() END, paper.n, paper.ord),
+           paper.type,
+           CASE WHEN paper.type = ANY (%(text_types)s::text[]) THEN '[]'::jsonb ELSE (
+               SELECT coalesce(
+                   jsonb_agg(
+                       opt.value -> 'key'
+                       ORDER BY CASE WHEN %(shuffle_options)s AND paper.type = ANY (%(shuffled_types)s::text[])
+                                     THEN random() END,
+                                opt.ord
+                   ),
+                   '[]'::jsonb
+               )
+               FROM jsonb_array_elements(paper.options) WITH ORDINALITY AS opt(value, ord)
+           ) END,
+           paper.points
+    FROM paper CROSS JOIN attempt
+    ORDER BY 3
+    RETURNING id
+), answers AS (
     INSERT INTO "exams_attemptanswer" ("item_id", "response", "seq", "feedback")
-    SELECT id, NULL, 0, '' FROM "exams_attemptquestion" WHERE attempt_id = %(attempt)s
-    RETURNING item_id
+    SELECT id, NULL, 0, '' FROM frozen
 )
-UPDATE "exams_examattempt"
-SET max_score = (SELECT coalesce(sum(points), 0) FROM "exams_attemptquestion" WHERE attempt_id = %(attempt)s)
-WHERE id = %(attempt)s
-RETURNING max_score
+SELECT id, max_score FROM attempt
 """
 
 
-def _freeze_in_database(attempt: ExamAttempt, exam: Exam) -> Decimal:
-    """Draw and freeze ``attempt``'s paper in PostgreSQL; return its total points.
+@functools.cache
+def _attempt_columns() -> tuple[str, ...]:
+    """The attempt's columns the start writes from Python (all but the id and the paper's total)."""
+    return tuple(
+        field.attname
+        for field in ExamAttempt._meta.concrete_fields
+        if not field.primary_key and field.attname != "max_score"
+    )
 
-    Raises ``AttemptError`` (rolling the start back) when the paper cannot be drawn.
+
+@functools.cache
+def _start_sql(paper_mode: str) -> str:
+    quote = connection.ops.quote_name
+    fields = [ExamAttempt._meta.get_field(name) for name in _attempt_columns()]
+    return START_SQL.format(
+        slots=FIXED_SLOTS if paper_mode == Exam.PaperMode.FIXED else RULE_SLOTS,
+        columns=", ".join(quote(field.column) for field in fields),
+        # Typed: an untyped parameter in a SELECT list would be text.
+        values=", ".join(f"%(a_{field.attname})s::{field.cast_db_type(connection)}" for field in fields),
+    )
+
+
+def _start_in_database(attempt: ExamAttempt, exam: Exam) -> ExamAttempt:
+    """Insert ``attempt`` (unsaved) with its paper drawn, shuffled and frozen by PostgreSQL, in one statement.
+
+    Raises ``AttemptError`` when the paper cannot be drawn (nothing is inserted then). The
+    statement is prepared on the connection (``core.db.execute_prepared``): exam day runs it
+    thousands of times on the same few connections.
     """
     params = {
         "exam": exam.pk,
-        "attempt": attempt.pk,
         "shuffle_questions": exam.shuffle_questions,
         "shuffle_options": exam.shuffle_options,
         "text_types": sorted(t.value for t in TEXT_TYPES),
         "shuffled_types": sorted(t.value for t in SHUFFLED_OPTION_TYPES),
     }
-    fixed = exam.paper_mode == Exam.PaperMode.FIXED
-    with connection.cursor() as cursor:
-        cursor.execute(FREEZE_FIXED_SQL if fixed else FREEZE_RULES_SQL, params)
-        if cursor.rowcount <= 0:
-            _paper_problem(exam)
-        cursor.execute(FREEZE_ANSWERS_SQL, params)
-        return cursor.fetchone()[0]
+    for name in _attempt_columns():
+        field = ExamAttempt._meta.get_field(name)
+        params[f"a_{name}"] = field.get_db_prep_save(getattr(attempt, name), connection)
+    with execute_prepared(_start_sql(exam.paper_mode), params) as cursor:
+        row = cursor.fetchone()
+    if row is None:
+        _paper_problem(exam)
+    attempt.pk, attempt.max_score = row
+    attempt._state.adding = False
+    attempt._state.db = connection.alias
+    return attempt
 
 
 def _paper_problem(exam: Exam) -> NoReturn:
