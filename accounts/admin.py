@@ -1,5 +1,6 @@
 """Django admin for administrators. Every listing of people goes through the scope rule."""
 
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -130,3 +131,11 @@ class CredentialAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Single sign-on is configured by the environment alone and links no third-party accounts
+# (accounts/sso.py): allauth's pages for social apps, accounts and tokens would only invite a
+# second, unchecked configuration.
+for _model in (SocialApp, SocialAccount, SocialToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

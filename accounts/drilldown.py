@@ -3,9 +3,10 @@
 Reports walk the org tree one level at a time (the compliance page and its
 export, the annual review, exam statistics, the staff filter) and roll figures
 up per unit. The tree is a treebeard materialised path (``OrgUnit.path``,
-``steplen`` characters a level, ``depth``); this module and the scope rule
-(``accounts.scope``) are the only code that reads that layout, so it can change
-in one place. ``tests/accounts/test_tree_layout_private.py`` keeps it so.
+``steplen`` characters a level, ``depth``); this module, the scope rule
+(``accounts.scope``) and the tree's reshaping (``accounts.services.org_tree``)
+are the only code that reads that layout, so it can change in one place.
+``tests/accounts/test_tree_layout_private.py`` keeps it so.
 
 Rows roll up by *unit key*: a string naming a unit, computed in SQL
 (``rollup_key``, ``ancestor_key_sql``) or in Python (``rollup_key_of``, ``ancestor_key``) from the

@@ -1,4 +1,5 @@
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.users.forms import UserCreationForm, UserEditForm
@@ -53,3 +54,43 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = _("工号或邮箱")
         self.fields["login"].widget.attrs["placeholder"] = _("工号或邮箱")
+
+
+class ActivationCodeForm(forms.Form):
+    """The first step of the activation page: 工号 and the code from the letter."""
+
+    employee_no = forms.CharField(
+        label=_("工号"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    code = forms.CharField(
+        label=_("激活码"),
+        max_length=32,
+        help_text=_("在开通通知书上，12 位字母和数字，不区分大小写，短横线可以不输。"),
+        widget=forms.TextInput(
+            attrs={
+                "class": "code-input",
+                "autocomplete": "one-time-code",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "XXXX-XXXX-XXXX",
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ActivationPasswordForm(AllauthResetPasswordKeyForm):
+    """The second step: the new password, checked by the site's validators through allauth's adapter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = _("设置密码")
+        self.fields["password1"].widget.attrs["placeholder"] = _("设置密码")
+        self.fields["password2"].label = _("再次输入密码")
+        self.fields["password2"].widget.attrs["placeholder"] = _("再次输入密码")

@@ -4,7 +4,9 @@ A session of a privileged role (trainer, reviewer, HR, administrator) — or of
 any account signed in through a route that skipped its TOTP — reaches nothing
 but the few pages that let it prove the second factor or sign out. The proof
 is allauth's authentication record ("mfa", TOTP or a recovery code) written
-into *this* session; whether the account merely *has* TOTP is not enough. The
+into *this* session — or, at a single sign-on, the record saying that the
+identity provider asserted a second factor in its ID token (``accounts.sso``);
+whether the account merely *has* TOTP is not enough. The
 check sits here, after authentication, so a login route added later by any
 library cannot bypass it.
 """
@@ -19,7 +21,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, sso
 
 #: Set at sign-in when an account with TOTP signed in without using it.
 SECOND_FACTOR_PENDING = "second_factor_pending"
@@ -33,8 +35,11 @@ OPEN_PREFIXES = ("/static/", "/verify/", "/health/")
 
 
 def second_factor_used(request, user) -> bool:
-    """Did this session prove TOTP or a recovery code for ``user``?"""
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+    """Did this session prove TOTP or a recovery code for ``user`` (or the identity provider its own factor)?"""
+    return any(
+        record.get("method") == "mfa" or sso.is_second_factor_record(record)
+        for record in get_authentication_records(request, user)
+    )
 
 
 def needs_second_factor(request, user) -> bool:

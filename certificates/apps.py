@@ -15,6 +15,7 @@ class CertificatesConfig(AppConfig):
         )
         from certificates import dashboard as certificates_dashboard
         from certificates import navigation as certificates_navigation
+        from certificates import notifications as certificates_notifications
         from certificates.jobs import BULK_ISSUE
         from certificates.selectors.certificates import exam_reference
         from core import dashboard, navigation
@@ -22,8 +23,10 @@ class CertificatesConfig(AppConfig):
         from exams.signals import exam_passed
         from jobs import registry
         from learning.signals import course_completed, hours_posted
+        from notifications import kinds as notification_kinds
 
         registry.register(BULK_ISSUE)
+        notification_kinds.register(*certificates_notifications.KINDS)
         hours_posted.connect(
             receivers.issue_when_requirement_met, dispatch_uid="certificates_issue_when_requirement_met"
         )

@@ -18,6 +18,8 @@ class NavItem:
     url: str
     order: int = 50
     section: str = "main"  # "main" for learners' pages, "tools" for role tools
+    #: A count shown beside the label (unread messages); on phones the header shows the item with it too.
+    badge: int = 0
 
 
 _registry: Registry[NavItem] = Registry("navigation")

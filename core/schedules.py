@@ -66,3 +66,14 @@ def ensure_schedules(specs: Iterable[dict]) -> None:
         return
     for spec in specs:
         ensure_periodic_task(**spec)
+
+
+def disable_periodic_task(name: str) -> None:
+    """Switch off the beat entry ``name`` if there is one (a schedule its setting no longer asks for)."""
+    from django_celery_beat.models import PeriodicTask
+
+    if PeriodicTask._meta.db_table not in connection.introspection.table_names():
+        return
+    for periodic in PeriodicTask.objects.filter(name=name, enabled=True):
+        periodic.enabled = False
+        periodic.save()

@@ -50,17 +50,27 @@ _REQUIRED_MARK = re.compile(r"^[*＊]+|[*＊]+$|[（(](必填|选填|可选|必�
 
 @dataclass(frozen=True)
 class ImportProblem:
-    """One thing wrong with an import file. ``row`` is the spreadsheet row number."""
+    """One thing wrong with an import. ``row`` is the spreadsheet row number.
+
+    Records that are not rows name themselves with ``entry`` instead: the
+    directory sync's LDAP entries by their DN, and ``column`` is then the
+    entry's attribute.
+    """
 
     message: str
     row: int | None = None
     column: str | None = None
+    entry: str | None = None
 
     def __str__(self) -> str:
         where = []
+        if self.entry is not None:
+            where.append(_("条目“%(dn)s”") % {"dn": self.entry})
         if self.row is not None:
             where.append(_("第 %(row)s 行") % {"row": self.row})
-        if self.column:
+        if self.column and self.entry is not None:
+            where.append(_("属性「%(attr)s」") % {"attr": self.column})
+        elif self.column:
             where.append(_("「%(col)s」列") % {"col": self.column})
         return f"{' '.join(where)}：{self.message}" if where else self.message
 

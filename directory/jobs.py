@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.scope import can_view_unit
@@ -45,16 +45,26 @@ def import_in_background(fileobj) -> bool:
     return count_rows(fileobj, max_rows=settings.MAX_IMPORT_ROWS_STAFF) > settings.STAFF_IMPORT_JOB_ROWS
 
 
-def record_staff_import(*, actor: User | None, result: StaffImportResult, filename: str) -> None:
+def record_staff_import(*, actor: User | None, result: StaffImportResult, filename: str) -> int:
+    """Audit the import; returns the entry's id, which the link to the letters of its people carries.
+
+    The entry lists the 工号 of the file's people who still need activation
+    (``directory.selectors.letters.imported_needing_activation`` reads them).
+    """
     from accounts import audit
 
-    audit.record(
+    entry = audit.record(
         actor=actor,
         action="staff_import",
         summary=_("导入人员：新增 %(c)s，更新 %(u)s，未变 %(n)s")
         % {"c": result.created, "u": result.updated, "n": result.unchanged},
-        details={"file": filename, "units_created": result.units_created},
+        details={
+            "file": filename,
+            "units_created": result.units_created,
+            "needs_activation": result.needs_activation,
+        },
     )
+    return entry.pk
 
 
 def _check(job: Job, handle) -> int:
@@ -70,14 +80,17 @@ def _apply(job: Job, handle) -> dict:
         dry_run=p["dry_run"],
         password_hash=p.get("password_hash") or None,
     )
+    audit_id = None
     if not result.dry_run:
-        record_staff_import(actor=job.requested_by, result=result, filename=p["filename"])
+        audit_id = record_staff_import(actor=job.requested_by, result=result, filename=p["filename"])
     return {
         "created": result.created,
         "updated": result.updated,
         "unchanged": result.unchanged,
         "units_created": result.units_created,
         "dry_run": result.dry_run,
+        "needs_activation": len(result.needs_activation),
+        "audit": audit_id,
     }
 
 
@@ -91,7 +104,23 @@ def _summary(job: Job, outcome: dict) -> str:
     }
     if outcome["units_created"]:
         text += _("新建单位：%(units)s。") % {"units": "、".join(outcome["units_created"])}
+    if outcome.get("needs_activation"):
+        n = outcome["needs_activation"]
+        text += ngettext(
+            "其中 %(n)s 人还不能登录，需要打印开通通知书激活账号。",
+            "其中 %(n)s 人还不能登录，需要打印开通通知书激活账号。",
+            n,
+        ) % {"n": n}
     return text
+
+
+def _letters_link(job: Job, outcome: dict) -> list[tuple[str, str]]:
+    """The way on from a finished import: its people's activation letters."""
+    if outcome.get("dry_run") or not outcome.get("needs_activation") or not outcome.get("audit"):
+        return []
+    url = reverse("directory:activation_letters") + "?" + urlencode({"staff_import": outcome["audit"]})
+    n = outcome["needs_activation"]
+    return [(ngettext("为需要激活的 %(n)s 人打印开通通知书", "为需要激活的 %(n)s 人打印开通通知书", n) % {"n": n}, url)]
 
 
 STAFF_IMPORT = import_kind(
@@ -103,6 +132,7 @@ STAFF_IMPORT = import_kind(
     summary=_summary,
     refusals=(ImportFailed,),
     back_url=lambda job: reverse("directory:staff_import"),
+    links=_letters_link,
 )
 
 

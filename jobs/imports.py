@@ -75,6 +75,7 @@ def import_kind(
     summary: Callable[[Job, dict], str],
     refusals: tuple[type[Exception], ...],
     back_url: Callable[[Job], str] | None = None,
+    links: Callable[[Job, dict], list[tuple[str, str]]] | None = None,
 ) -> JobKind:
     """A job kind for an import.
 
@@ -82,7 +83,8 @@ def import_kind(
     returns how many rows (people, questions) it holds, or raises one of
     ``refusals`` whose text lists the problems. ``apply(job, file)`` imports it
     (called inside one transaction) and returns a JSON-able outcome;
-    ``summary(job, outcome)`` is the sentence the job page shows when it is done.
+    ``summary(job, outcome)`` is the sentence the job page shows when it is done,
+    ``links(job, outcome)`` the ``[(label, url)]`` it offers next.
     """
 
     def plan(job: Job) -> Plan:
@@ -107,6 +109,10 @@ def import_kind(
         outcome = job.context.get("outputs", {}).get("0")
         return summary(job, outcome) if outcome is not None else ""
 
+    def next_steps(job: Job) -> list[tuple[str, str]]:
+        outcome = job.context.get("outputs", {}).get("0")
+        return links(job, outcome) if links is not None and outcome is not None else []
+
     return JobKind(
         name=name,
         label=label,
@@ -117,6 +123,7 @@ def import_kind(
         finish=finish,
         back_url=back_url,
         summary=describe,
+        links=next_steps,
     )
 
 

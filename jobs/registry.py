@@ -52,6 +52,8 @@ class JobKind:
     back_url: Callable[[Job], str] | None = None
     #: The sentence the page shows once the job is done (an import's counts); ``""`` for none.
     summary: Callable[[Job], str] | None = None
+    #: ``[(label, url)]``: where to go on from a finished job (an import's people's activation letters).
+    links: Callable[[Job], list[tuple[str, str]]] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}

@@ -85,6 +85,7 @@ def job_detail(request, pk: int):
             "kind": kind,
             "state": _state(job),
             "back_url": kind.back_url(job) if kind.back_url else None,
+            "links": kind.links(job) if kind.links and job.status == Job.Status.DONE else [],
         },
     )
 

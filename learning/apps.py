@@ -22,10 +22,11 @@ class LearningConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="learning_after_migrate")
-        from learning import receivers
+        from learning import notifications, receivers
         from learning.views import course_pages
 
         receivers.connect()  # an exam pass credits hours and completes the courses waiting for it
+        notifications.connect()  # message kinds and reminders; every committed posting is announced to its person
         course_pages.connect()  # what the learner's course pages show, and a visit records
         from jobs import registry
         from learning.compliance_export import COMPLIANCE_XLSX

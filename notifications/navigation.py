@@ -1,4 +1,4 @@
-"""The "消息" link of the site navigation, with the number of unread messages."""
+"""The "消息" link of the site navigation, with the number of unread messages as its badge."""
 
 from __future__ import annotations
 
@@ -10,6 +10,4 @@ from notifications.selectors.notifications import unread_count
 
 
 def items(user) -> list[NavItem]:
-    unread = unread_count(user)
-    label = _("消息（%(n)s）") % {"n": unread} if unread else _("消息")
-    return [NavItem(label, reverse("notifications:list"), 85, "main")]
+    return [NavItem(_("消息"), reverse("notifications:list"), 85, "main", badge=unread_count(user))]

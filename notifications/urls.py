@@ -8,6 +8,7 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", notifications.notification_list, name="list"),
+    path("settings/", notifications.notification_settings, name="settings"),
     path("read-all/", notifications.notification_read_all, name="read_all"),
     path("<int:pk>/open/", notifications.notification_open, name="open"),
 ]

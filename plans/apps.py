@@ -15,8 +15,11 @@ class PlansConfig(AppConfig):
         from exams.audience import register_extension
         from exams.selectors.deletion import register_exam_reference
         from learning.selectors.path import register_required_courses
+        from notifications import kinds as notification_kinds
+        from notifications import reminders
         from plans import dashboard as plans_dashboard
         from plans import navigation as plans_navigation
+        from plans import notifications as plans_notifications
         from plans.selectors.plans import (
             course_records,
             exam_reference,
@@ -31,6 +34,8 @@ class PlansConfig(AppConfig):
         register_required_courses(required_course_ids, rank=10)
         # A course a plan lists is not deleted; an exam a plan lists neither (after make-ups 20, before review 45).
         register_learner_records(course_records)
+        notification_kinds.register(*plans_notifications.KINDS)
+        reminders.register(*plans_notifications.REMINDERS)
         register_exam_reference("plans.StudyPlanItem", exam_reference, rank=30)
         # The ranks the plans held inside learning: links between the classroom's 31 and the certificates' 33,
         # cards between the classroom's 11 and the review's 13.

@@ -26,18 +26,25 @@ class ReviewConfig(AppConfig):
         from learning.models import YearClose
         from learning.selectors.path import register_annual_exam, register_failed_reviews
         from learning.signals import hours_posted
+        from notifications import kinds as notification_kinds
+        from notifications import reminders
         from review import dashboard as review_dashboard
         from review import navigation as review_navigation
+        from review import notifications as review_notifications
         from review import receivers
         from review.export import ROSTER_PDF, ROSTER_XLSX
         from review.selectors import path
         from review.selectors.review import exam_reference
+        from review.services.nudges import RISK_NUDGE
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="review_after_migrate")
         hours_posted.connect(receivers.reevaluate_after_makeup, dispatch_uid="review_reevaluate_after_makeup")
         post_save.connect(receivers.review_when_year_closed, sender=YearClose, dispatch_uid="review_when_year_closed")
         registry.register(ROSTER_PDF)
         registry.register(ROSTER_XLSX)
+        registry.register(RISK_NUDGE)
+        notification_kinds.register(*review_notifications.KINDS)
+        reminders.register(*review_notifications.REMINDERS)
         register_annual_exam(path.annual_exam, rank=10)
         register_failed_reviews(path.failed_reviews, rank=10)
         # Between the study plans' sentence (30) and the certificates' (50).

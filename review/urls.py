@@ -9,6 +9,7 @@ app_name = "review"
 
 urlpatterns = [
     path("", review.review_risk, name="review_risk"),
+    path("remind/", review.review_risk_remind, name="review_risk_remind"),
     path("roster/", review.review_roster, name="review_roster"),
     path("roster/run/", review.review_run, name="review_run"),
     path("roster/export.xlsx", review.roster_export_xlsx, name="review_roster_xlsx"),

@@ -7,6 +7,9 @@ from accounts.models import OrgUnit, Role
 from .auth import sign_in
 from .factories import OrgUnitFactory, UserFactory
 
+# The OpenID Connect provider of the single sign-on tests (oidc_provider, sso_settings), for tests/accounts and tests/browser.
+pytest_plugins = ["tests.accounts.oidc_server"]
+
 
 @pytest.fixture
 def org_tree(db):

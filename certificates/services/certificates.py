@@ -40,6 +40,7 @@ from certificates.models import (
     CertificateSettings,
 )
 from certificates.models.certificates import SERIAL_CODES
+from certificates.notifications import announce_issued, announce_revoked
 from certificates.render import render_certificate_pdf
 from certificates.selectors.certificates import annual_status, category_labels, due_annual_user_ids
 from core import timeutil
@@ -150,6 +151,7 @@ def _issue(
         if existing is None:
             raise
         return IssueResult(existing, False)
+    announce_issued(certificate)
     return IssueResult(certificate, True)
 
 
@@ -307,6 +309,7 @@ def revoke_certificate(*, certificate: Certificate, by: User, reason: str) -> Ce
             summary=_("撤销证书 %(serial)s：%(reason)s") % {"serial": certificate.serial, "reason": reason},
             details={"certificate": certificate.pk, "holder": certificate.holder_id},
         )
+        announce_revoked(certificate, reason=reason)
     certificate.refresh_from_db()
     return certificate
 

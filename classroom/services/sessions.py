@@ -27,6 +27,7 @@ from accounts import audit
 from accounts.models import OrgUnit, User
 from classroom import checkin_codes
 from classroom.models import Attendance, LectureSeries, TrainingSession
+from classroom.notifications import announce_attendance
 from classroom.selectors.sessions import audience_member_ids, checkin_window, has_audience_rule, is_in_audience
 from core import timeutil
 from learning.models import LedgerEntry, SourceKind
@@ -268,6 +269,8 @@ def record_attendance(
         result = _credit_attendance(attendance, session, user)
         attendance.ledger_entry = result.entry
         attendance.save(update_fields=["ledger_entry"])
+    if created:
+        announce_attendance(attendance, session, user)
     return MarkResult(attendance, created)
 
 

@@ -9,6 +9,7 @@ DEBUG = False
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+NOTIFICATIONS_SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
 # Tests run tasks in-process; the real-worker test starts a worker whose
 # environment turns eager mode off and points at the real broker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -79,6 +79,8 @@ class StaffImportResult:
     login_changes: list[tuple] = field(default_factory=list)
     dry_run: bool = False
     credentials_created: int = 0
+    #: 工号 of the file's people who still cannot sign in (active, no usable password): they need a letter.
+    needs_activation: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -92,7 +94,8 @@ class _Row:
     values: dict
 
 
-def _unit_kind(depth: int, name: str) -> str:
+def unit_kind(depth: int, name: str) -> str:
+    """The kind of a new unit from its depth in the tree and its name (shared with the directory sync)."""
     if depth == 1:
         return OrgUnit.Kind.PREFECTURE
     if depth == 2:
@@ -114,9 +117,9 @@ def ensure_unit_path(full_path: str) -> OrgUnit:
         if unit is None:
             code = _next_unit_code()
             if parent is None:
-                unit = OrgUnit.add_root(name=name, code=code, kind=_unit_kind(depth, name))
+                unit = OrgUnit.add_root(name=name, code=code, kind=unit_kind(depth, name))
             else:
-                unit = parent.add_child(name=name, code=code, kind=_unit_kind(depth, name))
+                unit = parent.add_child(name=name, code=code, kind=unit_kind(depth, name))
         parent = unit
     return parent
 
@@ -146,6 +149,31 @@ def validate_initial_password(password: str) -> None:
         ) from None
 
 
+class SheetRows:
+    """Where a record is, as the problems of an import name it: its row in the sheet.
+
+    The directory sync (``directory.sync``) feeds LDAP entries through the same
+    checks (``check_staff_rows``, ``import_staff_rows``) with a locator of its
+    own that names each entry's DN instead, so both say the same about a bad value.
+    """
+
+    def duplicate(self, column: str, value: str, first) -> str:
+        """The message for ``value`` of ``column`` seen already in record ``first``."""
+        messages = {
+            COL_NO: _("工号“%(v)s”与第 %(row)s 行重复。"),
+            COL_CREDENTIAL: _("执法证号“%(v)s”与第 %(row)s 行重复。"),
+            COL_EMAIL: _("邮箱“%(v)s”与第 %(row)s 行重复。"),
+        }
+        return messages[column] % {"v": value, "row": first}
+
+    def located(self, problems):
+        """The problems as the caller shows them (rows are already what the sheet shows)."""
+        return problems
+
+
+SHEET_ROWS = SheetRows()
+
+
 def _may_create_unit(actor: User | None, units_by_path: dict[str, OrgUnit], unit_path: str) -> bool:
     """A missing unit is created under its nearest existing ancestor, which must be in scope."""
     if actor is None:
@@ -163,7 +191,7 @@ def _unit_out_of_scope(unit_path: str) -> str:
     return _("单位“%(v)s”不在您的管辖范围内。") % {"v": unit_path}
 
 
-def _validate(rows, units_by_path: dict[str, OrgUnit], create_units: bool, actor: User | None):
+def _validate(rows, units_by_path: dict[str, OrgUnit], create_units: bool, actor: User | None, locator: SheetRows):
     problems = ProblemList()
     parsed: list[_Row] = []
     seen_no: dict[str, int] = {}
@@ -183,7 +211,7 @@ def _validate(rows, units_by_path: dict[str, OrgUnit], create_units: bool, actor
         elif not EMPLOYEE_NO_RE.match(employee_no):
             bad(COL_NO, _("工号“%(v)s”格式不对：只能是字母、数字、下划线或短横线，最长 32 位。") % {"v": employee_no})
         elif employee_no in seen_no:
-            bad(COL_NO, _("工号“%(v)s”与第 %(row)s 行重复。") % {"v": employee_no, "row": seen_no[employee_no]})
+            bad(COL_NO, locator.duplicate(COL_NO, employee_no, seen_no[employee_no]))
         else:
             seen_no[employee_no] = number
 
@@ -226,10 +254,7 @@ def _validate(rows, units_by_path: dict[str, OrgUnit], create_units: bool, actor
             if not CREDENTIAL_RE.match(credential):
                 bad(COL_CREDENTIAL, _("执法证号“%(v)s”格式不对。") % {"v": credential})
             elif credential in seen_credential:
-                bad(
-                    COL_CREDENTIAL,
-                    _("执法证号“%(v)s”与第 %(row)s 行重复。") % {"v": credential, "row": seen_credential[credential]},
-                )
+                bad(COL_CREDENTIAL, locator.duplicate(COL_CREDENTIAL, credential, seen_credential[credential]))
             else:
                 seen_credential[credential] = number
 
@@ -245,7 +270,7 @@ def _validate(rows, units_by_path: dict[str, OrgUnit], create_units: bool, actor
                 bad(COL_EMAIL, _("邮箱“%(v)s”格式不对。") % {"v": email})
             else:
                 if email in seen_email:
-                    bad(COL_EMAIL, _("邮箱“%(v)s”与第 %(row)s 行重复。") % {"v": email, "row": seen_email[email]})
+                    bad(COL_EMAIL, locator.duplicate(COL_EMAIL, email, seen_email[email]))
                 else:
                     seen_email[email] = number
 
@@ -377,9 +402,14 @@ def _checked(fileobj, *, actor: User | None, create_units: bool):
         refused=refused,
         max_rows=settings.MAX_IMPORT_ROWS_STAFF,
     )
+    return (ignored, *_checked_rows(rows, actor=actor, create_units=create_units, locator=SHEET_ROWS))
+
+
+def _checked_rows(rows, *, actor: User | None, create_units: bool, locator: SheetRows):
+    """Check ``(number, {column: text})`` records, the database included; ``(rows, units to create, existing)``."""
     # Whole units: the scope rule reads each one's place in the tree.
     units_by_path = {u.full_path: u for u in OrgUnit.objects.all()}
-    parsed, problems, missing_units = _validate(rows, units_by_path, create_units, actor)
+    parsed, problems, missing_units = _validate(rows, units_by_path, create_units, actor, locator)
     if not parsed and not problems:
         problems.append(ImportProblem(_("文件中没有人员数据。")))
     existing: dict[str, User] = {}
@@ -395,8 +425,8 @@ def _checked(fileobj, *, actor: User | None, create_units: bool):
         )
         problems.sort(key=lambda p: p.row or 0)
     if problems:
-        raise ImportFailed(problems)
-    return ignored, parsed, missing_units, existing
+        raise ImportFailed(locator.located(problems))
+    return parsed, missing_units, existing
 
 
 def check_staff(fileobj, *, actor: User | None = None, create_units: bool = False) -> int:
@@ -405,6 +435,11 @@ def check_staff(fileobj, *, actor: User | None = None, create_units: bool = Fals
     Raises ``ImportFailed`` listing every problem by row and column.
     """
     return len(_checked(fileobj, actor=actor, create_units=create_units)[1])
+
+
+def check_staff_rows(rows, *, locator: SheetRows, actor: User | None = None, create_units: bool = False) -> int:
+    """``check_staff`` for records read elsewhere (``(number, {column: text})``, e.g. LDAP entries)."""
+    return len(_checked_rows(rows, actor=actor, create_units=create_units, locator=locator)[0])
 
 
 def import_staff(
@@ -427,11 +462,55 @@ def import_staff(
     Raises ``ImportFailed`` listing every problem by row and column.
     """
     ignored, parsed, missing_units, existing = _checked(fileobj, actor=actor, create_units=create_units)
+    return _apply(
+        parsed,
+        missing_units,
+        existing,
+        actor=actor,
+        dry_run=dry_run,
+        initial_password=initial_password,
+        password_hash=password_hash,
+        ignored_columns=ignored,
+        via="staff_import",
+    )
+
+
+def import_staff_rows(
+    rows,
+    *,
+    locator: SheetRows,
+    actor: User | None = None,
+    create_units: bool = False,
+    dry_run: bool = False,
+    password_hash: str | None = None,
+    via: str = "staff_import",
+) -> StaffImportResult:
+    """``import_staff`` for records read elsewhere (the directory sync's LDAP entries): the same checks and writes.
+
+    ``via`` names the route in the audit of changed login identifiers.
+    """
+    parsed, missing_units, existing = _checked_rows(rows, actor=actor, create_units=create_units, locator=locator)
+    return _apply(parsed, missing_units, existing, actor=actor, dry_run=dry_run, password_hash=password_hash, via=via)
+
+
+def _apply(
+    parsed: list[_Row],
+    missing_units: set[str],
+    existing: dict[str, User],
+    *,
+    actor: User | None,
+    dry_run: bool,
+    initial_password: str | None = None,
+    password_hash: str | None = None,
+    ignored_columns: list[str] | None = None,
+    via: str,
+) -> StaffImportResult:
+    """Write checked records in one transaction (rolled back again for a dry run)."""
     # One hash for everyone the file creates: they all get the same password HR typed, so separate
     # salts would protect nothing, and PBKDF2 per person made 100 new people a 30 s request.
     if password_hash is None and initial_password:
         password_hash = make_password(initial_password)
-    result = StaffImportResult(ignored_columns=ignored, dry_run=dry_run)
+    result = StaffImportResult(ignored_columns=ignored_columns or [], dry_run=dry_run)
     with transaction.atomic():
         for path in sorted(missing_units):
             ensure_unit_path(path)
@@ -470,10 +549,16 @@ def import_staff(
         if to_update:
             User.objects.bulk_update(to_update, sorted(changed_fields), batch_size=1000)
         if result.login_changes and not dry_run:
-            record_identifier_changes(result.login_changes, via="staff_import", actor=actor)
+            record_identifier_changes(result.login_changes, via=via, actor=actor)
         if to_create:
             User.objects.bulk_create(to_create, batch_size=1000)
         result.created, result.updated = len(to_create), len(to_update)
+        people = {**existing, **{user.employee_no: user for user in to_create}}
+        result.needs_activation = [
+            row.employee_no
+            for row in parsed
+            if people[row.employee_no].is_active and not people[row.employee_no].has_usable_password()
+        ]
         result.credentials_created = sync_from_staff(to_create + to_update)
         if dry_run:
             transaction.set_rollback(True)

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import audit
 from accounts.models import Role
 from accounts.permissions import require_roles
+from accounts.selectors.activation import activation_status
+from accounts.services.activation import access_refusal
 from directory.filters import StaffFilter
 from directory.jobs import (
     EXPORT_AUDIT_ACTION,
@@ -41,7 +43,15 @@ def staff_detail(request, employee_no):
     require_roles(request.user, Role.HR, Role.ADMIN)
     # Out of scope looks exactly like not found: no hint that the person exists.
     person = get_object_or_404(staff_for(request.user), employee_no=employee_no)
-    return render(request, "directory/staff_detail.html", {"person": person})
+    return render(
+        request,
+        "directory/staff_detail.html",
+        {
+            "person": person,
+            "activation": activation_status(person),
+            "access_refusal": access_refusal(request.user, person),
+        },
+    )
 
 
 def _export_confirm(request, *, rows: int, back_url: str, back_label: str):

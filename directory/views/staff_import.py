@@ -52,7 +52,9 @@ class StaffImportView(RoleRequiredMixin, View):
                 return render(request, self.template_name, context, status=400)
             context["result"] = result
             if not result.dry_run:
-                record_staff_import(actor=request.user, result=result, filename=upload.name)
+                context["import_audit_id"] = record_staff_import(
+                    actor=request.user, result=result, filename=upload.name
+                )
                 messages.success(request, _("导入完成。"))
         return render(request, self.template_name, context, status=200 if form.is_valid() else 400)
 

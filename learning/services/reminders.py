@@ -1,8 +1,9 @@
 """Monthly reminders: officials behind the calendar's pace, and a digest for each HR officer.
 
-Idempotent per month: messages carry a dedupe key, and each message records when
-its e-mail went out, so a re-run task (acks_late redelivery, a manual re-run after
-the mail server failed) mails what was not sent yet and nothing twice.
+Sent as events (``learning.notifications``: ``pace`` and ``digest``) with a dedupe key
+per month, and mailed (or texted, as each person chose) in the same task: each message
+records when its e-mail went out, so a re-run task (acks_late redelivery, a manual
+re-run after the mail server failed) mails what was not sent yet and nothing twice.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ROLE_GROUP_NAMES, Role, User
 from core import timeutil
+from learning.notifications import PACE, PACE_DIGEST
 from learning.selectors import compliance as sel
-from notifications.services.mail import send_pending_mail
-from notifications.services.notifications import Message, notify_many
+from notifications.services.delivery import deliver_event
+from notifications.services.events import send_event
 
 DIGEST_NAMES = 20
 
@@ -25,29 +27,27 @@ def _fmt(value) -> str:
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}"
 
 
-def _behind_message(person, year: int) -> Message:
-    body = _(
-        "您 %(year)s 年已完成 %(hours)s 学时，按日历进度目前应达到 %(pace)s 学时（全年要求 %(required)s 学时）。"
-        "请尽快安排在线课程或参加面授培训。"
-    ) % {"year": year, "hours": _fmt(person.hours), "pace": _fmt(person.pace), "required": _fmt(person.required)}
-    return Message(
-        title=_("学时进度提醒：%(year)s 年学时进度落后") % {"year": year},
-        body=body,
-        url=f"{reverse('learning:my_hours')}?year={year}",
-    )
+def _behind_context(person) -> dict:
+    return {"hours": _fmt(person.hours), "pace": _fmt(person.pace), "required": _fmt(person.required)}
 
 
 def remind_behind(*, today: dt.date, rules: sel.YearRules) -> tuple[int, int]:
     """Notify everyone behind pace; returns (new in-site messages, e-mails sent)."""
     year = today.year
     people = sel.with_status(sel.filtered_people(None, None, rules, status="behind").iterator(chunk_size=2000), rules)
-    pairs = [(p, _behind_message(p, year)) for p in people]
     key = f"pace-{today:%Y-%m}"
-    created = notify_many(recipients=pairs, kind="pace", dedupe_key=key)
-    return len(created), send_pending_mail(recipients=pairs, dedupe_key=key)
+    sent = send_event(
+        PACE,
+        ((p, _behind_context(p)) for p in people),
+        context={"year": year},
+        url=f"{reverse('learning:my_hours')}?year={year}",
+        dedupe_key=key,
+        deliver=False,
+    )
+    return sent.created, deliver_event(dedupe_key=key).email
 
 
-def _digest_message(officer: User, rules: sel.YearRules, year: int) -> Message | None:
+def _digest_context(officer: User, rules: sel.YearRules, year: int) -> dict | None:
     unit = sel.resolve_unit(officer, "")
     roll = sel.rollup(officer, unit, rules, sel.row_units_for(officer, unit))
     totals = roll.totals
@@ -81,11 +81,7 @@ def _digest_message(officer: User, rules: sel.YearRules, year: int) -> Message |
             f"· {p.full_name}（{p.employee_no}）{p.org_unit.name} {_fmt(p.hours)} / {_fmt(p.pace)}" for p in behind
         ]
     query = f"?year={year}" + (f"&unit={unit.code}" if unit else "")
-    return Message(
-        title=_("%(year)s 年学时进度月报") % {"year": year},
-        body="\n".join(lines),
-        url=f"{reverse('learning:compliance')}{query}",
-    )
+    return {"summary": "\n".join(lines), "url": f"{reverse('learning:compliance')}{query}"}
 
 
 def send_hr_digests(*, today: dt.date, rules: sel.YearRules) -> tuple[int, int]:
@@ -93,12 +89,12 @@ def send_hr_digests(*, today: dt.date, rules: sel.YearRules) -> tuple[int, int]:
     officers = User.objects.filter(is_active=True, groups__name=ROLE_GROUP_NAMES[Role.HR]).distinct().order_by("pk")
     pairs = []
     for officer in officers:
-        message = _digest_message(officer, rules, year)
-        if message is not None:
-            pairs.append((officer, message))
+        context = _digest_context(officer, rules, year)
+        if context is not None:
+            pairs.append((officer, context))
     key = f"digest-{today:%Y-%m}"
-    created = notify_many(recipients=pairs, kind="digest", dedupe_key=key)
-    return len(created), send_pending_mail(recipients=pairs, dedupe_key=key)
+    sent = send_event(PACE_DIGEST, pairs, context={"year": year}, dedupe_key=key, deliver=False)
+    return sent.created, deliver_event(dedupe_key=key).email
 
 
 def send_monthly_reminders(*, today: dt.date | None = None) -> dict:

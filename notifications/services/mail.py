@@ -1,69 +1,81 @@
-"""E-mail for in-site messages: each message is mailed once, and counts as mailed only once the server took it.
+"""What the e-mail and the text message of a message (or of a day's digest) say.
 
-A run that leaves messages under a ``dedupe_key`` (``notify_many``) mails them with
-``send_pending_mail``; a re-run (acks_late redelivery, a manual re-run after the mail
-server failed) mails what was not sent yet and nothing twice.
+Written in the site's language (Chinese): people have no language of their own
+outside a browser session, and the sending runs in Celery.
 """
 
 from __future__ import annotations
 
-import logging
-import smtplib
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.utils import timezone
+from django.core.mail import EmailMessage
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from accounts.models import User
 from notifications.models import Notification
-from notifications.services.notifications import Message
+from notifications.sms import MAX_TEXT
 
-logger = logging.getLogger(__name__)
-
-#: E-mails are marked sent in batches of this many (and whatever was sent when a run fails).
-MARK_EVERY = 100
-
-
-def send_pending_mail(*, recipients: list[tuple[User, Message]], dedupe_key: str) -> int:
-    """E-mail the messages of this run (``dedupe_key``) not e-mailed yet; returns how many went out.
-
-    A message counts as e-mailed only once the mail server took it, so when the server
-    is down or hangs (``EMAIL_TIMEOUT``) the task fails and its re-run mails what is
-    left, and nothing twice. An address the server refuses stays unsent and is tried
-    again by the next run; the others still go out.
-    """
-    by_user = {user.pk: (user, msg) for user, msg in recipients if user.email}
-    if not by_user:
-        return 0
-    pending = Notification.objects.filter(dedupe_key=dedupe_key, emailed_at__isnull=True)
-    todo = [(pk, *by_user[user_id]) for pk, user_id in pending.values_list("pk", "user_id") if user_id in by_user]
-    if not todo:
-        return 0
-    sent: list[int] = []
-    connection = get_connection()
-    try:
-        connection.open()
-        for pk, user, msg in todo:
-            mail = EmailMessage(
-                subject=msg.title,
-                body=f"{user.full_name}：\n\n{msg.body}\n\n{settings.SITE_URL}{msg.url}",
-                to=[user.email],
-                connection=connection,
-            )
-            try:
-                mail.send()
-            except smtplib.SMTPRecipientsRefused as exc:
-                logger.warning("reminder e-mail to user %s refused: %s", user.pk, exc.recipients)
-                continue
-            sent.append(pk)
-            if len(sent) % MARK_EVERY == 0:
-                _mark_emailed(sent[-MARK_EVERY:])
-    finally:
-        _mark_emailed(sent[len(sent) - len(sent) % MARK_EVERY :])
-        connection.close()
-    return len(sent)
+#: How much of a message's body a digest quotes.
+DIGEST_BODY_CHARS = 300
+#: How many titles a digest's text message names.
+DIGEST_SMS_TITLES = 3
 
 
-def _mark_emailed(notification_ids: list[int]) -> None:
-    if notification_ids:
-        Notification.objects.filter(pk__in=notification_ids).update(emailed_at=timezone.now())
+def _link(path: str) -> str:
+    return f"{settings.SITE_URL}{path}" if path.startswith("/") else path
+
+
+def _footer() -> str:
+    return _("在“消息”中查看全部：%(list)s\n调整提醒方式：%(settings)s") % {
+        "list": _link(reverse("notifications:list")),
+        "settings": _link(reverse("notifications:settings")),
+    }
+
+
+def message_mail(note: Notification, user, connection) -> EmailMessage:
+    parts = [f"{user.full_name}：", "", note.body or note.title]
+    if note.url:
+        parts += ["", _link(note.url)]
+    parts += ["", "——", _footer()]
+    return EmailMessage(subject=note.title, body="\n".join(parts), to=[user.email], connection=connection)
+
+
+def digest_mail(notes: Sequence[Notification], user, connection) -> EmailMessage:
+    n = len(notes)
+    subject = ngettext("法治学堂：您有 %(n)s 条新消息", "法治学堂：您有 %(n)s 条新消息", n) % {"n": n}
+    parts = [f"{user.full_name}：", "", _("以下是您最近收到的消息：")]
+    for number, note in enumerate(notes, start=1):
+        parts += ["", f"{number}. {note.title}"]
+        if note.body:
+            body = note.body if len(note.body) <= DIGEST_BODY_CHARS else note.body[:DIGEST_BODY_CHARS] + "…"
+            parts += ["   " + line for line in body.splitlines()]
+        if note.url:
+            parts.append("   " + _link(note.url))
+    parts += ["", "——", _footer()]
+    return EmailMessage(subject=subject, body="\n".join(parts), to=[user.email], connection=connection)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def message_sms(note: Notification) -> str:
+    """The body (every kind's body says the whole thing: what, when, why), else the title; kept short."""
+    tail = _("详情请登录法治学堂查看“消息”。")
+    text = note.body or note.title
+    return _cut(" ".join(text.split()), MAX_TEXT - len(tail)) + tail
+
+
+def digest_sms(notes: Sequence[Notification]) -> str:
+    n = len(notes)
+    titles = "；".join(note.title for note in notes[:DIGEST_SMS_TITLES])
+    if n > DIGEST_SMS_TITLES:
+        titles += _("等")
+    text = ngettext(
+        "您有 %(n)s 条新消息：%(titles)s。请登录法治学堂查看“消息”。",
+        "您有 %(n)s 条新消息：%(titles)s。请登录法治学堂查看“消息”。",
+        n,
+    ) % {"n": n, "titles": titles}
+    return _cut(text, MAX_TEXT)

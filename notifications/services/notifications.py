@@ -1,14 +1,20 @@
-"""In-site messages: the one way to put something under a person's "消息"."""
+"""In-site messages with a title and body written by the caller (``notify``, ``notify_many``), and reading them.
+
+New code sends events (``notifications.services.events.send_event``), whose kind writes
+the message and decides the channels. These two remain for callers that write their own
+text: a registered ``kind`` still gets the person's e-mail and SMS choices; any other
+kind is an in-site message only.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
+from notifications.services.events import Item, store
 
 
 @dataclass(frozen=True)
@@ -25,26 +31,8 @@ def notify(*, user, title: str, body: str = "", url: str = "", kind: str = "", d
 
 def notify_many(*, recipients: Iterable[tuple[object, Message]], kind: str = "", dedupe_key: str = "") -> list[int]:
     """Bulk version of ``notify``; returns the ids of the users who got a new message."""
-    pairs = list(recipients)
-    if not pairs:
-        return []
-    with transaction.atomic():
-        already = set()
-        if dedupe_key:
-            already = set(
-                Notification.objects.filter(dedupe_key=dedupe_key, user_id__in=[u.pk for u, _m in pairs]).values_list(
-                    "user_id", flat=True
-                )
-            )
-        rows = [
-            Notification(
-                user_id=user.pk, title=msg.title[:200], body=msg.body, url=msg.url, kind=kind, dedupe_key=dedupe_key
-            )
-            for user, msg in pairs
-            if user.pk not in already
-        ]
-        Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key), batch_size=1000)
-    return [row.user_id for row in rows]
+    items = (Item(user, str(msg.title), str(msg.body), str(msg.url)) for user, msg in recipients)
+    return store(kind=kind, items=items, dedupe_key=dedupe_key).user_ids
 
 
 def mark_read(*, user, notification_id: int | None = None) -> int:

@@ -327,6 +327,15 @@ def plan_report(viewer: User, plan: StudyPlan) -> PlanReport:
     )
 
 
+def people_not_done(plan: StudyPlan) -> QuerySet[User]:
+    """Active people the plan is for who have not finished every item (the deadline reminder's list)."""
+    needed = sum(1 for i in plan.items.all() if i.course_id or i.exam_id)
+    people = plan_people(plan).filter(is_active=True)
+    if not needed:
+        return people.none()
+    return people.annotate(done=_done_count(plan)).filter(done__lt=needed)
+
+
 def plans_overview(year: int) -> QuerySet[StudyPlan]:
     """The year's plans for the HR/admin list (one query)."""
     return (

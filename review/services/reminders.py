@@ -1,9 +1,9 @@
 """Monthly review reminders: credential holders at risk of failing this year's 年审, and a digest for HR.
 
-Built on the in-site messages (``notifications.services.notifications.notify_many``
-with a per-month dedupe key, each message's e-mail recorded once sent by
-``notifications.services.mail.send_pending_mail``), so a re-run task sends what was
-not sent yet and nothing twice.
+Sent as events (``review.notifications``: ``review_risk`` and ``review_digest``) with a
+per-month dedupe key and delivered in the same task (``notifications.services.delivery``,
+each message's e-mail recorded once sent), so a re-run task sends what was not sent yet
+and nothing twice.
 """
 
 from __future__ import annotations
@@ -17,23 +17,12 @@ from accounts.models import ROLE_GROUP_NAMES, Role, User
 from core import timeutil
 from learning.selectors import compliance as sel
 from learning.selectors.ledger import category_names
-from notifications.services.mail import send_pending_mail
-from notifications.services.notifications import Message, notify_many
+from notifications.services.delivery import deliver_event
+from notifications.services.events import send_event
+from review.notifications import REVIEW_DIGEST, REVIEW_RISK
 from review.selectors.review import ReviewRule, at_risk_people, review_rule, risk_counts, risk_reasons
 
 DIGEST_NAMES = 20
-
-
-def _risk_message(year: int, reasons: list[str]) -> Message:
-    body = _(
-        "您持有行政执法证，%(year)s 年度年审要求完成年度学时并通过年度学法考试。目前：%(reasons)s。"
-        "请打开“我的达标路径”，查看还差什么以及可以参加的课程、考试和培训。"
-    ) % {"year": year, "reasons": "；".join(reasons)}
-    return Message(
-        title=_("执法证年审提醒：%(year)s 年度尚未达到要求") % {"year": year},
-        body=body,
-        url=reverse("learning:my_path"),
-    )
 
 
 def remind_at_risk(*, today: dt.date, rules: sel.YearRules, rule: ReviewRule) -> tuple[int, int]:
@@ -44,13 +33,20 @@ def remind_at_risk(*, today: dt.date, rules: sel.YearRules, rule: ReviewRule) ->
     for person in risk.people.iterator(chunk_size=2000):
         reasons = risk_reasons(person, rules, risk, names)
         if reasons:
-            pairs.append((person, _risk_message(rules.year, reasons)))
+            pairs.append((person, {"reasons": "；".join(reasons)}))
     key = f"review-risk-{today:%Y-%m}"
-    created = notify_many(recipients=pairs, kind="review_risk", dedupe_key=key)
-    return len(created), send_pending_mail(recipients=pairs, dedupe_key=key)
+    sent = send_event(
+        REVIEW_RISK,
+        pairs,
+        context={"year": rules.year},
+        url=reverse("learning:my_path"),
+        dedupe_key=key,
+        deliver=False,
+    )
+    return sent.created, deliver_event(dedupe_key=key).email
 
 
-def _digest_message(officer: User, rules: sel.YearRules, rule: ReviewRule, names: dict[str, str]) -> Message | None:
+def _digest_context(officer: User, rules: sel.YearRules, rule: ReviewRule, names: dict[str, str]) -> dict | None:
     unit = sel.resolve_unit(officer, "")
     risk = at_risk_people(officer, unit, rules, rule)
     totals, rows = risk_counts(officer, unit, risk)
@@ -74,11 +70,7 @@ def _digest_message(officer: User, rules: sel.YearRules, rule: ReviewRule, names
             for p in people
         ]
     query = f"?unit={unit.code}" if unit else ""
-    return Message(
-        title=_("%(year)s 年执法证年审风险月报") % {"year": rules.year},
-        body="\n".join(lines),
-        url=f"{reverse('review:review_risk')}{query}",
-    )
+    return {"summary": "\n".join(lines), "url": f"{reverse('review:review_risk')}{query}"}
 
 
 def send_review_digests(*, today: dt.date, rules: sel.YearRules, rule: ReviewRule) -> tuple[int, int]:
@@ -86,12 +78,12 @@ def send_review_digests(*, today: dt.date, rules: sel.YearRules, rule: ReviewRul
     names = category_names()
     pairs = []
     for officer in officers:
-        message = _digest_message(officer, rules, rule, names)
-        if message is not None:
-            pairs.append((officer, message))
+        context = _digest_context(officer, rules, rule, names)
+        if context is not None:
+            pairs.append((officer, context))
     key = f"review-digest-{today:%Y-%m}"
-    created = notify_many(recipients=pairs, kind="review_digest", dedupe_key=key)
-    return len(created), send_pending_mail(recipients=pairs, dedupe_key=key)
+    sent = send_event(REVIEW_DIGEST, pairs, context={"year": rules.year}, dedupe_key=key, deliver=False)
+    return sent.created, deliver_event(dedupe_key=key).email
 
 
 def send_review_reminders(*, today: dt.date | None = None) -> dict:

@@ -25,6 +25,14 @@ from review.export import start_roster_export
 from review.forms import RiskFilterForm, RosterFilterForm
 from review.models import AnnualReviewOutcome
 from review.selectors import review as rsel
+from review.services.nudges import (
+    NudgeError,
+    last_press,
+    next_press_at,
+    nudge_at_risk,
+    officer_minutes,
+    person_days,
+)
 from review.services.review import ReviewError, run_annual_review
 
 PAGE_SIZE = 50
@@ -52,10 +60,15 @@ def review_risk(request):
     for person in people:
         person.risk_reasons = rsel.risk_reasons(person, rules, risk, names)
     base = {**params, "unit": unit.code if unit else params["unit"]}
+    press = last_press(viewer)
     return render(
         request,
         "review/risk.html",
         {
+            "nudge_days": person_days(),
+            "nudge_minutes": officer_minutes(),
+            "nudge_next_at": next_press_at(press) if press else None,
+            "nudge_last_at": press.at if press else None,
             "form": form,
             "params": base,
             "unit": unit,
@@ -70,6 +83,31 @@ def review_risk(request):
             "people": people,
         },
     )
+
+
+@require_POST
+def review_risk_remind(request):
+    """一键提醒: remind everyone the at-risk list shows with the page's filters (a job for a long list)."""
+    require_roles(request.user, Role.HR, Role.ADMIN)
+    viewer = request.user
+    params = RiskFilterForm(request.POST).values()
+    unit = sel.resolve_unit(viewer, params["unit"])
+    back = f"{reverse('review:review_risk')}?{filter_query(params)}"
+    try:
+        result = nudge_at_risk(officer=viewer, unit=unit, params=params)
+    except NudgeError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if result.job is not None:
+        return redirect("jobs:detail", pk=result.job.pk)
+    text = _("已向 %(n)s 人发送年审提醒。") % {"n": result.sent}
+    if result.skipped:
+        text += _("另有 %(k)s 人在 %(days)s 天内已提醒过，本次未重复提醒。") % {
+            "k": result.skipped,
+            "days": person_days(),
+        }
+    messages.success(request, text)
+    return redirect(back)
 
 
 def _roster_context(request):

@@ -14,6 +14,7 @@ from core import timeutil
 from demo.people import DEMO_TOTP_SECRETS
 from exams.models import Exam
 from learning.models import LedgerEntry, YearClose, YearStatus
+from notifications.models import Notification
 from plans.models import StudyPlan
 from review.models import AnnualReviewOutcome
 
@@ -27,6 +28,7 @@ def _counts():
         "exams": Exam.objects.count(),
         "sessions": TrainingSession.objects.count(),
         "outcomes": AnnualReviewOutcome.objects.count(),
+        "messages": Notification.objects.count(),
     }
 
 
@@ -52,6 +54,12 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     last_year = timeutil.current_year() - 1
     assert YearClose.objects.get(year=last_year).headcount == YearStatus.objects.filter(year=last_year).count() > 30
     assert AnnualReviewOutcome.objects.filter(year=last_year).exists()  # the HR roster has something to show
+    # the demo learner's "消息" holds real events: today's reminders (the exam that opened yesterday; the month's
+    # pace reminder, as they are behind); the credits seed_demo posts are announced once committed (not in this test)
+    learner_kinds = set(Notification.objects.filter(user__employee_no="demo_learner").values_list("kind", flat=True))
+    assert "exam_open" in learner_kinds
+    assert timeutil.today().month == 1 or "pace" in learner_kinds
+    assert "消息：" in printed
     call_command("seed_demo", staff=30, quiet=True, stdout=io.StringIO())
     assert _counts() == first
 

@@ -1,4 +1,4 @@
-"""The message pages keep the paths they had inside the learning app."""
+"""The message pages keep the paths they had inside the learning app (and the settings page sits beside them)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from notifications.views import notifications as views
 #: path (as published before the notifications app) → (URL name, view, kwargs)
 PATHS = {
     "/learning/messages/": ("list", views.notification_list, {}),
+    "/learning/messages/settings/": ("settings", views.notification_settings, {}),
     "/learning/messages/read-all/": ("read_all", views.notification_read_all, {}),
     "/learning/messages/7/open/": ("open", views.notification_open, {"pk": 7}),
 }

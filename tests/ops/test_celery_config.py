@@ -9,7 +9,7 @@ from django.conf import settings
 
 from config.celery import app
 
-OUR_APPS = ("accounts.", "learning.", "exams.", "cms.", "core.", "jobs.")
+OUR_APPS = ("accounts.", "learning.", "exams.", "cms.", "core.", "jobs.", "directory.", "notifications.")
 QUEUES = {"default", "bulk"}
 
 

@@ -117,7 +117,7 @@ def test_mails_sent_before_the_server_failed_are_not_sent_again(behind, settings
 
 
 def test_review_reminders_record_their_mails_the_same_way(settings, hanging_smtp, org_tree):
-    """The review reminders share the sending (notifications.services.mail.send_pending_mail)."""
+    """The review reminders share the sending (notifications.services.delivery.deliver_event)."""
     _smtp(settings, hanging_smtp)
     # Without credential holders there is nothing to send: the task finishes without touching SMTP.
     assert review_task.delay(today=f"{YEAR}-07-01").get()["risk_emailed"] == 0

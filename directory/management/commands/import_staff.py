@@ -45,3 +45,8 @@ class Command(BaseCommand):
         )
         if result.ignored_columns:
             self.stdout.write("忽略的列：" + "、".join(result.ignored_columns))
+        if result.needs_activation:
+            self.stdout.write(
+                f"仍需激活：{len(result.needs_activation)} 人（还不能登录；"
+                "用 manage.py activation_letters 或“人员名册 → 打印开通通知书”打印开通通知书）"
+            )

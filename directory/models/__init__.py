@@ -1,0 +1,3 @@
+from .sync import DirectoryEntry
+
+__all__ = ["DirectoryEntry"]
