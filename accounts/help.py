@@ -2,7 +2,9 @@
 
 The guides are written once, as Markdown in the repository (``docs/*.md``), and
 read both on GitHub and here. Links between guides (``exam_guide.md``) become
-links between the pages. Learners have no guides here; every staff role sees all
+links between the pages; screenshots live in ``docs/img/`` (``![…](img/x.png)`` in the
+Markdown) and are served to the same staff by ``help:image``, which serves nothing
+but the PNG files of that one folder. Learners have no guides here; every staff role sees all
 of them (nothing in them is confidential).
 """
 
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import Role
 
 DOCS_DIR = Path(settings.BASE_DIR) / "docs"
+IMG_DIR = DOCS_DIR / "img"
 HELP_ROLES = (Role.TRAINER, Role.REVIEWER, Role.HR, Role.ADMIN)
 
 
@@ -34,13 +37,20 @@ class HelpPage:
 
 PAGES = (
     HelpPage("staff-import", _("人员导入"), "staff_import.md"),
+    HelpPage("directory-sync", _("目录同步（LDAP）"), "directory_sync.md"),
+    HelpPage("sso", _("政务统一身份认证登录"), "sso.md"),
     HelpPage("question-bank", _("题库：导入、导出与版本"), "question_bank.md"),
     HelpPage("exams", _("组卷与考试"), "exam_guide.md"),
     HelpPage("year-close", _("年度结算、年审与证书"), "year_close.md"),
+    HelpPage("courses", _("建设课程与课时"), "course_guide.md"),
+    HelpPage("classroom", _("课堂培训：签到、名单导入与法治讲堂"), "classroom_guide.md"),
+    HelpPage("course-review", _("法制审核：课程审核"), "review_guide.md"),
 )
 BY_SLUG = {page.slug: page for page in PAGES}
 BY_FILENAME = {page.filename: page for page in PAGES}
 _MD_LINK = re.compile(r'href="(?P<file>[\w-]+\.md)(?P<anchor>#[^"]*)?"')
+_IMAGE_NAME = re.compile(r"^[\w-]+\.png$", re.ASCII)
+_MD_IMAGE = re.compile(r'src="img/(?P<name>[\w-]+\.png)"', re.ASCII)
 
 
 def can_read_help(user) -> bool:
@@ -58,7 +68,18 @@ def _rendered(filename: str, mtime: float) -> tuple[str, str]:
             return match[0]
         return f'href="{reverse("help:page", args=[page.slug])}{match["anchor"] or ""}"'
 
-    return _MD_LINK.sub(to_page, html), md.toc
+    def to_image(match: re.Match) -> str:
+        return f'src="{reverse("help:image", args=[match["name"]])}" loading="lazy"'
+
+    return _MD_IMAGE.sub(to_image, _MD_LINK.sub(to_page, html)), md.toc
+
+
+def image_path(name: str) -> Path | None:
+    """The screenshot ``docs/img/<name>``, or None: only plain PNG names, only files of that folder."""
+    if not _IMAGE_NAME.match(name):
+        return None
+    path = IMG_DIR / name
+    return path if path.is_file() and path.parent == IMG_DIR else None
 
 
 def render(page: HelpPage) -> tuple[SafeString, SafeString]:

@@ -171,7 +171,13 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="uniq_user_credential_no",
             ),
         ]
-        indexes = [models.Index(fields=["org_unit", "staff_category"])]
+        indexes = [
+            models.Index(fields=["org_unit", "staff_category"]),
+            # The people picker's prefix search (``full_name LIKE '张%'``, accounts.pickers). On PostgreSQL
+            # only a pattern-ops index serves LIKE; a plain one would also tempt the planner to walk
+            # every name in order for ``ORDER BY full_name LIMIT 21`` (measured: 40-90 ms at 52,000 people).
+            models.Index(fields=["full_name"], name="user_full_name_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name}（{self.employee_no}）"
@@ -328,3 +334,43 @@ class CredentialEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential.number} {self.from_status}→{self.to_status}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code printed on a person's activation letter (开通通知书).
+
+    Only a keyed hash of the code is kept (``accounts.services.activation``):
+    the plain code exists on the printed letter alone. A person has at most one
+    live code (not used, not revoked); issuing a new one revokes the old in the
+    same transaction, and using it, or an expiry date in the past, ends it.
+    Ended rows stay as the history of what was issued, by whom and when.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(_("激活码摘要"), max_length=64)
+    issued_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        User, verbose_name=_("签发人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("激活码")
+        verbose_name_plural = _("激活码")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="uniq_live_activation_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()

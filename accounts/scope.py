@@ -110,3 +110,54 @@ def ensure_can_view_unit(viewer: User, unit: OrgUnit) -> None:
 def is_reporting_user(viewer: User) -> bool:
     """HR officers and administrators see reports about other people."""
     return viewer.is_authenticated and (viewer.has_role(Role.HR) or viewer.has_role(Role.ADMIN))
+
+
+# --- Choosing an audience ---------------------------------------------------------------------
+# The pickers of the audience forms (courses, exams, sessions, study plans) search units and
+# people. Who may be chosen follows the roles that edit those audiences: trainers and
+# administrators build courses, exams and sessions for the whole prefecture (those forms always
+# took any 工号); reviewers edit course pages in the review workflow, whose audience is units
+# only; an HR officer builds study plans inside their scope (``plans.services.plans`` checks it
+# again on save). Nobody else chooses anyone.
+
+AUDIENCE_EDITOR_ROLES = (Role.ADMIN, Role.TRAINER, Role.HR, Role.REVIEWER)
+
+
+def audience_paths(viewer: User, *, people: bool) -> list[str] | None:
+    """Subtrees whose units (``people=False``) or people (``people=True``) ``viewer`` may put in an
+    audience; ``None`` means all, ``[]`` none."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return []
+    if viewer.has_role(Role.ADMIN) or viewer.has_role(Role.TRAINER):
+        return None
+    if not people and viewer.has_role(Role.REVIEWER):
+        return None
+    if viewer.has_role(Role.HR):
+        return scope_paths(viewer)
+    return []
+
+
+def can_choose_audience(viewer: User, *, people: bool) -> bool:
+    """Whether ``viewer`` holds a role that chooses units (or people) for an audience at all
+    (an HR officer without scope units may, and finds nobody)."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    roles = (Role.ADMIN, Role.TRAINER, Role.HR) if people else AUDIENCE_EDITOR_ROLES
+    return any(viewer.has_role(r) for r in roles)
+
+
+def filter_audience_units(viewer: User, queryset: QuerySet | None = None) -> QuerySet:
+    """The units ``viewer`` may put in an audience."""
+    queryset = OrgUnit.objects.all() if queryset is None else queryset
+    paths = audience_paths(viewer, people=False)
+    if paths is None:
+        return queryset
+    return queryset.filter(_path_q(paths, "path")) if paths else queryset.none()
+
+
+def filter_audience_people(viewer: User, queryset: QuerySet) -> QuerySet:
+    """The people ``viewer`` may name in an audience (a queryset of users)."""
+    paths = audience_paths(viewer, people=True)
+    if paths is None:
+        return queryset
+    return queryset.filter(_path_q(paths, "org_unit__path")) if paths else queryset.none()

@@ -6,5 +6,6 @@ app_name = "help"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("img/<str:name>", views.image, name="image"),
     path("<slug:slug>/", views.page, name="page"),
 ]

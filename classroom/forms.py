@@ -1,5 +1,6 @@
 """Forms of the classroom-session pages. People are entered by 工号 (there are thousands
-of officials: a drop-down of all of them would be useless on a phone)."""
+of officials: a drop-down of all of them would be useless on a phone); the audience's units and
+people are chosen with the searchable pickers of ``accounts.pickers``, which post the same values."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audience
 from accounts.drilldown import tree_order
 from accounts.models import OrgUnit, StaffCategory, User
+from accounts.pickers import PersonPicker, UnitPicker
 from classroom.models import TrainingSession
 from classroom.selectors.sessions import has_audience_rule
 from classroom.services.sessions import NO_AUDIENCE
@@ -50,8 +52,8 @@ def _audience_fields() -> dict:
             label=gettext_lazy("参训单位"),
             queryset=OrgUnit.objects.order_by(tree_order(None)),
             required=False,
-            widget=forms.SelectMultiple(attrs={"size": 8}),
-            help_text=audience.help_text(audience.UNITS_HELP, gettext_lazy("按住 Ctrl（手机上直接点选）可多选。")),
+            widget=UnitPicker(),
+            help_text=audience.UNITS_HELP,
         ),
         "audience_categories": forms.MultipleChoiceField(
             label=gettext_lazy("参训人员类别"),
@@ -61,10 +63,10 @@ def _audience_fields() -> dict:
             help_text=audience.CATEGORIES_HELP,
         ),
         "audience_people": EmployeeNumbersField(
-            label=gettext_lazy("指定参训人员（工号）"),
+            label=gettext_lazy("指定参训人员"),
             required=False,
+            widget=PersonPicker(value_field="employee_no", as_text=True),
             help_text=audience.help_text(
-                gettext_lazy("多个工号用空格、逗号或换行分隔。"),
                 audience.PEOPLE_HELP,
                 audience.OPEN_HELP,
                 audience.REQUIRED_HELP,

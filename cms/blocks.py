@@ -1,10 +1,12 @@
 """StreamField blocks of a lesson body.
 
-A law citation stores the article a trainer picked but renders the text of the
-same-numbered article in the law's *current* version, so a lesson written
-against 行政复议法 2017 shows the 2023 text once that version is current. The
-lesson page resolves all its citations in two queries and hands the result to
-the blocks as ``current_articles`` (see ``LessonPage.get_context``).
+A law citation shows the article the trainer picked, as the reviewer approved it.
+Once a newer version of the law is current and the article was changed, moved to
+another number or repealed, the learner is told “本条已修订” with a link to the
+article that continues it (``cms.laws.amendments`` matched them when the version
+was imported), and the trainers are flagged to update the lesson. The lesson page
+resolves all its citations in two queries and hands them to the blocks as
+``current_articles`` (``cms.selectors.laws.cited_articles``).
 
 The check question's correct answer is stored in the block but never rendered:
 the page posts the learner's choice and the server compares.
@@ -47,17 +49,18 @@ class LawCitationBlock(blocks.StructBlock):
         template = "cms/blocks/law_citation.html"
 
     def get_context(self, value, parent_context=None):
+        from cms.selectors.laws import cited_articles
+
         context = super().get_context(value, parent_context=parent_context)
         chosen = value.get("article")
-        current_articles = (parent_context or {}).get("current_articles")
+        resolved = (parent_context or {}).get("current_articles")
         if chosen is None:
-            current = None
-        elif current_articles is not None:
-            current = current_articles.get(chosen.pk)
+            citation = None
+        elif resolved is not None and chosen.pk in resolved:
+            citation = resolved[chosen.pk]
         else:
-            current = chosen.current()
-        context["current_article"] = current
-        context["chosen_article"] = chosen
+            citation = cited_articles([chosen.pk]).get(chosen.pk)
+        context["citation"] = citation
         return context
 
 
@@ -81,11 +84,41 @@ class DocumentBlock(blocks.StructBlock):
         template = "cms/blocks/document.html"
 
 
-class VideoBlock(blocks.StructBlock):
-    """An uploaded video file (mp4/webm document) or an embedded video page."""
+class VideoEmbedBlock(EmbedBlock):
+    """Wagtail's embed block, shown as its address where the admin draws a value as text.
 
-    file = DocumentChooserBlock(label=_("视频文件"), required=False, help_text=_("上传的 mp4 或 webm 文件。"))
-    embed = EmbedBlock(label=_("外部视频网址"), required=False, help_text=_("或填写视频网站的播放页网址。"))
+    The revision comparison draws each field with ``render_basic``: Wagtail's would print
+    an empty embed as "None" and fetch the video site's player for a filled one.
+    """
+
+    def render_basic(self, value, context=None):
+        return value.url if value else ""
+
+
+class VideoBlock(blocks.StructBlock):
+    """An uploaded video file (mp4/webm document) or an embedded video page.
+
+    An uploaded video is played by the lesson page's own player, which counts study time
+    only while it plays and does not let a first viewing skip ahead (``static/cms/lesson.js``);
+    a video site's player cannot be controlled, so the help texts tell the trainer so.
+    """
+
+    file = DocumentChooserBlock(
+        label=_("视频文件"),
+        required=False,
+        help_text=_(
+            "上传的 mp4 或 webm 文件。学员首次观看时不能快进（可以回看）；含视频文件的课时只在视频播放"
+            "且页面在前台时计时，最少学习时间请不要超过视频时长。"
+        ),
+    )
+    embed = VideoEmbedBlock(
+        label=_("外部视频网址"),
+        required=False,
+        help_text=_(
+            "或填写视频网站的播放页网址。外部网站的播放器无法控制：学员可以随意快进，"
+            "计时也只能按页面在前台的时间计算。需要防止快进时请上传视频文件。"
+        ),
+    )
     caption = blocks.CharBlock(label=_("说明"), required=False, max_length=200)
 
     class Meta:

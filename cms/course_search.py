@@ -25,7 +25,7 @@ def visible_lesson_ids(user):
 
 
 def lesson_text(lesson) -> str:
-    """The words a learner reads on the lesson page (cited articles in their current text, no answers)."""
+    """The words a learner reads on the lesson page (cited articles as the lesson quotes them, no answers)."""
     from cms.selectors.courses import cited_article_ids, resolve_current_articles
 
     current = resolve_current_articles(cited_article_ids(lesson))
@@ -37,7 +37,8 @@ def lesson_text(lesson) -> str:
         elif kind == "paragraph":
             parts.append(strip_tags(str(value or "")))
         elif kind == "law_citation":
-            article = current.get((value or {}).get("article"))
+            citation = current.get((value or {}).get("article"))
+            article = citation and (citation.cited if citation.amended else citation.current)
             if article is not None:
                 parts.append(f"《{article.version.law.title}》{article.number_text} {article.text}")
             parts.append((value or {}).get("note") or "")

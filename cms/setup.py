@@ -1,8 +1,11 @@
 """Set up who may write and who must approve course content (idempotent).
 
-* Every page under a course catalogue goes through the workflow "法制审核": one
-  group-approval step for the 法制审核员 group. Wagtail publishes a revision only
-  when that step approves it.
+* A course is reviewed as a whole: the trainer submits the course with every lesson
+  that changed once, the 法制审核员 approve it once, and everything is published
+  together (``cms.services.course_review``). Wagtail's per-page workflow "法制审核"
+  (one group-approval step for the 法制审核员 group) stays assigned to the catalogue
+  for the catalogue page itself; courses and lessons switch it off
+  (``cms.models.courses.ReviewedWithItsCourseMixin``).
 * 培训管理员 (trainers) may add and edit pages under the catalogue and upload
   images and documents, but not publish: they submit for review.
 * 法制审核员 (reviewers) may open the admin, edit pages under the catalogue to

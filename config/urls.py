@@ -3,12 +3,12 @@ from django.contrib import admin
 from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts.views import signin
+from cms.views import media as media_views
 from core import moved_admin
 from core.health import HealthView
 
@@ -38,7 +38,9 @@ def _closed(request, *args, **kwargs):
 
 # Wagtail's redirect import reads uploaded CSV/Excel past the door checks every
 # import of ours makes (size, rows, shared strings); redirects are added one by one.
-CLOSED = [re_path(r"^cms/redirects/import/", _closed)]
+# Single sign-on links no third-party account and signs nobody up (accounts/sso.py): allauth's
+# connections, sign-up and its own error pages are closed (errors come back to our sign-in page).
+CLOSED = [re_path(r"^cms/redirects/import/", _closed), re_path(r"^accounts/3rdparty/", _closed)]
 
 admin.site.site_header = "法治学堂 · 系统管理"
 admin.site.site_title = "法治学堂"
@@ -51,6 +53,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # The activation page (a one-time code from an activation letter), beside allauth's pages.
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("directory.urls")),
@@ -70,9 +74,8 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
 ]
 
-if settings.DEBUG:
-    # In production the web server serves /media/ (see README).
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# Uploaded files only to those allowed to see them, in every environment (behind nginx: X-Accel-Redirect).
+urlpatterns += [path(settings.MEDIA_URL.strip("/") + "/<path:path>", media_views.serve_media, name="media")]
 
 urlpatterns += [path("", include(wagtail_urls))]
 

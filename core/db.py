@@ -22,7 +22,6 @@ from django.db import connection
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import QuerySet
 
-
 _PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
 
 

@@ -120,6 +120,7 @@ export STATIC_ROOT="$RUN/static"
 export MEDIA_ROOT="$RUN/media"
 export PRIVATE_MEDIA_ROOT="$RUN/private"
 export PRIVATE_MEDIA_ACCEL_REDIRECT=/_private/
+export MEDIA_ACCEL_REDIRECT=/_media/
 export EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 export LOG_LEVEL=INFO
 export PYTHONUNBUFFERED=1

@@ -17,14 +17,25 @@ class ExamsConfig(AppConfig):
     verbose_name = _("考试")
 
     def ready(self):
+        from cms.selectors.law_flags import register_flag_source
+        from cms.signals import law_articles_amended
         from core import dashboard, navigation
         from exams import dashboard as exams_dashboard
         from exams import navigation as exams_navigation
+        from exams import notifications as exams_notifications
         from exams.jobs import QUESTION_CHECK, QUESTION_IMPORT
+        from exams.selectors.law_flags import QUESTIONS
+        from exams.services.law_flags import on_law_articles_amended
         from jobs import registry
+        from notifications import kinds as notification_kinds
+        from notifications import reminders
 
         registry.register(QUESTION_CHECK)
         registry.register(QUESTION_IMPORT)
+        notification_kinds.register(*exams_notifications.KINDS)
+        reminders.register(*exams_notifications.REMINDERS)
         navigation.register(exams_navigation.items, rank=40)
         dashboard.register(exams_dashboard.cards, rank=20)
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="exams_after_migrate")
+        law_articles_amended.connect(on_law_articles_amended, dispatch_uid="exams_flag_questions")
+        register_flag_source(QUESTIONS, rank=20)

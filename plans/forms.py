@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audience
 from accounts.models import StaffCategory, User
+from accounts.pickers import PersonPicker, UnitPicker
 from accounts.scope import filter_units
 from core import timeutil
 
@@ -43,7 +44,7 @@ class StudyPlanForm(forms.Form):
         label=_("对象单位"),
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=UnitPicker,
         help_text=audience.UNITS_HELP,
     )
     target_categories = forms.MultipleChoiceField(
@@ -60,12 +61,10 @@ class StudyPlanForm(forms.Form):
         help_text=_("每行一个职务，如“科长”。单位、类别、职务同时填写时，须同时满足。"),
     )
     target_people = forms.CharField(
-        label=_("指定人员（工号）"),
+        label=_("指定人员"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=audience.help_text(
-            _("每行一个工号。"), audience.PEOPLE_HELP, audience.OPEN_HELP, audience.REQUIRED_HELP
-        ),
+        widget=PersonPicker(value_field="employee_no", as_text=True),
+        help_text=audience.help_text(audience.PEOPLE_HELP, audience.OPEN_HELP, audience.REQUIRED_HELP),
     )
 
     def __init__(self, *args, viewer: User, **kwargs):
@@ -82,6 +81,7 @@ class StudyPlanForm(forms.Form):
             is_published=True, makeup_for__isnull=True, closes_at__year__gte=this_year - 1
         ).order_by("opens_at", "pk")
         self.fields["target_units"].queryset = filter_units(viewer).order_by("path")
+        self.fields["target_people"].widget.viewer = viewer
 
     def clean_target_positions(self) -> list[str]:
         return sorted({value for _n, value in _lines(self.cleaned_data.get("target_positions", ""))})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
 from accounts import help as guides
@@ -29,3 +29,15 @@ def page(request, slug: str):
         raise Http404
     body, toc = guides.render(current)
     return render(request, "help/page.html", {"pages": guides.PAGES, "current": current, "body": body, "toc": toc})
+
+
+@login_required
+def image(request, name: str):
+    """A screenshot of the guides (``docs/img/``), for the same staff who may read them."""
+    _require_staff(request)
+    path = guides.image_path(name)
+    if path is None:
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

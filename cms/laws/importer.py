@@ -1,10 +1,11 @@
-"""Import a directory of law texts into the law library, all or nothing.
+"""Import a directory of law texts into the law library, all or nothing for each file.
 
-Why all-or-nothing for the whole directory: a half-imported library (one law
-updated, the next rejected) leaves the current-version flags and the search
-index describing a state nobody asked for. So every file is parsed and checked
-first; any error aborts before the first write, and the writes run in one
-transaction.
+Why per file: one typo in one law must not keep every other law of the directory
+out of the library. Each file is parsed and checked completely before anything of
+it is written, and its writes (the version, its articles, the current-version flag,
+the search index, the amendment flags of the content citing it) run in one
+transaction of their own: a file goes in whole or not at all, and a refused file
+is reported by name and line while the good files go in.
 
 Re-importing is idempotent. A version is identified by law (the file name
 without its date) and date; re-importing it updates rows in place, so article
@@ -14,7 +15,6 @@ ids and URLs stay the same, and a file whose bytes did not change is skipped.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from cms.models import Law, LawArticle, LawChapter, LawSection, LawVersion
 from cms.search import LAW_ARTICLE, SearchEntry, index_many, remove_objects
 
+from .flags import record_amendments
 from .parser import LawParseError, ParsedArticle, ParsedLaw, parse_law_file
 
 #: README.md, SOURCES.md, LICENSE.md … describe a directory; they are not laws.
@@ -33,7 +34,7 @@ SUMMARY_NAMES = 10
 
 
 class LawImportFailed(Exception):
-    """Raised before anything is written; ``errors`` name file and line."""
+    """The directory itself cannot be read (missing, no law files); ``errors`` say why. Nothing is written."""
 
     def __init__(self, errors: list[LawParseError | str]):
         self.errors = errors
@@ -42,8 +43,11 @@ class LawImportFailed(Exception):
 
 @dataclass
 class ImportSummary:
-    files: int = 0
+    files: int = 0  # law files read, refused ones included
+    files_imported: int = 0
     skipped: list[str] = field(default_factory=list)
+    #: Files refused (nothing of them written), each problem with file name and line.
+    refused: list[LawParseError] = field(default_factory=list)
     laws_created: int = 0
     versions_created: int = 0
     versions_updated: int = 0
@@ -53,6 +57,7 @@ class ImportSummary:
     articles_deleted: int = 0
     current_changed: list[str] = field(default_factory=list)
     documents_indexed: int = 0
+    flags_raised: int = 0
 
     @property
     def changed(self) -> bool:
@@ -65,11 +70,17 @@ class ImportSummary:
             or self.articles_deleted
             or self.current_changed
             or self.documents_indexed
+            or self.flags_raised
         )
+
+    @property
+    def refused_files(self) -> list[str]:
+        return sorted({error.source_name for error in self.refused})
 
     def lines(self) -> list[str]:
         lines = [
-            _("读取文件 %(files)d 个；新增法规 %(laws)d 部。") % {"files": self.files, "laws": self.laws_created},
+            _("读取文件 %(files)d 个，导入 %(imported)d 个；新增法规 %(laws)d 部。")
+            % {"files": self.files, "imported": self.files_imported, "laws": self.laws_created},
             _("版本：新增 %(created)d，更新 %(updated)d，未变 %(unchanged)d。")
             % {
                 "created": self.versions_created,
@@ -89,6 +100,16 @@ class ImportSummary:
             if len(self.current_changed) > SUMMARY_NAMES:
                 shown += _(" 等 %(count)d 部") % {"count": len(self.current_changed)}
             lines.append(_("现行版本变更：%(laws)s。") % {"laws": shown})
+        if self.flags_raised:
+            lines.append(
+                _("修订提醒：%(count)d 条，引用了已修订条文的课程和题目已提醒培训管理员处理。")
+                % {"count": self.flags_raised}
+            )
+        if self.refused:
+            lines.append(
+                _("未导入的文件：%(files)s（问题见上，每个文件要么整份导入，要么不导入）。")
+                % {"files": "、".join(self.refused_files)}
+            )
         if self.skipped:
             lines.append(_("跳过的说明文件：%(files)s。") % {"files": "、".join(self.skipped)})
         return lines
@@ -106,48 +127,55 @@ def law_files(directory: Path) -> tuple[list[Path], list[str]]:
     return files, skipped
 
 
-def parse_directory(directory: Path) -> tuple[list[ParsedLaw], list[str]]:
-    """Parse every file; raise ``LawImportFailed`` with all problems found."""
+def parse_directory(directory: Path) -> tuple[list[ParsedLaw], list[str], list[LawParseError]]:
+    """Parse every file: (the good ones, the names skipped as not laws, the problems of the refused ones).
+
+    Raises ``LawImportFailed`` only when the directory itself cannot be used.
+    """
     if not directory.is_dir():
         raise LawImportFailed([_("找不到法规目录：%(path)s") % {"path": directory}])
     files, skipped = law_files(directory)
     if not files:
         raise LawImportFailed([_("目录中没有法规文件（*.md）：%(path)s") % {"path": directory}])
     parsed: list[ParsedLaw] = []
-    errors: list[LawParseError | str] = []
+    refused: list[LawParseError] = []
+    seen: dict[tuple[str, object], str] = {}
     for path in files:
         try:
-            parsed.append(parse_law_file(path))
+            law = parse_law_file(path)
         except LawParseError as error:
-            errors.append(error)
-    seen: dict[tuple[str, object], str] = {}
-    for law in parsed:
+            refused.append(error)
+            continue
         key = (law.slug, law.effective_date)
         if key in seen:
-            errors.append(
+            refused.append(
                 LawParseError(
                     law.source_name,
                     None,
-                    _("与 %(other)s 是同一法规的同一版本（%(date)s）。")
+                    _("与 %(other)s 是同一法规的同一版本（%(date)s），未导入。")
                     % {"other": seen[key], "date": law.effective_date.isoformat()},
                 )
             )
+            continue
         seen[key] = law.source_name
-    if errors:
-        raise LawImportFailed(errors)
-    return parsed, skipped
+        parsed.append(law)
+    return parsed, skipped, refused
 
 
 def import_law_directory(path: str | Path) -> ImportSummary:
-    """Parse every law file under ``path`` and write them in one transaction."""
-    parsed, skipped = parse_directory(Path(path))
-    summary = ImportSummary(files=len(parsed), skipped=skipped)
-    by_slug: dict[str, list[ParsedLaw]] = defaultdict(list)
-    for law in parsed:
-        by_slug[law.slug].append(law)
-    with transaction.atomic():
-        for versions in by_slug.values():
-            _import_law(sorted(versions, key=lambda law: law.effective_date), summary)
+    """Import every good law file under ``path``, each in its own transaction; list the refused ones.
+
+    A law's versions go in newest first: the current version is settled by the first
+    file, older ones are then compared with it (and the content citing what changed
+    flagged) as they arrive, and the search index never holds an older text in between.
+    """
+    parsed, skipped, refused = parse_directory(Path(path))
+    summary = ImportSummary(skipped=skipped, refused=refused)
+    summary.files = len(parsed) + len({error.source_name for error in refused})
+    for law in sorted(parsed, key=lambda item: (item.slug, -item.effective_date.toordinal())):
+        with transaction.atomic():
+            _import_law([law], summary)
+        summary.files_imported += 1
     return summary
 
 
@@ -166,6 +194,7 @@ def _import_law(versions: list[ParsedLaw], summary: ImportSummary) -> None:
         law.title, law.short_name = source.title, source.short_name
         law.save(update_fields=["title", "short_name", "updated_at"])
     _reindex_law(law, current, deleted_ids, summary)
+    summary.flags_raised += sum(record_amendments(law).values())
 
 
 def _version_label(law: Law, parsed: ParsedLaw) -> str:

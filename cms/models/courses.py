@@ -30,11 +30,12 @@ from wagtail.search import index
 
 from accounts import audience
 from accounts.models import StaffCategory
+from accounts.pickers import UnitPicker
 from cms.blocks import LessonBodyBlock
+from cms.compare import HourCategoryPanel
 from cms.extensions import hour_categories, learner_context, record_visit
 from cms.fields import ChoiceListField
 from cms.search.registry import COURSE, LESSON, register_kind
-from cms.widgets import HourCategorySelect
 from core.html import validate_html_fields
 
 DEFAULT_MIN_STUDY_SECONDS = 600
@@ -49,6 +50,14 @@ class SignedInPageMixin:
 
     def learner_may_open(self, user) -> bool:
         return True
+
+    @classmethod
+    def pages_open_to(cls, user):
+        """The pages of this type ``user`` may open: ``learner_may_open`` as one queryset.
+
+        ``cms.media_access`` asks it which files (documents, images, videos) a learner may receive.
+        """
+        return cls.objects.live() if user.is_authenticated else cls.objects.none()
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -67,6 +76,23 @@ class SignedInPageMixin:
         if not preview:
             record_visit(request, self, context)
         return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
+
+
+class ReviewedWithItsCourseMixin:
+    """Courses and lessons are reviewed a whole course at a time (``cms.services.course_review``), never page by page.
+
+    Wagtail's per-page workflow ("法制审核", assigned to the catalogue, which keeps it for
+    itself) is switched off for them: their editor offers no "提交审核" of one page (a
+    forged one saves a draft; on a new course ``cms.course_review_admin`` refuses it). A
+    lesson approved alone would be reviewed without the course it belongs to.
+    """
+
+    @property
+    def has_workflow(self) -> bool:
+        return False
+
+    def get_workflow(self):
+        return None
 
 
 class CourseIndexPage(SignedInPageMixin, Page):
@@ -88,7 +114,7 @@ class CourseIndexPage(SignedInPageMixin, Page):
         verbose_name_plural = _("课程中心")
 
 
-class CoursePage(SignedInPageMixin, Page):
+class CoursePage(ReviewedWithItsCourseMixin, SignedInPageMixin, Page):
     """A course: a sequence of lessons worth ``credit_hours`` of one hour category once completed."""
 
     summary = models.TextField(_("课程简介"), max_length=600)
@@ -140,8 +166,10 @@ class CoursePage(SignedInPageMixin, Page):
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("cover"),
-        FieldRowPanel([FieldPanel("category", widget=HourCategorySelect), FieldPanel("credit_hours")]),
-        MultiFieldPanel([FieldPanel("audience_units"), FieldPanel("audience_categories")], heading=_("学习对象")),
+        FieldRowPanel([HourCategoryPanel("category"), FieldPanel("credit_hours")]),
+        MultiFieldPanel(
+            [FieldPanel("audience_units", widget=UnitPicker), FieldPanel("audience_categories")], heading=_("学习对象")
+        ),
         FieldPanel("exam"),
         MultipleChooserPanel(
             "law_article_links", chooser_field_name="article", label=_("涵盖法条"), heading=_("涵盖法条")
@@ -166,6 +194,12 @@ class CoursePage(SignedInPageMixin, Page):
 
         return can_study(user, self)
 
+    @classmethod
+    def pages_open_to(cls, user):
+        from cms.selectors.courses import courses_for
+
+        return courses_for(user)
+
 
 class CourseLawArticle(Orderable):
     """A law article a course covers (for the catalogue's law filter and exam statistics)."""
@@ -183,7 +217,7 @@ class CourseLawArticle(Orderable):
         constraints = [models.UniqueConstraint(fields=["page", "article"], name="cms_courselawarticle_unique")]
 
 
-class LessonPage(SignedInPageMixin, Page):
+class LessonPage(ReviewedWithItsCourseMixin, SignedInPageMixin, Page):
     """One lesson of a course: body blocks, an optional check question and a minimum study time."""
 
     body = StreamField(LessonBodyBlock(), verbose_name=_("正文"), blank=True)
@@ -209,6 +243,12 @@ class LessonPage(SignedInPageMixin, Page):
 
         return course_of_lesson(user, self) is not None
 
+    @classmethod
+    def pages_open_to(cls, user):
+        from cms.selectors.courses import lessons_for
+
+        return lessons_for(user)
+
     def check_question(self):
         """The value (``StructValue``) of the lesson's check question, or ``None``.
 
@@ -223,6 +263,11 @@ class LessonPage(SignedInPageMixin, Page):
     @property
     def has_check_question(self) -> bool:
         return any(item.get("type") == "check" for item in self.body.raw_data)
+
+    @property
+    def has_video_file(self) -> bool:
+        """Whether a video block holds an uploaded file: then study time counts only while it plays."""
+        return any(item.get("type") == "video" and (item.get("value") or {}).get("file") for item in self.body.raw_data)
 
     @property
     def required_seconds(self) -> int:

@@ -206,18 +206,3 @@ class LawArticle(models.Model):
     @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.text.split("\n") if p]
-
-    def current(self) -> LawArticle | None:
-        """The article with this number in the law's current version (``self`` if already current)."""
-        if self.version.is_current:
-            return self
-        return (
-            LawArticle.objects.select_related("version__law")
-            .filter(
-                version__law_id=self.version.law_id,
-                version__is_current=True,
-                number=self.number,
-                sub_number=self.sub_number,
-            )
-            .first()
-        )

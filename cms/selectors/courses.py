@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Substr
 from wagtail.models import Page
 
@@ -126,26 +126,15 @@ def may_study_lesson(user: User, lesson_id: int, *, course_id: int, now: dt.date
 
 
 def resolve_current_articles(article_ids) -> dict[int, object]:
-    """Map each cited article id to the same-numbered article of its law's current version (two queries)."""
-    from cms.models import LawArticle
+    """Each cited article id → a ``CitedArticle``: the cited article and what continues it now (two or three queries).
 
-    ids = {pk for pk in article_ids if pk}
-    if not ids:
-        return {}
-    chosen = LawArticle.objects.select_related("version__law").in_bulk(ids)
-    result = {pk: a for pk, a in chosen.items() if a.version.is_current}
-    stale = [a for a in chosen.values() if not a.version.is_current]
-    if stale:
-        condition = Q()
-        for a in stale:
-            condition |= Q(version__law_id=a.version.law_id, number=a.number, sub_number=a.sub_number)
-        current = {
-            (a.version.law_id, a.number, a.sub_number): a
-            for a in LawArticle.objects.select_related("version__law").filter(condition, version__is_current=True)
-        }
-        for a in stale:
-            result[a.pk] = current.get((a.version.law_id, a.number, a.sub_number))
-    return result
+    What continues an article of an older version is the match ``cms.laws.amendments``
+    stored when the current version was imported (it follows renumbering); an article
+    whose versions were never compared falls back to the same number in the current version.
+    """
+    from cms.selectors.laws import cited_articles
+
+    return cited_articles(article_ids)
 
 
 def cited_article_ids(lesson: LessonPage) -> list[int]:

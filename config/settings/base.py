@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on with the prefecture's identity provider (accounts/sso.py; off unless OIDC_* is set)
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     # Jobs
     "django_celery_beat",
     "django_filters",
@@ -102,6 +105,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireSecondFactorMiddleware",
     "accounts.middleware.AuditActorMiddleware",
+    # The sign-in page may send its single sign-on form on to the identity provider (CSP form-action).
+    "accounts.sso.FormActionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -186,7 +191,17 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
     "manage_email": "10/m/user",
+    # The activation page (accounts/views/activation.py): every attempt per address, and failed
+    # attempts per address and per 工号 typed (whether or not it exists), as for the sign-in.
+    "activate": "120/m/ip",
+    "activate_failed": "30/m/ip,5/5m/key",
 }
+# Activation letters (开通通知书): a one-time code lets a person without an e-mail address choose
+# a password. A code stops working at the end of the day this many days after it was issued, once
+# used, or when a new letter is printed for the person.
+ACTIVATION_CODE_DAYS = env.int("ACTIVATION_CODE_DAYS", default=14)
+# Letters for more people than this are printed by a background job (a PDF to download when done).
+ACTIVATION_LETTERS_JOB_PEOPLE = env.int("ACTIVATION_LETTERS_JOB_PEOPLE", default=300)
 # E-mail change, password change and the MFA pages ask for the second factor again
 # (an account with TOTP re-authenticates with its code, never the password alone).
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
@@ -200,6 +215,34 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="法治学堂")
 MFA_RECOVERY_CODE_COUNT = 10
+
+# --- Government single sign-on (政务统一身份认证) over OpenID Connect: accounts/sso.py, guide in
+# docs/sso.md. Off unless OIDC_SERVER_URL and OIDC_CLIENT_ID are set (then the sign-in page shows
+# its button). People are matched by the 工号 in OIDC_EMPLOYEE_NO_CLAIM to existing, active
+# accounts; nobody is created. Privileged people still give their TOTP code unless the ID token's
+# `amr` claim holds one of OIDC_MFA_AMR_VALUES (the provider checked a second factor itself).
+# The issuer (https://; its /.well-known/openid-configuration is read), and our client there.
+OIDC_SERVER_URL = env("OIDC_SERVER_URL", default="")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+# How the client authenticates at the token endpoint: client_secret_basic or client_secret_post.
+OIDC_TOKEN_AUTH_METHOD = env("OIDC_TOKEN_AUTH_METHOD", default="client_secret_basic")
+OIDC_PKCE = env.bool("OIDC_PKCE", default=True)
+# Scopes asked for, separated by spaces or commas ("openid" must be one of them).
+OIDC_SCOPES = env("OIDC_SCOPES", default="openid profile").replace(",", " ").split()
+# The claim (ID token or userinfo) that holds the person's 工号.
+OIDC_EMPLOYEE_NO_CLAIM = env("OIDC_EMPLOYEE_NO_CLAIM", default="employee_no")
+# `amr` values (RFC 8176) that count as a second factor checked by the provider.
+OIDC_MFA_AMR_VALUES = env("OIDC_MFA_AMR_VALUES", default="mfa otp hwk").replace(",", " ").split()
+# Names on the sign-in page; empty: 政务统一身份认证 and 使用政务统一身份认证登录 (translated).
+OIDC_DISPLAY_NAME = env("OIDC_DISPLAY_NAME", default="")
+OIDC_LOGIN_LABEL = env("OIDC_LOGIN_LABEL", default="")
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# Seconds to wait for each answer of the identity provider (discovery, token, keys, userinfo).
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -219,6 +262,11 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "priv
 # deploy/nginx.conf). Certificate and job-result downloads then answer with X-Accel-Redirect after
 # the permission check and nginx sends the bytes; empty: the view streams the file itself.
 PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
+# Uploaded documents, videos and images (MEDIA_ROOT) are not published either: /media/… and
+# /documents/… are answered by Django after the permission check (cms/views/media.py). Behind nginx
+# this is the prefix of its `internal` location over MEDIA_ROOT (e.g. "/_media/", deploy/nginx.conf)
+# and nginx sends the bytes (with ranges, for video seeking); empty: Django sends them itself.
+MEDIA_ACCEL_REDIRECT = env("MEDIA_ACCEL_REDIRECT", default="")
 # A TrueType font covering Chinese, Latin and digits (Debian: apt-get install fonts-wqy-microhei).
 _CERTIFICATE_FONTS = [
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -272,6 +320,25 @@ if env("EMAIL_URL", default=""):
 # hangs fails the reminder task (which leaves the unsent mails unsent) instead of holding a worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
+# --- Notifications (notifications/): in-site messages, their e-mail (the settings above) and SMS.
+# The SMS backend (a dotted path): the console backend writes each message to the "fazhi.sms" log;
+# notifications.sms.HttpSmsBackend POSTs it as JSON to the SMS gateway (政务短信平台) below.
+NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+NOTIFICATIONS_SMS_URL = env("NOTIFICATIONS_SMS_URL", default="")
+NOTIFICATIONS_SMS_TOKEN = env("NOTIFICATIONS_SMS_TOKEN", default="")
+# The signature the carrier requires at the start of every message.
+NOTIFICATIONS_SMS_SIGN = env("NOTIFICATIONS_SMS_SIGN", default="【法治学堂】")
+NOTIFICATIONS_SMS_TIMEOUT = env.int("NOTIFICATIONS_SMS_TIMEOUT", default=10)
+# E-mail and SMS still pending this many hours after their message was left are given up
+# (a reminder days late is worse than none; the in-site message stays).
+NOTIFICATIONS_DELIVERY_WINDOW_HOURS = env.int("NOTIFICATIONS_DELIVERY_WINDOW_HOURS", default=72)
+# HR's one-click reminder to the people at risk of failing the review (review/services/nudges.py):
+# a person is reminded at most once in this many days, an HR officer may press it once an hour,
+# and a list longer than this is sent by a background job.
+REVIEW_NUDGE_PERSON_DAYS = env.int("REVIEW_NUDGE_PERSON_DAYS", default=7)
+REVIEW_NUDGE_OFFICER_MINUTES = env.int("REVIEW_NUDGE_OFFICER_MINUTES", default=60)
+REVIEW_NUDGE_JOB_PEOPLE = env.int("REVIEW_NUDGE_JOB_PEOPLE", default=300)
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # With Redis down, reads miss and writes are dropped instead of failing the request (core/cache.py).
@@ -306,6 +373,7 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.send_identifier_change_notice": _INTERACTIVE,
     "accounts.tasks.deactivate_departed_staff": _BULK,
     "accounts.tasks.expire_credentials": _BULK,
+    "directory.tasks.sync_directory": _BULK,
     "exams.tasks.finalise_overdue_attempts": _INTERACTIVE,
     "exams.tasks.issue_exam_certificate": _INTERACTIVE,
     "learning.tasks.send_monthly_reminders": _BULK,
@@ -315,6 +383,8 @@ CELERY_TASK_ROUTES = {
     "learning.tasks_review.run_annual_review_task": _BULK,
     "learning.tasks_review.re_evaluate_failing_outcomes": _BULK,
     "learning.tasks_review.send_review_reminders": _BULK,
+    # The sending of e-mail and SMS, the daily digest and the scheduled reminders: notifications/tasks.py.
+    "notifications.tasks.*": _BULK,
     # Background jobs (bulk certificates and their ZIP, imports, exports): jobs/tasks.py.
     "jobs.tasks.*": _BULK,
 }
@@ -330,7 +400,12 @@ CELERY_TASK_ANNOTATIONS = {
     "learning.tasks_review.run_annual_review_task": _LONG,
     "learning.tasks_review.re_evaluate_failing_outcomes": _LONG,
     "jobs.tasks.run_job_chunk": {"soft_time_limit": 540, "time_limit": 600},
+    "notifications.tasks.deliver_event": _LONG,
+    "notifications.tasks.deliver_due": _LONG,
+    "notifications.tasks.send_digests": _LONG,
+    "notifications.tasks.run_reminder": _LONG,
     "jobs.tasks.finish_job": _LONG,
+    "directory.tasks.sync_directory": _LONG,
 }
 # Redis hands an unacknowledged task (acks_late) to another worker after visibility_timeout:
 # longer than the longest hard limit, so a running task is never delivered twice, and short
@@ -339,6 +414,57 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, *(a["time_limit"] for a in CELERY_TASK_ANNOTATIONS.values()))
     + 300,
 }
+
+# --- Directory sync (LDAP): `manage.py sync_directory` reads units and people from the
+# organisation's directory and applies them as the staff import does (directory/sync/; the
+# administrators' guide is docs/directory_sync.md). Off unless DIRECTORY_LDAP_URL is set.
+# The server: ldaps://host:636, or ldap://host:389 with DIRECTORY_LDAP_START_TLS. A plain
+# ldap:// connection carrying a bind password is refused unless the server is this machine
+# or DIRECTORY_LDAP_ALLOW_PLAINTEXT is set. The certificate is always verified, against
+# DIRECTORY_LDAP_CA_FILE (a PEM bundle) when set, else the system's CAs.
+DIRECTORY_LDAP_URL = env("DIRECTORY_LDAP_URL", default="")
+DIRECTORY_LDAP_BIND_DN = env("DIRECTORY_LDAP_BIND_DN", default="")
+DIRECTORY_LDAP_BIND_PASSWORD = env("DIRECTORY_LDAP_BIND_PASSWORD", default="")
+DIRECTORY_LDAP_START_TLS = env.bool("DIRECTORY_LDAP_START_TLS", default=False)
+DIRECTORY_LDAP_CA_FILE = env("DIRECTORY_LDAP_CA_FILE", default="")
+DIRECTORY_LDAP_ALLOW_PLAINTEXT = env.bool("DIRECTORY_LDAP_ALLOW_PLAINTEXT", default=False)
+# Seconds to connect and to wait for each answer.
+DIRECTORY_LDAP_TIMEOUT = env.int("DIRECTORY_LDAP_TIMEOUT", default=15)
+# Where units and people are, and which entries count. Units form the tree their DNs form below
+# the units base (the base entry itself is only their container).
+DIRECTORY_LDAP_UNITS_BASE = env("DIRECTORY_LDAP_UNITS_BASE", default="")
+DIRECTORY_LDAP_UNITS_FILTER = env("DIRECTORY_LDAP_UNITS_FILTER", default="(objectClass=organizationalUnit)")
+DIRECTORY_LDAP_PEOPLE_BASE = env("DIRECTORY_LDAP_PEOPLE_BASE", default="")
+DIRECTORY_LDAP_PEOPLE_FILTER = env("DIRECTORY_LDAP_PEOPLE_FILTER", default="(objectClass=inetOrgPerson)")
+# Which attribute holds what. A person's unit is the unit whose code their unit-code attribute
+# holds, else the nearest unit above their entry. Empty: not read (category: new people get
+# DIRECTORY_SYNC_DEFAULT_CATEGORY, existing people keep theirs; 执法证号: left as it is).
+DIRECTORY_LDAP_PERSON_ATTRIBUTES = {
+    "employee_no": env("DIRECTORY_LDAP_ATTR_EMPLOYEE_NO", default="employeeNumber"),
+    "full_name": env("DIRECTORY_LDAP_ATTR_NAME", default="cn"),
+    "unit_code": env("DIRECTORY_LDAP_ATTR_PERSON_UNIT", default="departmentNumber"),
+    "email": env("DIRECTORY_LDAP_ATTR_EMAIL", default="mail"),
+    "phone": env("DIRECTORY_LDAP_ATTR_MOBILE", default="mobile"),
+    "position": env("DIRECTORY_LDAP_ATTR_POSITION", default="title"),
+    "category": env("DIRECTORY_LDAP_ATTR_CATEGORY", default=""),
+    "credential_no": env("DIRECTORY_LDAP_ATTR_CREDENTIAL_NO", default=""),
+}
+DIRECTORY_LDAP_UNIT_ATTRIBUTES = {
+    "code": env("DIRECTORY_LDAP_ATTR_UNIT_CODE", default="businessCategory"),
+    "name": env("DIRECTORY_LDAP_ATTR_UNIT_NAME", default="ou"),
+}
+# An entry's stable id, so that a person whose 工号 changes stays the same person
+# (OpenLDAP: entryUUID; Active Directory: objectGUID). Empty: people are matched by 工号 only.
+DIRECTORY_LDAP_UUID_ATTRIBUTE = env("DIRECTORY_LDAP_UUID_ATTRIBUTE", default="entryUUID")
+# The category of people the directory creates when it holds none (执法人员, 领导干部 or 其他).
+DIRECTORY_SYNC_DEFAULT_CATEGORY = env("DIRECTORY_SYNC_DEFAULT_CATEGORY", default="执法人员")
+# A run that would switch off more people than this is refused (a wrong filter or a half-empty
+# directory must not lock everyone out); `sync_directory --allow-mass-deactivation` overrides it.
+DIRECTORY_SYNC_MAX_DEACTIVATIONS = env.int("DIRECTORY_SYNC_MAX_DEACTIVATIONS", default=200)
+DIRECTORY_SYNC_MAX_UNITS = env.int("DIRECTORY_SYNC_MAX_UNITS", default=10_000)
+# When Celery beat runs the sync: five crontab fields in Asia/Shanghai ("minute hour day month
+# weekday", e.g. "30 2 * * *"). Empty: never (a schedule registered before is switched off).
+DIRECTORY_SYNC_SCHEDULE = env("DIRECTORY_SYNC_SCHEDULE", default="")
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "法治学堂"
@@ -354,6 +480,8 @@ WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Documents always through Wagtail's view and its before_serve_document hook (never a redirect to a storage URL).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "mp4", "webm"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000

@@ -47,6 +47,7 @@ from exams.models import (
     QuestionType,
     QuestionVersion,
 )
+from exams.notifications import announce_graded_on_commit
 from exams.selectors.exams import (
     AttemptsSummary,
     attempts_summary,
@@ -756,6 +757,7 @@ def _finish(attempt: ExamAttempt, *, now) -> None:
     attempt.graded_at = now
     if attempt.passed:
         credit_pass(attempt)
+    announce_graded_on_commit(attempt.pk)  # the learner's "考试成绩" message, once the result has committed
 
 
 def credit_pass(attempt: ExamAttempt) -> None:

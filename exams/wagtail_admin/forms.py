@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from accounts import audience
 from accounts.models import ROLE_GROUP_NAMES, Role, StaffCategory
 from exams.models import Exam, PaperRule
 from exams.services.publishing import grader_problems, paper_problems
@@ -29,7 +30,7 @@ class ExamAdminForm(WagtailAdminModelForm):
         choices=StaffCategory.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("不选表示不限人员类别。"),
+        help_text=audience.CATEGORIES_HELP,
     )
 
     def __init__(self, *args, **kwargs):

@@ -21,6 +21,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from accounts.pickers import PersonPicker, UnitPicker
 from exams.admin_forms import OPTION_LETTERS, CategoryAdminForm, QuestionAdminForm
 from exams.models import Exam, Question, QuestionCategory
 from exams.richtext import excerpt
@@ -191,9 +192,9 @@ class ExamViewSet(ModelViewSet):
             ),
             ObjectList(
                 [
-                    FieldPanel("audience_units"),
+                    FieldPanel("audience_units", widget=UnitPicker),
                     FieldPanel("audience_staff_categories"),
-                    FieldPanel("audience_users"),
+                    FieldPanel("audience_users", widget=PersonPicker),
                     FieldPanel("makeup_for"),
                 ],
                 heading=_("参考人员"),

@@ -27,6 +27,12 @@ class LessonProgress(models.Model):
     check_attempts = models.PositiveIntegerField(_("随堂检测作答次数"), default=0)
     started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    video_positions = models.JSONField(
+        _("视频观看进度"),
+        default=dict,
+        blank=True,
+        help_text=_("课时中每个上传视频已看到的最远位置（秒）及是否看完过，首次观看时据此禁止快进。"),
+    )
 
     class Meta:
         verbose_name = _("课时学习进度")

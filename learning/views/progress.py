@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core import payload
 from core.middleware import wants_json
 from learning.services.progress import ProgressError, answer_check, record_heartbeat
+from learning.services.video_progress import parse_video_positions, record_video_positions
 
 TRUE_VALUES = {True, "1", "true", "True", "on", "yes"}
 
@@ -40,6 +41,10 @@ def heartbeat(request):
         return _unauthenticated()
     data = _payload(request)
     try:
+        video = parse_video_positions(data.get("video"))
+    except ProgressError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    try:
         state = record_heartbeat(
             user=request.user,
             lesson_id=data.get("lesson"),
@@ -48,6 +53,8 @@ def heartbeat(request):
         )
     except ProgressError as exc:
         return JsonResponse({"error": str(exc)}, status=404)
+    if video:
+        record_video_positions(user=request.user, lesson_id=int(data["lesson"]), positions=video)
     return JsonResponse(state.as_json())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -51,3 +52,36 @@ def library_snapshot() -> dict:
         "documents": list(SearchDocument.objects.order_by("pk").values_list("pk", "kind", "object_id", "content_hash")),
         "tokens": SearchToken.objects.count(),
     }
+
+
+def amended_version(target: Path, source: str, date: str, *, replace: dict[int, str] | None = None, drop=()) -> Path:
+    """Write a later version of a real law into ``target``: articles' text replaced, articles dropped.
+
+    Dropped articles take their paragraphs with them and the articles after them are
+    renumbered, as a real amendment does (“第五十一条” becomes “第五十条”).
+    """
+    from cms.laws.numerals import chinese_to_int, int_to_chinese
+
+    replace, drop = replace or {}, set(drop)
+    stem = source.split("(")[0]
+    head, body = (LAWS_SOURCE / source).read_text(encoding="utf-8").split("<!-- INFO END -->", 1)
+    lines, skipping = [], False
+    for line in body.splitlines():
+        match = re.match(r"^第([一二三四五六七八九十百零]+)条 (.*)$", line)
+        if match:
+            number = chinese_to_int(match[1])
+            skipping = number in drop or number in replace
+            if number in drop:
+                continue
+            renumbered = number - sum(1 for gone in drop if gone < number)
+            text = replace.get(number, match[2])
+            lines.append(f"第{int_to_chinese(renumbered)}条 {text}")
+        elif line.startswith("#"):
+            skipping = False
+            lines.append(line)
+        elif not skipping:
+            lines.append(line)
+    path = target / f"{stem}({date}).md"
+    target.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{head}{date[:4]}年1月1日 修正\n\n<!-- INFO END -->" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path

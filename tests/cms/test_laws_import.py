@@ -136,7 +136,7 @@ def test_reimport_of_changed_text_updates_in_place_keeping_article_ids(tmp_path)
     assert SearchDocument.objects.get(object_id=ids_before[33]).body.startswith("违法行为确属轻微")
 
 
-def test_malformed_file_names_file_and_line_and_changes_nothing(tmp_path):
+def test_a_malformed_file_is_refused_by_name_and_line_while_the_good_files_go_in(tmp_path):
     directory = copy_laws(tmp_path, PENALTY, REVIEW_2017)
     import_law_directory(directory)
     before = library_snapshot()
@@ -148,13 +148,55 @@ def test_malformed_file_names_file_and_line_and_changes_nothing(tmp_path):
         "# 坏法\n\n2020年1月1日 通过\n\n<!-- INFO END -->\n\n第一条 甲。\n\n第二条 乙。\n\n第二条 重复。\n",
     )
 
-    with pytest.raises(LawImportFailed) as caught:
-        import_law_directory(directory)
+    summary = import_law_directory(directory)
 
-    assert [str(error) for error in caught.value.errors] == [
+    assert [str(error) for error in summary.refused] == [
         "坏法(2020-01-01).md 第 11 行：条号重复或倒序：第二条出现在第二条之后。"
     ]
-    assert library_snapshot() == before
+    assert summary.refused_files == ["坏法(2020-01-01).md"]
+    assert (summary.files, summary.files_imported) == (4, 3)
+    # Nothing of the bad file, all of the good new version.
+    assert not Law.objects.filter(slug="坏法").exists()
+    assert LawVersion.objects.get(law__slug="行政复议法", is_current=True).label == "2023"
+    assert LawArticle.objects.filter(version__law__slug="行政复议法", version__label="2023").count() == 90
+    # The files that did not change are untouched.
+    after = library_snapshot()
+    penalty_ids = {pk for pk, slug, *_rest in before["laws"] if slug == "行政处罚法"}
+    assert [row for row in after["articles"] if row[1] in _version_ids(after, penalty_ids)] == [
+        row for row in before["articles"] if row[1] in _version_ids(before, penalty_ids)
+    ]
+
+
+def _version_ids(snapshot, law_ids) -> set[int]:
+    return {pk for pk, law_id, *_rest in snapshot["versions"] if law_id in law_ids}
+
+
+def test_a_bad_new_version_keeps_the_old_one_current(tmp_path):
+    directory = copy_laws(tmp_path, REVIEW_2017)
+    broken = (LAWS_SOURCE / REVIEW_2023).read_text(encoding="utf-8").replace("第二十条 ", "第二十一条 ", 1)
+    write_law(directory, REVIEW_2023, broken)
+
+    summary = import_law_directory(directory)
+
+    assert [error.source_name for error in summary.refused] == [REVIEW_2023]
+    assert "第二十一条" in str(summary.refused[0]) and "行：" in str(summary.refused[0])
+    assert list(LawVersion.objects.values_list("label", "is_current")) == [("2017", True)]
+
+
+def test_two_files_of_the_same_version_refuse_the_second_naming_the_first(tmp_path):
+    directory = copy_laws(tmp_path, REVIEW_2023)
+    (directory / "副本").mkdir()
+    copy_laws(directory / "副本", REVIEW_2023)
+    (directory / "副本" / REVIEW_2023).rename(directory / "副本" / "行政复议法（2023-9-1）.md")
+
+    summary = import_law_directory(directory)
+
+    names = {REVIEW_2023, "行政复议法（2023-9-1）.md"}
+    (refused,) = summary.refused
+    assert refused.source_name in names
+    (other,) = names - {refused.source_name}
+    assert str(refused) == f"{refused.source_name}：与 {other} 是同一法规的同一版本（2023-09-01），未导入。"
+    assert LawVersion.objects.get().source_name == other
 
 
 def test_all_problems_in_a_directory_are_reported_at_once(tmp_path):
@@ -162,13 +204,13 @@ def test_all_problems_in_a_directory_are_reported_at_once(tmp_path):
     write_law(directory, "无标题(2020-01-01).md", "2020年1月1日 通过\n\n<!-- INFO END -->\n\n第一条 甲。\n")
     write_law(directory, "乱序(2020-01-01).md", "# 乱序\n\n<!-- INFO END -->\n\n第一条 甲。\n\n第三条 丙。\n")
 
-    with pytest.raises(LawImportFailed) as caught:
-        import_law_directory(directory)
+    summary = import_law_directory(directory)
 
-    messages = sorted(str(error) for error in caught.value.errors)
+    messages = sorted(str(error) for error in summary.refused)
+    assert len(messages) == 2
     assert messages[0].startswith("乱序(2020-01-01).md 第 7 行：条号不连续")
     assert messages[1].startswith("无标题(2020-01-01).md 第 1 行：缺少标题")
-    assert not Law.objects.exists()
+    assert list(Law.objects.values_list("slug", flat=True)) == ["行政处罚法"]
 
 
 def test_command_prints_summary_and_is_quiet_about_readme_files(tmp_path):
@@ -183,17 +225,30 @@ def test_command_prints_summary_and_is_quiet_about_readme_files(tmp_path):
     assert Law.objects.count() == 1
 
 
-def test_command_fails_with_nonzero_exit_and_changes_nothing_on_a_malformed_file(tmp_path):
-    directory = copy_laws(tmp_path, PENALTY)
+def test_command_imports_the_good_files_and_exits_nonzero_naming_the_bad_file_and_line(tmp_path):
+    directory = copy_laws(tmp_path, PENALTY, REVIEW_2023)
     write_law(directory, "坏法.md", "# 坏法\n\n2020年1月1日 通过\n\n<!-- INFO END -->\n\n前言文字\n\n第一条 甲。\n")
-    err = StringIO()
+    out, err = StringIO(), StringIO()
 
     with pytest.raises(CommandError) as caught:
-        call_command("import_laws", str(directory), stderr=err)
+        call_command("import_laws", str(directory), stdout=out, stderr=err)
 
-    assert "未做任何更改" in str(caught.value)
-    assert "坏法.md 第 7 行" in err.getvalue()
-    assert not Law.objects.exists() and not SearchDocument.objects.exists()
+    assert str(caught.value) == (
+        "有 1 个文件未导入（坏法.md）：请按上面列出的文件和行号修改后重新运行；其余 2 个文件已导入。"
+    )
+    assert err.getvalue().startswith("坏法.md 第 7 行：这段文字不属于任何条文")
+    assert "读取文件 3 个，导入 2 个" in out.getvalue()
+    assert "未导入的文件：坏法.md" in out.getvalue()
+    assert set(Law.objects.values_list("slug", flat=True)) == {"行政复议法", "行政处罚法"}
+    assert not SearchDocument.objects.filter(title__startswith="坏法").exists()
+
+
+def test_command_exits_nonzero_when_every_file_is_refused(tmp_path):
+    write_law(tmp_path, "坏法.md", "# 坏法\n\n<!-- INFO END -->\n\n第一条 甲。\n")  # no date anywhere
+    with pytest.raises(CommandError) as caught:
+        call_command("import_laws", str(tmp_path), stdout=StringIO(), stderr=StringIO())
+    assert "其余 0 个文件已导入" in str(caught.value)
+    assert not Law.objects.exists()
 
 
 def test_command_uses_laws_dir_setting_when_no_directory_is_given(tmp_path, settings):

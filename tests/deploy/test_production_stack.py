@@ -183,9 +183,12 @@ def test_static_files_come_from_nginx_with_long_cache_headers():
         assert "/static/" not in requests_seen_by_gunicorn
 
 
-def test_private_files_and_raw_documents_are_not_published():
+def test_private_files_and_uploaded_files_are_not_published():
     assert _fetch("/_private/certificates/")[0] == 404
-    assert _fetch("/media/documents/anything.pdf")[0] == 404
+    # Nothing under MEDIA_ROOT is published: nginx's location is internal, /media/ asks Django.
+    assert _fetch("/_media/original_images/xzcf-cover.png")[0] == 404
+    assert _fetch("/media/original_images/xzcf-cover.png")[0] == 403
+    assert _fetch("/media/documents/anything.pdf")[0] == 403
 
 
 def test_pages_come_from_django_over_tls_with_its_security_headers():
@@ -194,6 +197,42 @@ def test_pages_come_from_django_over_tls_with_its_security_headers():
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert "script-src 'self' 'nonce-" in headers["Content-Security-Policy"]
     assert headers["Server"] == "nginx"  # gunicorn's own Server header is not passed on
+
+
+# --- lesson attachments: only to the signed-in audience, the bytes from nginx ---------------
+
+
+def test_lesson_attachments_go_to_the_learner_through_nginx_and_to_no_visitor(visitor):
+    """seed_demo gives 《行政处罚法》精讲 a cover and its first lesson a PDF with a Chinese file name."""
+    v = visitor()
+    v.sign_in("demo_learner", totp=False)
+    page = v.visit("/courses/xzcf-jingjiang/", "《行政处罚法》精讲")
+    cover = page.locator(".course-head-cover img").get_attribute("src")
+    assert cover.startswith("/media/images/")
+    page.locator(".lesson-list a").first.click()
+    v.settle()
+    handout = page.locator(".lesson-document a").first.get_attribute("href")
+    assert handout.startswith("/documents/")
+
+    for path, content_type, magic in ((handout, "application/pdf", b"%PDF"), (cover, "image/png", b"\x89PNG")):
+        response = v.context.request.get(STACK_URL + path)
+        assert response.status == 200, path
+        headers, body = response.headers, response.body()
+        assert body.startswith(magic) and int(headers["content-length"]) == len(body)
+        assert headers["content-type"] == content_type
+        # Set only by nginx's internal location: the view checked, nginx sent the file.
+        assert headers["cache-control"] == "private, max-age=3600"
+        assert "x-accel-redirect" not in headers and headers["server"] == "nginx"
+        # Byte ranges (video seeking) come from nginx too.
+        ranged = v.context.request.get(STACK_URL + path, headers={"Range": "bytes=0-3"})
+        assert ranged.status == 206 and ranged.body() == magic
+
+        status, _, anonymous_body = _fetch(path)
+        assert status == 403 and magic not in anonymous_body[:16], path
+    if STACK_LOGS:
+        seen_by_gunicorn = (Path(STACK_LOGS) / "gunicorn-access.log").read_text()
+        assert "/documents/" in seen_by_gunicorn and "/media/images/" in seen_by_gunicorn
+    v.assert_clean()
 
 
 # --- each role through the one way in ------------------------------------------------

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import ROLE_GROUP_NAMES, OrgUnit, Role, StaffCategory, User
 from cms.laws.importer import import_law_directory
@@ -22,6 +23,8 @@ from demo.courses import seed_demo_course
 from demo.exams import seed_demo_exam
 from demo.guards import refuse_in_production
 from demo.ledger import seed_ledger_history
+from demo.media import seed_demo_attachments
+from demo.notifications import seed_demo_messages
 from demo.people import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -69,7 +72,7 @@ class Command(BaseCommand):
 
     def _content_steps(self):
         """Content and activity seeded on top of the organisation (``bench/province.py`` times the first three)."""
-        return [self._laws_and_courses, self._exam, self._activity, self._ledger_history, self._review]
+        return [self._laws_and_courses, self._exam, self._activity, self._ledger_history, self._review, self._messages]
 
     def _exam(self):
         exam = seed_demo_exam(year=timeutil.current_year(), created_by=User.objects.get(employee_no="demo_trainer"))
@@ -78,8 +81,11 @@ class Command(BaseCommand):
     def _laws_and_courses(self):
         laws_dir = Path(settings.LAWS_DIR or settings.BASE_DIR / "demo" / "data" / "laws")
         summary = import_law_directory(laws_dir)
+        if summary.refused:  # the demo courses cite these laws: a refused file is not a demo
+            raise CommandError("\n".join(str(error) for error in summary.refused))
         ensure_workflow_and_permissions()
         self._courses = seed_demo_course()
+        seed_demo_attachments()
         self.stdout.write(
             f"法规：{summary.laws_created} 部新增，{summary.articles_created} 条条文新增；课程 {len(self._courses)} 门。"
         )
@@ -129,6 +135,11 @@ class Command(BaseCommand):
         last = seed_review_demo(year - 1)
         seed_review_demo(year)
         self.stdout.write(f"{year - 1} 年度已关账，执法证年审 {last['reviewed']} 张。")
+
+    def _messages(self):
+        """Today's scheduled reminders, run once as beat would (real events: who is due gets the message)."""
+        sent = seed_demo_messages(now=timezone.now())
+        self.stdout.write("消息：" + "，".join(f"{label} {n} 条" for label, n in sent.items()))
 
     @transaction.atomic
     def _demo_accounts(self):
