@@ -97,7 +97,8 @@ def _grant_admin_access(group: Group) -> None:
 def _grant_collections(group: Group) -> None:
     root = Collection.get_first_root_node()
     if root is None:
-        return
+        # Wagtail's migrations make it; a database emptied since (a flushed test database) is repaired too.
+        root = Collection.add_root(name="Root")
     for app_label, model, codenames in TRAINER_COLLECTION_PERMISSIONS:
         for codename in codenames:
             permission = Permission.objects.get(
