@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
+from tests.services import require
+
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 CLIENT_ID = "fazhi-test"
 CLIENT_SECRET = "fazhi-test-secret"
@@ -34,11 +36,7 @@ CALLBACK_PATH = "/accounts/oidc/gov/login/callback/"
 def require_node() -> tuple[str, str]:
     """node and npm; without them the test is skipped, except in CI (CI=true), where it fails."""
     node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        message = "Node.js and npm are not installed (apt-get install nodejs npm)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require(node and npm, "Node.js and npm are not installed (apt-get install nodejs npm)")
     return node, npm
 
 

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 import ldap3
-import pytest
+
+from tests.services import require
 
 SUFFIX = "dc=fazhi,dc=test"
 ROOT_DN = f"cn=admin,{SUFFIX}"
@@ -35,13 +36,7 @@ def slapd_binary() -> str | None:
 
 def require_slapd() -> str:
     """The slapd binary; without it the test is skipped, except in CI (CI=true), where it fails."""
-    binary = slapd_binary()
-    if binary is None:
-        message = "slapd is not installed (apt-get install slapd ldap-utils)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return binary
+    return require(slapd_binary(), "slapd is not installed (apt-get install slapd ldap-utils)")
 
 
 def free_port() -> int:
