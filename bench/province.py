@@ -100,6 +100,7 @@ def _seed_exam_attempts(year: int, rng: random.Random) -> dict[str, int]:
 
     from accounts.models import User
     from exams.models import Exam, ExamAttempt
+    from exams.services.counted import recount
 
     exam = Exam.objects.get(is_annual_law_exam=True, year=year, makeup_for__isnull=True)
     now = timezone.now()
@@ -137,6 +138,7 @@ def _seed_exam_attempts(year: int, rng: random.Random) -> dict[str, int]:
             attempts.append(attempt(user_id, 1, rng.randint(20, 58), started))
             failed += 1
     ExamAttempt.objects.bulk_create(attempts, batch_size=5000)
+    recount(exam_ids=[exam.pk])  # what grading would have marked: each person's result
     return {"attempts": len(attempts), "passed": passed, "failed": failed}
 
 

@@ -124,7 +124,7 @@ def _admitted(exam: Exam):
     people = audience_people(exam).filter(is_active=True)
     if exam.makeup_for_id:
         original = exam.makeup_for
-        passers = passed_counted_attempts({original.pk: original.counted_attempt}).filter(exam_id=original.pk)
+        passers = passed_counted_attempts([original.pk])
         people = people.exclude(pk__in=passers.values("user_id"))
     return people.only(*RECIPIENT_FIELDS)
 
@@ -156,7 +156,7 @@ def remind_closing_exams(*, now: dt.datetime) -> dict:
     ).select_related("makeup_for")
     told = 0
     for exam in exams:
-        passed = passed_counted_attempts({exam.pk: exam.counted_attempt}).filter(exam_id=exam.pk).values("user_id")
+        passed = passed_counted_attempts([exam.pk]).values("user_id")
         waiting = ExamAttempt.objects.filter(exam=exam, status__in=[Status.SUBMITTED, Status.FINALISED]).values(
             "user_id"
         )

@@ -52,6 +52,9 @@ class ExamAttempt(models.Model):
     max_score = models.DecimalField(_("试卷总分"), max_digits=8, decimal_places=2, default=Decimal("0"))
     score = models.DecimalField(_("得分"), max_digits=8, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(_("是否及格"), null=True, blank=True)
+    # The person's result at this exam: the one graded attempt that counts (highest score or the last one,
+    # per ``Exam.counted_attempt``), kept by ``exams.services.counted`` so that "who passed" is an index scan.
+    is_counted = models.BooleanField(_("计入成绩"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("答卷")
@@ -64,6 +67,13 @@ class ExamAttempt(models.Model):
                 condition=Q(status="in_progress"),
                 name="one_open_attempt_per_user_exam",
             ),
+            # At most one result per person and exam.
+            models.UniqueConstraint(
+                fields=["exam", "user"], condition=Q(is_counted=True), name="one_counted_attempt_per_user_exam"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_counted=False) | Q(status="graded"), name="counted_attempt_is_graded"
+            ),
             models.CheckConstraint(
                 condition=Q(deadline__gt=models.F("started_at")), name="attempt_deadline_after_start"
             ),
@@ -72,6 +82,10 @@ class ExamAttempt(models.Model):
             models.Index(fields=["status", "deadline"], name="attempt_status_deadline"),
             models.Index(fields=["exam", "status"], name="attempt_exam_status"),
             models.Index(fields=["user", "exam"], name="attempt_user_exam"),
+            # Who passed an exam (the review's at-risk page, reminders): read from this index alone.
+            models.Index(
+                fields=["exam", "user"], condition=Q(is_counted=True, passed=True), name="attempt_passed_result"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -169,6 +169,19 @@ class Exam(ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        """Save; when the counting rule changed, whose attempt counts is worked out again for every person."""
+        from exams.services.counted import recount
+
+        changed = (
+            self.pk is not None
+            and Exam.objects.filter(pk=self.pk).exclude(counted_attempt=self.counted_attempt).exists()
+        )
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if changed:
+                recount(exam_ids=[self.pk])
 
     @property
     def is_makeup(self) -> bool:

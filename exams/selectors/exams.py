@@ -11,13 +11,13 @@ people: listing an open exam in one county's plan does not close it to anyone el
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.audience import AudienceFields
@@ -108,34 +108,13 @@ def counted_attempt(exam: Exam, attempts: list[ExamAttempt]) -> ExamAttempt | No
     return max(graded, key=lambda a: (a.score or Decimal("0"), -a.number))
 
 
-def passed_counted_attempts(family: dict[int, str]) -> QuerySet[ExamAttempt]:
-    """Graded attempts that are their person's result in one of ``family``'s exams, and a pass.
+def passed_counted_attempts(exam_ids: Iterable[int]) -> QuerySet[ExamAttempt]:
+    """Graded attempts that are their person's result in one of ``exam_ids`` (``counted_attempt``), and a pass.
 
-    ``family`` maps exam ids to their ``counted_attempt`` setting. This is
-    ``counted_attempt`` (above) in SQL, its one twin (tests/learning/test_review_exam_passers.py
-    checks that the two agree), so that the passers of a whole province are one subquery
-    instead of every attempt loaded into Python: of a person's graded attempts at one exam, the counted one is
-    the last (``LAST``), or the highest score — no score counting as 0 — and the
-    earlier one of equal scores (``HIGHEST``). An attempt is counted when no other
-    graded attempt of the same person at the same exam beats it.
+    Read from ``ExamAttempt.is_counted``, which grading keeps (``exams.services.counted``):
+    the passers of a whole province are one scan of a small partial index.
     """
-    graded = ExamAttempt.objects.filter(status=ExamAttempt.Status.GRADED)
-    points = Coalesce("score", Value(Decimal("0")))
-    same = {"exam_id": OuterRef("exam_id"), "user_id": OuterRef("user_id")}
-    later = graded.filter(**same, number__gt=OuterRef("number"))
-    higher = (
-        graded.annotate(points=points)
-        .filter(**same)
-        .filter(Q(points__gt=OuterRef("points")) | Q(points=OuterRef("points"), number__lt=OuterRef("number")))
-    )
-    last = [pk for pk, counted in family.items() if counted == Exam.CountedAttempt.LAST]
-    highest = [pk for pk in family if pk not in last]
-    counted = Q(pk__in=[])
-    if last:
-        counted |= Q(exam_id__in=last) & ~Exists(later)
-    if highest:
-        counted |= Q(exam_id__in=highest) & ~Exists(higher)
-    return graded.annotate(points=points).filter(counted, passed=True)
+    return ExamAttempt.objects.filter(exam_id__in=list(exam_ids), is_counted=True, passed=True)
 
 
 def summarise(exam: Exam, attempts: list[ExamAttempt]) -> AttemptsSummary:

@@ -57,6 +57,7 @@ from exams.selectors.exams import (
     published_exam_for,
     summarise,
 )
+from exams.services.counted import mark_counted
 from exams.signals import exam_passed, pass_recorded
 
 CENT = Decimal("0.01")
@@ -712,7 +713,9 @@ def close_attempt(*, attempt_id: int, by: str, user=None) -> ExamAttempt:
         pending = _auto_grade(attempt, now=now)
         if pending == 0:
             _finish(attempt, now=now)
-        attempt.save(update_fields=["status", "finalised_by", "submitted_at", "score", "passed", "graded_at"])
+        attempt.save(
+            update_fields=["status", "finalised_by", "submitted_at", "score", "passed", "graded_at", "is_counted"]
+        )
     return attempt
 
 
@@ -755,6 +758,7 @@ def _finish(attempt: ExamAttempt, *, now) -> None:
     attempt.passed = total * 100 >= attempt.max_score * attempt.exam.pass_percent
     attempt.status = Status.GRADED
     attempt.graded_at = now
+    mark_counted(attempt)
     if attempt.passed:
         credit_pass(attempt)
     announce_graded_on_commit(attempt.pk)  # the learner's "考试成绩" message, once the result has committed
@@ -832,5 +836,5 @@ def grade_answer(*, item_id: int, grader, score, feedback: str = "") -> ExamAtte
         left = AttemptAnswer.objects.filter(item__attempt_id=attempt.pk, score__isnull=True).exists()
         if not left:
             _finish(attempt, now=now)
-            attempt.save(update_fields=["score", "passed", "status", "graded_at"])
+            attempt.save(update_fields=["score", "passed", "status", "graded_at", "is_counted"])
     return attempt

@@ -17,10 +17,8 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
-    Expression,
     F,
     FilteredRelation,
-    IntegerField,
     Q,
     QuerySet,
     Sum,
@@ -48,7 +46,6 @@ from learning.selectors.requirements import (
 HOURS = DecimalField(max_digits=9, decimal_places=2)
 ZERO = Decimal("0")
 HISTOGRAM_STEP = 10
-COMPLIANT, BEHIND, ON_TRACK = 0, 1, 2  # the status column of the grouped overview query
 
 STATUS_CHOICES = (
     ("compliant", _("已达标")),
@@ -325,89 +322,62 @@ class Rollup:
     rows: list[UnitRow] = field(default_factory=list)
 
 
-class Band(Expression):
-    """The band of ``expression`` among ascending ``bounds``: 0 below the first bound, …, ``len(bounds)`` from the last.
-
-    Rendered as nested ``CASE``s that halve the bounds, so a person costs about
-    log2(bands) comparisons whatever their hours, and ``expression`` is compiled
-    once instead of once per comparison (the grouped overview compiles it twice:
-    in the select list and in the ``GROUP BY``).
-    """
-
-    output_field = IntegerField()
-
-    def __init__(self, expression, bounds):
-        super().__init__()
-        self.expression = expression
-        self.bounds = list(bounds)
-
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def set_source_expressions(self, exprs):
-        (self.expression,) = exprs
-
-    def as_sql(self, compiler, connection):
-        sql, params = compiler.compile(self.expression)
-
-        def band(lo: int, hi: int) -> tuple[str, list]:
-            if lo == hi:
-                return str(lo), []
-            mid = (lo + hi) // 2
-            below, below_params = band(lo, mid)
-            above, above_params = band(mid + 1, hi)
-            return (
-                f"CASE WHEN {sql} < %s THEN {below} ELSE {above} END",
-                [*params, self.bounds[mid], *below_params, *above_params],
-            )
-
-        return band(0, len(self.bounds))
-
-
-def _buckets(rules: YearRules, step: int) -> tuple[Band, list[str]]:
-    """Bands of hours 0–10, 10–20, …, ≥ the highest requirement."""
+def _bands(rules: YearRules, step: int) -> tuple[list[int], list[str]]:
+    """The upper bounds and labels of the bands of hours 0–10, 10–20, …, ≥ the highest requirement."""
     top = max((int(r.required_hours) for r in rules.requirements.values()), default=60) or 60
     top = ((top + step - 1) // step) * step
     bounds = list(range(step, top + step, step))
-    return Band(F("hours"), bounds), [f"{b - step}–{b}" for b in bounds] + [f"≥{top}"]
+    return bounds, [f"{b - step}–{b}" for b in bounds] + [f"≥{top}"]
+
+
+def _band_q(bounds: list[int], band: int) -> Q:
+    """People whose hours fall in band ``band`` (0: below the first bound; ``len(bounds)``: from the last)."""
+    q = Q()
+    if band > 0:
+        q &= Q(hours__gte=bounds[band - 1])
+    if band < len(bounds):
+        q &= Q(hours__lt=bounds[band])
+    return q
 
 
 def overview(
     viewer, unit: OrgUnit | None, rules: YearRules, row_units: list[OrgUnit], *, step: int = HISTOGRAM_STEP
 ) -> tuple[Rollup, list[tuple[str, int]]]:
-    """The roll-up by row unit and the histogram of hours, from ONE grouped query.
+    """The roll-up by row unit and the histogram of hours, from ONE query grouped by org unit.
 
-    Grouping by (row unit, band of hours, status) gives at most units × bands × 3
-    rows; summing them here yields both figures without a second pass over the
-    staff. The status is one ``CASE`` (compliant / behind / on track), so the
-    compliance test is written — and evaluated — once per person.
+    Grouping by the person's own unit (a column PostgreSQL keeps statistics on, so it
+    plans an in-memory hash of a few thousand groups even at province size) with a
+    filtered count per band and status, then rolling the units up to the row units here,
+    yields both figures in one pass over the staff. Grouping by an expression (the row
+    unit's key, a band) instead left the planner guessing a group per person and sorting
+    the whole province on disk.
     """
-    bucket, labels = _buckets(rules, step)
-    if rules.frozen:
-        state = Case(When(rules.met_q(), then=Value(COMPLIANT)), default=Value(BEHIND))
-    else:
-        state = Case(
-            When(rules.met_q(), then=Value(COMPLIANT)),
-            When(hours__lt=F("pace"), then=Value(BEHIND)),
-            default=Value(ON_TRACK),
-        )
-    qs = annotate_people(people_in(viewer, unit, include_inactive=rules.frozen), rules).annotate(
-        group=drilldown.rollup_key(unit, row_units), bucket=bucket, state=state
-    )
-    grouped = qs.order_by().values_list("group", "bucket", "state").annotate(n=Count("pk"), hours_sum=Sum("hours"))
+    bounds, labels = _bands(rules, step)
+    met = rules.met_q()
+    # A closed year has no pace left to keep: everyone who did not make it is behind.
+    behind = ~met if rules.frozen else ~met & Q(hours__lt=F("pace"))
+    aggregates = {
+        "n": Count("pk"),
+        "n_compliant": Count("pk", filter=met),
+        "n_behind": Count("pk", filter=behind),
+        "hours_sum": Sum("hours"),
+        **{f"band_{i}": Count("pk", filter=_band_q(bounds, i)) for i in range(len(labels))},
+    }
+    qs = annotate_people(people_in(viewer, unit, include_inactive=rules.frozen), rules)
+    unit_key = drilldown.unit_key()
+    grouped = qs.order_by().values(unit_key).annotate(**aggregates)
     by_group: dict[str, dict] = {}
     counts = [0] * len(labels)
-    for group, band, status, n, hours_sum in grouped:
-        counts[band] += n
+    for row in grouped:
+        for i in range(len(labels)):
+            counts[i] += row[f"band_{i}"]
+        group = drilldown.rollup_key_of(row[unit_key], unit, row_units)
         acc = by_group.get(group)
         if acc is None:
             acc = by_group[group] = {"n": 0, "n_compliant": 0, "n_behind": 0, "hours_sum": ZERO}
-        acc["n"] += n
-        if status == COMPLIANT:
-            acc["n_compliant"] += n
-        elif status == BEHIND:
-            acc["n_behind"] += n
-        acc["hours_sum"] += hours_sum or ZERO
+        for key in ("n", "n_compliant", "n_behind"):
+            acc[key] += row[key]
+        acc["hours_sum"] += row["hours_sum"] or ZERO
     rows = []
     for child in row_units:
         rows.append(_row(child, child.name, by_group.pop(drilldown.key_of(child), None)))

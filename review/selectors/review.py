@@ -6,8 +6,8 @@ read from the frozen ``YearStatus`` once the year is closed — plus whatever HR
 that year after the close (manual adjustments and reversals carry ``recorded_by``: that is
 the "make-up with HR approval") — and from the live balances before that. The exam part is
 the exams app's "the counted attempt passed" (``exams.selectors.exams.counted_attempt``)
-for the year's annual exam or any of its make-ups, written as one SQL subquery
-(``exam_passer_ids``). Everything is computed for many people in a fixed number of
+for the year's annual exam or any of its make-ups, read as one SQL subquery over the
+attempts grading marked as counted (``exam_passer_ids``). Everything is computed for many people in a fixed number of
 queries whose size does not grow with them.
 """
 
@@ -91,27 +91,22 @@ def review_rule(year: int) -> ReviewRule:
     return ReviewRule(year, True, candidates[0] if len(candidates) == 1 else None, False, len(candidates) > 1)
 
 
-def _exam_family(exam: Exam) -> dict[int, str]:
-    """The exam and its make-ups (and make-ups of those), each with how it counts attempts."""
-    family = {exam.pk: exam.counted_attempt}
-    frontier = [exam.pk]
-    for _generation in range(MAX_EXAM_GENERATIONS):
-        found = dict(Exam.objects.filter(makeup_for_id__in=frontier).values_list("pk", "counted_attempt"))
-        if not found:
-            break
-        family.update(found)
-        frontier = list(found)
-    return family
-
-
 def exam_family_ids(exam: Exam) -> list[int]:
     """The exam and its make-ups (and make-ups of those): a pass in any of them counts."""
-    return list(_exam_family(exam))
+    family = [exam.pk]
+    frontier = [exam.pk]
+    for _generation in range(MAX_EXAM_GENERATIONS):
+        found = list(Exam.objects.filter(makeup_for_id__in=frontier).values_list("pk", flat=True))
+        if not found:
+            break
+        family += found
+        frontier = found
+    return family
 
 
 def exam_passer_ids(exam: Exam) -> QuerySet:
     """Ids of everyone whose result in ``exam`` or a make-up of it is a pass, as a subquery (``user_id``)."""
-    return passed_counted_attempts(_exam_family(exam)).values("user_id")
+    return passed_counted_attempts(exam_family_ids(exam)).values("user_id")
 
 
 def exam_passers(exam: Exam | None, people) -> set[int]:
@@ -121,7 +116,7 @@ def exam_passers(exam: Exam | None, people) -> set[int]:
     """
     if exam is None:
         return set()
-    attempts = passed_counted_attempts(_exam_family(exam))
+    attempts = passed_counted_attempts(exam_family_ids(exam))
     if isinstance(people, QuerySet):
         attempts = attempts.filter(user__in=people)
     else:
@@ -435,6 +430,23 @@ def at_risk_people(
     listed_people = qs.filter(listed).select_related("org_unit").order_by("hours", "employee_no")
     every_reason = risk not in parts and not search
     return RiskList(listed_people, exam_checked, parts, holders=qs, listed=listed, lists_every_reason=every_reason)
+
+
+def risk_page_people(risk_list: RiskList, ids: list[int]) -> list[User]:
+    """The people of one page of the list, in the list's order, annotated for ``risk_reasons``.
+
+    The page's ids come first (``risk_list.people.values_list("pk")`` sliced): ordering every
+    listed person by hours then sorts narrow rows, which a province's list needs to stay in
+    memory; only the page's people are then read whole. The page shows a name, a number, a
+    unit and the reasons (from the annotations): nothing else is read.
+    """
+    found = {
+        person.pk: person
+        for person in risk_list.people.filter(pk__in=ids).only(
+            "employee_no", "full_name", "staff_category", "org_unit__name"
+        )
+    }
+    return [found[pk] for pk in ids if pk in found]
 
 
 def risk_reasons(person: User, rules: sel.YearRules, risk_list: RiskList, names: dict[str, str]) -> list[str]:

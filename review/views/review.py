@@ -50,13 +50,11 @@ def review_risk(request):
     rule = rsel.review_rule(year)
     risk = rsel.at_risk_people(viewer, unit, rules, rule, risk=params["risk"], search=params["q"])
     totals, unit_rows = rsel.risk_counts(viewer, unit, risk)
-    # The page shows a name, a number, a unit and the reasons (from the annotations): nothing else is read.
-    listed = risk.people.only("employee_no", "full_name", "staff_category", "org_unit__name")
-    paginator = Paginator(listed, PAGE_SIZE)
+    paginator = Paginator(risk.people.values_list("pk", flat=True), PAGE_SIZE)
     paginator.count = risk.count()  # known from the grouped counts: no COUNT over the list
     page = paginator.get_page(request.GET.get("page"))
+    people = rsel.risk_page_people(risk, list(page.object_list))
     names = rsel.category_names()
-    people = list(page.object_list)
     for person in people:
         person.risk_reasons = rsel.risk_reasons(person, rules, risk, names)
     base = {**params, "unit": unit.code if unit else params["unit"]}

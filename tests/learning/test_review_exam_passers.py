@@ -9,6 +9,7 @@ of queries nor their size grows with the number of passers.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from django.utils import timezone
 from core import timeutil
 from exams.models import Exam, ExamAttempt
 from exams.selectors.exams import summarise
+from exams.services.counted import mark_counted, recount
 from learning.models import AnnualRequirement, CategoryMinimum
 from learning.selectors import compliance as sel
 from review.selectors.review import at_risk_people, exam_family_ids, exam_passers, review_rule
@@ -31,8 +33,9 @@ GRADED = ExamAttempt.Status.GRADED
 
 
 def _attempt(exam: Exam, user, number: int, score: str | None, passed: bool | None, status=GRADED) -> ExamAttempt:
-    started = timezone.now() - dt.timedelta(hours=3 - number)
-    return ExamAttempt.objects.create(
+    """An attempt as it stands after its grading: a graded one is marked as the result as grading marks it."""
+    started = timezone.now() - dt.timedelta(hours=5 - number)
+    attempt = ExamAttempt.objects.create(
         exam=exam,
         user=user,
         number=number,
@@ -43,6 +46,10 @@ def _attempt(exam: Exam, user, number: int, score: str | None, passed: bool | No
         score=None if score is None else Decimal(score),
         passed=passed,
     )
+    if status == GRADED:
+        mark_counted(attempt)
+        attempt.save(update_fields=["is_counted"])
+    return attempt
 
 
 def _by_the_exams_rule(exam: Exam, people) -> set[int]:
@@ -91,6 +98,43 @@ def test_passers_follow_the_exams_rule_for_highest_last_ties_and_makeups(org_tre
     assert exam_passers(exam, [person.pk for person in people]) == expected
     assert exam_passers(exam, type(people[0]).objects.filter(org_unit=org_tree["shache_dept"])) == expected
     assert exam_passers(None, [person.pk for person in people]) == set()
+
+
+def _counted_by_the_rule(exam: Exam) -> set[int]:
+    """The oracle: each person's counted attempt by ``summarise`` (the exams app's Python rule)."""
+    exam.refresh_from_db()
+    by_person: dict[int, list[ExamAttempt]] = {}
+    for attempt in ExamAttempt.objects.filter(exam=exam):
+        by_person.setdefault(attempt.user_id, []).append(attempt)
+    return {summary.counted.pk for summary in map(lambda a: summarise(exam, a), by_person.values()) if summary.counted}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_result_marked_at_grading_is_the_rules_and_recount_agrees(org_tree, seed):
+    """Grading marks one result per person (``mark_counted``); the set-based ``recount`` marks the same, and
+    changing the exam's counting rule marks each person's result under the new rule."""
+    rng = random.Random(seed)
+    exam = fr.annual_exam(timeutil.current_year(), attempts_allowed=4)
+    for person in [fr.officer(org_tree["shache_dept"]) for _ in range(12)]:
+        for number in range(1, rng.randint(0, 4) + 1):
+            score = rng.choice([None, "0", "40", "60", "60", "90"])
+            status = rng.choice([GRADED, GRADED, GRADED, ExamAttempt.Status.SUBMITTED])
+            _attempt(exam, person, number, score, score is not None and Decimal(score) >= 60, status=status)
+    changes_with_the_rule = fr.officer(org_tree["shache_dept"])
+    _attempt(exam, changes_with_the_rule, 1, "90", True)
+    _attempt(exam, changes_with_the_rule, 2, "40", False)
+
+    def marked() -> set[int]:
+        return set(ExamAttempt.objects.filter(exam=exam, is_counted=True).values_list("pk", flat=True))
+
+    expected = _counted_by_the_rule(exam)
+    assert expected and marked() == expected
+    ExamAttempt.objects.filter(exam=exam).update(is_counted=False)
+    recount(exam_ids=[exam.pk])
+    assert marked() == expected
+    exam.counted_attempt = Exam.CountedAttempt.LAST
+    exam.save()
+    assert marked() == _counted_by_the_rule(exam) != expected
 
 
 def _risk_page(client):
