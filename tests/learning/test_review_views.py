@@ -320,3 +320,24 @@ def test_two_annual_exams_without_a_rule_are_flagged_not_silently_ignored(client
     for name in ("review_roster", "review_risk"):
         html = client.get(reverse(f"review:{name}"), {"year": this_year}).content.decode()
         assert "年有多场已发布的年度学法考试，年审暂不考核考试" in html
+
+
+def test_at_risk_list_pages_go_by_hours_and_each_person_once(client_for, hr_shache, org_tree, monkeypatch):
+    """The page reads its people by the ids of its slice of the list: the list's order holds across pages."""
+    from review.views import review as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    fr.annual_exam(timeutil.current_year())
+    hours = [7, 3, 11, 0, 5, 9, 1]
+    for n, h in enumerate(hours):
+        person = fr.officer(org_tree["shache_dept"], full_name=f"未考{n}", employee_no=f"SC{n:03}")
+        if h:
+            credit(person, hours=str(h))
+    client = client_for(hr_shache)
+    first = client.get(reverse("review:review_risk"), {"risk": "exam"})
+    second = client.get(reverse("review:review_risk"), {"risk": "exam", "page": 2})
+    listed = [p.full_name for p in first.context["people"]] + [p.full_name for p in second.context["people"]]
+    by_hours = [f"未考{n}" for n, _h in sorted(enumerate(hours), key=lambda item: item[1])]
+    assert listed == by_hours
+    assert [p.hours for p in first.context["people"]] == sorted(hours)[:4]
+    assert all(p.risk_reasons for p in second.context["people"])
