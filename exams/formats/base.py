@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from exams.models import Difficulty
+from exams.models import Difficulty, QuestionType
 from exams.richtext import excerpt, html_to_text
 
 ERROR, WARNING, UNSUPPORTED = "error", "warning", "unsupported"
@@ -56,10 +56,36 @@ class DraftQuestion:
     category: list[str] = field(default_factory=list)
     law_refs: list[str] = field(default_factory=list)
     is_archived: bool = False
+    #: How the file wrote it when that matters later (GIFT "missing_word": the answer braces sat inside the stem).
+    form: str = ""
 
     @property
     def label(self) -> str:
         return question_label(self.number, self.name, self.stem)
+
+
+@dataclass
+class DeferredQuestion:
+    """A question of a type the bank cannot hold yet, read far enough to name it and to keep its answers.
+
+    ``qtype`` is the file's own name (Moodle's: ``numerical``, ``match``, ``multianswer``,
+    ``ordering``, ``gapselect``, ``ddwtos``…); ``data`` holds what was read, per type:
+    numerical ``answers`` [{"value", "tolerance", "fraction"}] (a GIFT range ``1..5`` is
+    value 3, tolerance 2, as Moodle stores it); matching ``pairs`` [{"question", "answer"}]
+    (an empty question is an extra wrong answer); ordering ``items`` in the right order;
+    gapselect/ddwtos ``choices`` [{"text", "group"}]; cloze ``subquestions``
+    [{"kind", "weight", "answers": [{"text", "fraction"}]}]. The import refuses or skips
+    these; a later question type reads them from here instead of parsing the file again.
+    """
+
+    qtype: str
+    number: int
+    line: int | None
+    name: str
+    stem: str
+    label: str
+    category: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
 
 
 def question_label(number: int, name: str = "", stem: str = "") -> str:
@@ -76,6 +102,8 @@ class ParseResult:
     category_descriptions: dict[tuple[str, ...], str] = field(default_factory=dict)
     #: Labels of questions with a Moodle penalty (reported once, for the whole file).
     penalised: list[str] = field(default_factory=list)
+    #: Questions of types we cannot hold yet, as far as they were read (each also has an UNSUPPORTED issue).
+    deferred: list[DeferredQuestion] = field(default_factory=list)
     #: Warnings given so far, to give each once without searching ``issues`` (10,000 questions).
     _warned: set = field(default_factory=set, repr=False, compare=False)
 
@@ -164,3 +192,30 @@ def percent(fraction: Decimal) -> str:
     value = (Decimal(fraction) * 100).quantize(Decimal("0.00001")).normalize()
     text = format(value, "f")
     return "0" if text in ("-0", "0") else text
+
+
+def normalise_multiple_fractions(draft: DraftQuestion, result: ParseResult, *, line: int | None, label: str) -> None:
+    """Scale a multiple-answer question's positive fractions to total 100%, saying so.
+
+    Moodle accepts a multiple-answer question whose right options add up to more
+    (its own exports have each right option at 100%: any one of them earns full
+    marks there) or to less than 100%; our rule is that all right options
+    together earn full marks. Wrong options keep their (negative) fractions.
+    """
+    if draft.qtype != QuestionType.MULTIPLE:
+        return
+    fractions = [Decimal(o.get("fraction", 0)) for o in draft.options]
+    total = sum((f for f in fractions if f > 0), Decimal(0))
+    if total <= 0 or abs(total - 1) <= _GRADE_TOLERANCE * len(fractions):
+        return
+    changes = []
+    for index, (option, fraction) in enumerate(zip(draft.options, fractions, strict=True)):
+        if fraction > 0:
+            option["fraction"] = fraction / total
+            changes.append(f"{chr(ord('A') + index)} {percent(fraction)}%→{percent(option['fraction'])}%")
+    result.warn(
+        _("多选题各正确选项的得分比例之和为 %(t)s%%，已按比例调整为合计 100%%（%(c)s），全部选对才得满分。")
+        % {"t": percent(total), "c": "、".join(changes)},
+        line=line,
+        question=label,
+    )

@@ -4,9 +4,12 @@ Questions are separated by blank lines; ``//`` lines are comments; ``$CATEGORY:`
 switches category; ``::title::``; answers in ``{…}`` (text after the closing
 brace makes a "missing word" stem with ``_____``); ``=`` right, ``~`` wrong,
 ``~%50%`` weights, ``#`` feedback, ``####`` general feedback; ``{T}``/``{FALSE}``;
-``{=a =b}`` short answer; ``{}`` essay; ``{#…}`` numerical and ``{=a -> b}``
-matching (not representable: reported by name); ``[html]``/``[moodle]``/
-``[plain]``/``[markdown]`` text formats; escapes ``\\: \\~ \\= \\# \\{ \\} \\n``.
+``{=a =b}`` short answer; ``{}`` essay; ``{#…}`` numerical (``#3.14:0.01``,
+ranges ``#1..5``, several ``=`` answers) and ``{=a -> b}`` matching (not
+representable yet: reported by name, their answers kept in ``ParseResult.deferred``);
+``[html]``/``[moodle]``/``[plain]``/``[markdown]`` text formats; escapes
+``\\: \\~ \\= \\# \\{ \\} \\n``. As in Moodle, lines keep their indentation
+(a ``<pre>`` block in an ``[html]`` stem stays as written).
 
 Comments may carry Moodle 4's ``[id:…]`` and ``[tag:…]``; our export adds
 ``[points:…]`` and ``[difficulty:…]`` the same way (Moodle ignores them), because
@@ -21,12 +24,14 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from exams.formats.base import (
+    DeferredQuestion,
     DraftQuestion,
     FormatError,
     ParseResult,
     check_question_count,
     decode_text,
     match_moodle_fraction,
+    normalise_multiple_fractions,
     percent,
     question_label,
 )
@@ -107,7 +112,7 @@ def _blocks(text: str):
             continue
         if start is None:
             start = number
-        code.append(line)
+        code.append(raw.rstrip())  # Moodle keeps a line's indentation (<pre> in an [html] stem)
     if code or comments:
         yield start, code, comments
 
@@ -204,13 +209,17 @@ def _read_question(body: str, line: int, number: int, category, meta: dict, resu
         draft.qtype = QuestionType.SHORT
         result.questions.append(draft)
         return
+    if finish != len(body) - 1:
+        draft.form = "missing_word"
     if answer_text.startswith("#"):
         result.unsupported(_("不支持的题型：数值题（numerical）。"), line=line, question=label)
+        _defer(draft, "numerical", _numerical(answer_text[1:], result, line, label), result)
         return
     if "~" in answer_text:
         ok = _read_multichoice(answer_text, draft, stem_format, result, line, label)
     elif "=" in answer_text and "->" in answer_text:
         result.unsupported(_("不支持的题型：匹配题（matching）。"), line=line, question=label)
+        _defer(draft, "match", _matching(answer_text, stem_format, result, line, label), result)
         return
     else:
         check = answer_text.split("#", 1)[0].strip() if "#" in answer_text[1:] else answer_text
@@ -220,6 +229,78 @@ def _read_question(body: str, line: int, number: int, category, meta: dict, resu
             ok = _read_shortanswer(answer_text, draft, stem_format, result, line, label)
     if ok:
         result.questions.append(draft)
+
+
+def _defer(draft: DraftQuestion, qtype: str, data: dict | None, result: ParseResult) -> None:
+    if data is not None:
+        result.deferred.append(
+            DeferredQuestion(
+                qtype=qtype,
+                number=draft.number,
+                line=draft.line,
+                name=draft.name,
+                stem=draft.stem,
+                label=draft.label,
+                category=list(draft.category),
+                data=data,
+            )
+        )
+
+
+def _numerical(answer_text: str, result: ParseResult, line: int, label: str) -> dict | None:
+    """Moodle's numerical answers: ``=%50%3.1:0.1``, ranges ``1..5`` (middle ± half), ``~`` wrong-answer feedback."""
+    wrong = answer_text.find("~")
+    if wrong != -1:
+        answer_text = answer_text[:wrong]
+    answers = [a.strip() for a in answer_text.split("=")]
+    if answers and not answers[0]:
+        answers.pop(0)
+    if not answers:
+        result.error(_("数值题没有答案。"), line=line, question=label)
+        return None
+    parsed = []
+    for answer in answers:
+        fraction, answer = _weight(answer, result, line, label)
+        fraction = Decimal(1) if fraction is None else fraction
+        value = _escape_post(answer.split("#", 1)[0]).strip()
+        try:
+            if ".." in value[1:]:
+                low, high = (Decimal(v.strip()) for v in value.split("..", 1))
+                middle = (low + high) / 2
+                parsed.append({"value": str(middle), "tolerance": str(high - middle), "fraction": fraction})
+            elif ":" in value[1:]:
+                number, tolerance = value.split(":", 1)
+                parsed.append(
+                    {
+                        "value": str(Decimal(number.strip())),
+                        "tolerance": str(Decimal(tolerance.strip())),
+                        "fraction": fraction,
+                    }
+                )
+            else:
+                parsed.append({"value": str(Decimal(value)), "tolerance": "0", "fraction": fraction})
+        except ArithmeticError:
+            result.error(_("数值题的答案“%(a)s”不是数字。") % {"a": value}, line=line, question=label)
+            return None
+    return {"answers": parsed}
+
+
+def _matching(answer_text: str, stem_format: str, result: ParseResult, line: int, label: str) -> dict | None:
+    pairs = []
+    for answer in answer_text.split("="):
+        answer = answer.strip()
+        if not answer:
+            continue
+        if "->" not in answer:
+            result.error(_("匹配题的每一项应写成“=题目 -> 答案”。"), line=line, question=label)
+            return None
+        left, right = answer.split("->", 1)
+        text, fmt = _with_format(left, stem_format)
+        pairs.append({"question": _to_plain(text, fmt), "answer": _escape_post(right).strip()})
+    if len(pairs) < 2:
+        result.error(_("匹配题至少需要两项。"), line=line, question=label)
+        return None
+    return {"pairs": pairs}
 
 
 def _apply_meta(draft: DraftQuestion, meta: dict, result: ParseResult, line: int, label: str) -> bool:
@@ -283,6 +364,8 @@ def _read_multichoice(answer_text, draft, stem_format, result, line, label) -> b
         draft.options.append({"text": _to_plain(text, fmt), "fraction": fraction if fraction.is_finite() else 0})
     if draft.qtype == QuestionType.SINGLE and any(Decimal(o["fraction"]) < 0 for o in draft.options):
         result.warn(_("单选题的负分选项按 0 分计（本平台单题得分不为负）。"), line=line, question=label)
+    if ok:
+        normalise_multiple_fractions(draft, result, line=line, label=label)
     return ok
 
 
@@ -310,7 +393,7 @@ def _read_shortanswer(answer_text, draft, stem_format, result, line, label) -> b
             ok = False
             continue
         text = _escape_post(_split_feedback(answer, result, line, label)[0]).strip()
-        if "*" in text.replace("\\*", ""):
+        if fraction > 0 and "*" in text.replace("\\*", ""):
             result.warn(_("含通配符 * 的答案“%(a)s”无法表示，已忽略。") % {"a": text}, line=line, question=label)
         elif fraction < 1:
             if fraction > 0:

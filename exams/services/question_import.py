@@ -210,8 +210,7 @@ def import_questions(
         items = []
         for (draft, content, articles), path in zip(checked, paths, strict=True):
             if path not in categories:
-                description = parsed.category_descriptions.get(tuple(draft.category), "")
-                categories[path] = ensure_category(path, description=description)
+                categories[path] = _category_with_descriptions(base, draft.category, parsed.category_descriptions)
             items.append(
                 NewQuestion(
                     category=categories[path],
@@ -226,6 +225,27 @@ def import_questions(
             )
         outcome.created = len(create_questions(items=items, user=user))
     return outcome
+
+
+def _category_with_descriptions(
+    base: list[str], parts: list[str], descriptions: dict[tuple[str, ...], str]
+) -> QuestionCategory:
+    """The category at ``base + parts``; it and each ancestor the file describes get that description.
+
+    A description the bank already has is kept; an empty one is filled from the file
+    (Moodle files describe a parent category in an entry of its own, often with no
+    question directly in it).
+    """
+    node = None
+    for depth in range(1, len(parts) + 1):
+        description = descriptions.get(tuple(parts[:depth]), "")
+        if not description and depth < len(parts):
+            continue
+        node = ensure_category(base + parts[:depth], description=description)
+        if description and not node.description:
+            QuestionCategory.objects.filter(pk=node.pk).update(description=description)
+            node.description = description
+    return node if node is not None else ensure_category(base + parts)
 
 
 def _check(draft: DraftQuestion, outcome: ImportOutcome, citations: dict[str, LawArticle | None]):
@@ -288,8 +308,11 @@ def export_questions(*, fmt: str, category: QuestionCategory | None = None, incl
 
     if fmt == "xlsx":
         return xlsx.export(questions, category_of=category_of, citation_of=format_citation)
-    module = moodle_xml if fmt == "moodle-xml" else gift
-    return module.export(questions, category_of=category_of)
+    if fmt == "moodle-xml":
+        return moodle_xml.export(
+            questions, category_of=category_of, description_of=lambda question: question.category.description
+        )
+    return gift.export(questions, category_of=category_of)
 
 
 # --- the admin's two-step import (check → confirm) --------------------------------------

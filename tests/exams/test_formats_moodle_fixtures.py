@@ -1,0 +1,291 @@
+"""Moodle's own format fixtures (tests/exams/data/moodle, see its README) import as Moodle's tests expect.
+
+For the types the bank holds: counts, types, keys, fractions, categories and their
+descriptions. For the rest: refused naming the question and its type, skipped with a
+warning on request, and read far enough (``ParseResult.deferred``) for a later type.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from exams.formats import moodle_xml
+from exams.models import Question, QuestionCategory, QuestionType
+from exams.services.question_import import QuestionImportFailed, import_questions
+
+pytestmark = pytest.mark.django_db
+
+MOODLE_DIR = Path(__file__).resolve().parent / "data" / "moodle"
+
+
+def _data(name: str) -> bytes:
+    return (MOODLE_DIR / name).read_bytes()
+
+
+def _import(name: str, **kwargs):
+    return import_questions(data=_data(name), fmt="moodle-xml", **kwargs)
+
+
+def _refused(name: str, **kwargs) -> list[str]:
+    with pytest.raises(QuestionImportFailed) as exc:
+        _import(name, **kwargs)
+    assert not Question.objects.exists() and not QuestionCategory.objects.exists()
+    return [str(e) for e in exc.value.outcome.errors]
+
+
+def _question(name: str) -> Question:
+    return Question.objects.select_related("current_version", "category").get(name=name)
+
+
+def _fractions(question: Question) -> list[tuple[str, str, bool]]:
+    return [(o["text"], o["fraction"], o["correct"]) for o in question.current_version.options]
+
+
+def _warnings(outcome) -> list[str]:
+    return [str(w) for w in outcome.warnings]
+
+
+TESTED = {
+    "xml/categories_reverse_order.xml",
+    "xml/category_with_description.xml",
+    "xml/deprecated_category.xml",
+    "xml/export_category.xml",
+    "xml/multianswer.xml",
+    "xml/nested_categories.xml",
+    "xml/old_format_file.xml",
+    "xml/sample_questions_with_old_image_tag.xml",
+    "qtype/ddwtos.moodle.xml",
+    "qtype/essay.moodle.xml",
+    "qtype/gapselect.moodle.xml",
+    "qtype/match.moodle.xml",
+    "qtype/multichoice.moodle.xml",
+    "qtype/ordering.moodle.xml",
+    "qtype/shortanswer.moodle.xml",
+    "qtype/truefalse.moodle.xml",
+}
+
+
+def test_every_moodle_fixture_has_a_test_and_a_source_line():
+    present = {str(p.relative_to(MOODLE_DIR)) for p in MOODLE_DIR.rglob("*.xml")}
+    assert present == TESTED
+    readme = (MOODLE_DIR / "README.md").read_text()
+    assert all(f"| {name} |" in readme for name in TESTED)
+
+
+# --- categories (question/format/xml/tests: test_import_category and friends) ----------------------
+
+
+@pytest.mark.parametrize("name", ["xml/category_with_description.xml", "xml/deprecated_category.xml"])
+def test_category_with_description_and_idnumber(name):
+    outcome = _import(name)
+    assert outcome.created == 1
+    question = _question("Alpha Question")
+    assert question.type == QuestionType.TRUEFALSE and question.current_version.correct_keys == ["T"]
+    assert question.category.full_path == "Alpha"
+    assert question.category.description == "This is Alpha category for test"
+    # A category's idnumber has nowhere to go here: said, not dropped silently.
+    assert any("分类“Alpha”" in w and "alpha-idnumber" in w for w in _warnings(outcome))
+
+
+def test_export_category_fixture_imports_its_description():
+    _import("xml/export_category.xml")
+    assert QuestionCategory.objects.get(full_path="Alpha").description == "This is Alpha category for test"
+
+
+def test_nested_categories_each_keep_their_description_in_every_text_format():
+    outcome = _import("xml/nested_categories.xml", base_category="导入")
+    assert outcome.created == 1
+    assert _question("Zeta Question").category.full_path == "导入/Delta/Epsilon/Zeta"
+    descriptions = dict(QuestionCategory.objects.values_list("full_path", "description"))
+    assert descriptions == {
+        "导入": "",
+        "导入/Delta": "This is Delta category for test",  # plain_text
+        "导入/Delta/Epsilon": "This is Epsilon category for test",  # markdown
+        "导入/Delta/Epsilon/Zeta": "This is Zeta category for test",  # moodle_auto_format
+    }
+
+
+def test_categories_in_reverse_order_build_the_same_tree():
+    outcome = _import("xml/categories_reverse_order.xml")
+    assert outcome.created == 2
+    assert _question("Tau Question").category.full_path == "Sigma/Tau"
+    assert _question("Tau Question").type == QuestionType.SHORT
+    sigma = _question("Sigma Question")
+    assert sigma.category.full_path == "Sigma" and sigma.type == QuestionType.FILL
+    assert sigma.current_version.accepted_answers == ["yes"]
+    descriptions = dict(QuestionCategory.objects.values_list("full_path", "description"))
+    assert descriptions == {"Sigma": "This is Sigma category for test", "Sigma/Tau": "This is Tau category for test"}
+
+
+def test_a_description_already_in_the_bank_is_kept_and_an_empty_one_filled():
+    from exams.services.questions import ensure_category
+
+    ensure_category("Sigma", description="我们自己的说明")
+    ensure_category("Sigma/Tau")
+    _import("xml/categories_reverse_order.xml")
+    assert QuestionCategory.objects.get(full_path="Sigma").description == "我们自己的说明"
+    assert QuestionCategory.objects.get(full_path="Sigma/Tau").description == "This is Tau category for test"
+
+
+def test_old_format_file_without_descriptions():
+    outcome = _import("xml/old_format_file.xml")
+    assert outcome.created == 2
+    assert _question("Pi Question").category.full_path == "Pi"
+    assert _question("Rho Question").category.full_path == "Pi/Rho"
+    assert all(c.description == "" for c in QuestionCategory.objects.all())
+
+
+# --- the types the bank holds (question/type/*/tests/fixtures/testquestion.moodle.xml) ---------------
+
+
+def test_qtype_multichoice_multiple_answers_with_partial_credit():
+    outcome = _import("qtype/multichoice.moodle.xml")
+    question = _question("Multi-choice-001")
+    assert question.type == QuestionType.MULTIPLE
+    assert question.category.full_path == "Default for C1"
+    assert _fractions(question) == [
+        ("Tokyo", "0", False),
+        ("Spain", "0", False),
+        ("London", "0.5", True),
+        ("Barcelona", "0", False),
+        ("Paris", "0.5", True),
+    ]
+    assert question.current_version.correct_keys == ["C", "E"]
+    assert question.current_version.explanation == "Berlin, Paris and London"
+    warnings = _warnings(outcome)
+    assert any("Multi-choice-001" in w and "提示（hint）" in w for w in warnings)
+    # Moodle's default combined feedback is not a loss worth a warning; nothing was normalised.
+    assert not any("综合反馈" in w or "按比例调整" in w for w in warnings)
+
+
+def test_qtype_truefalse():
+    _import("qtype/truefalse.moodle.xml")
+    question = _question("true-false-001")
+    assert question.type == QuestionType.TRUEFALSE and question.current_version.correct_keys == ["T"]
+    assert question.current_version.explanation == "You should have selected true."
+
+
+def test_qtype_shortanswer_keeps_full_marks_answers_and_reports_the_rest():
+    outcome = _import("qtype/shortanswer.moodle.xml")
+    question = _question("shortanswer-001")
+    assert question.type == QuestionType.FILL
+    assert question.current_version.accepted_answers == ["frog"]
+    warnings = _warnings(outcome)
+    assert any("shortanswer-001" in w and "“toad”（80%）" in w for w in warnings)
+    assert any("shortanswer-001" in w and "反馈（feedback）" in w for w in warnings)
+    # The 0% "*" catch-all only carried feedback (reported above); it is no lost answer.
+    assert not any("通配符" in w for w in warnings)
+
+
+def test_qtype_essay():
+    outcome = _import("qtype/essay.moodle.xml")
+    question = _question("essay-001")
+    assert question.type == QuestionType.SHORT
+    assert question.current_version.stem == "Write an essay with 500 words."
+    assert question.current_version.explanation == "This is general feedback"
+    assert outcome.warnings == []
+
+
+# --- types the bank cannot hold yet: named, skippable, and read for later ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("qtype/match.moodle.xml", "第 12 行，第 1 题「matching-001」：不支持的题型：匹配题（matching）。"),
+        ("qtype/ordering.moodle.xml", "第 12 行，第 1 题「dd-ordering 1」：不支持的题型：排序题（ordering）。"),
+        (
+            "qtype/gapselect.moodle.xml",
+            "第 12 行，第 1 题「Imported Select missing words 001」：不支持的题型：选择缺失词题（gapselect）。",
+        ),
+        (
+            "qtype/ddwtos.moodle.xml",  # Moodle's ddwtos fixture is, in fact, a gapselect question
+            "第 12 行，第 1 题「Imported Drag and drop into text 001」：不支持的题型：选择缺失词题（gapselect）。",
+        ),
+        (
+            "xml/multianswer.xml",
+            "第 12 行，第 1 题「cloze with images」：不支持的题型：完形填空（嵌入式答案）题（cloze）。",
+        ),
+    ],
+)
+def test_unsupported_types_are_refused_naming_question_and_type(name, message):
+    assert _refused(name) == [message]
+    # Skipping them leaves nothing to import: still a refusal, with the skipped question listed.
+    with pytest.raises(QuestionImportFailed) as exc:
+        _import(name, skip_unsupported=True)
+    assert [str(e) for e in exc.value.outcome.errors] == ["文件中没有可导入的题目。"]
+    assert any(message.rstrip("。") in str(w) and "已按要求跳过" in str(w) for w in exc.value.outcome.warnings)
+
+
+def test_unsupported_types_are_read_far_enough_for_a_later_question_type():
+    match = moodle_xml.parse(_data("qtype/match.moodle.xml")).deferred[0]
+    assert (match.qtype, match.name, match.category) == ("matching", "matching-001", ["Test questions"])
+    assert match.data["pairs"] == [
+        {"question": "frog", "answer": "amphibian"},
+        {"question": "cat", "answer": "mammal"},
+        {"question": "newt", "answer": "amphibian"},
+        {"question": "", "answer": "insect"},
+    ]
+    ordering = moodle_xml.parse(_data("qtype/ordering.moodle.xml")).deferred[0]
+    assert ordering.data["items"] == ["Modular", "Object", "Oriented", "Dynamic", "Learning", "Environment"]
+    gapselect = moodle_xml.parse(_data("qtype/gapselect.moodle.xml")).deferred[0]
+    assert gapselect.stem == "The [[1]] [[2]] on the [[3]]."
+    assert [c["text"] for c in gapselect.data["choices"]] == ["cat", "sat", "mat", "dog", "table"]
+    assert {c["group"] for c in gapselect.data["choices"]} == {"1"}
+    cloze = moodle_xml.parse(_data("xml/multianswer.xml")).deferred[0]
+    subquestions = cloze.data["subquestions"]
+    assert [s["kind"] for s in subquestions] == ["MULTICHOICE"] * 4 + ["SHORTANSWER"]
+    assert subquestions[1]["answers"] == [
+        {"text": "California", "fraction": Decimal(0)},
+        {"text": "Arizona", "fraction": Decimal(1)},
+    ]
+    assert [(a["text"], a["fraction"]) for a in subquestions[4]["answers"]] == [
+        ("Paris", Decimal(1)),
+        ("Marseille", Decimal("0.5")),
+        ("*", Decimal(0)),
+    ]
+
+
+def test_numerical_question_is_read_with_its_tolerance_and_units():
+    data = (
+        b'<?xml version="1.0" encoding="UTF-8"?><quiz><question type="numerical"><name><text>N</text></name>'
+        b'<questiontext format="html"><text>How many?</text></questiontext>'
+        b'<answer fraction="100"><text>3.14</text><tolerance>0.01</tolerance></answer>'
+        b'<answer fraction="50"><text>3</text><tolerance>0.5</tolerance></answer>'
+        b"<units><unit><multiplier>1</multiplier><unit_name>m</unit_name></unit></units></question></quiz>"
+    )
+    parsed = moodle_xml.parse(data)
+    assert [str(i) for i in parsed.issues if i.level == "unsupported"] == [
+        "第 1 行，第 1 题「N」：不支持的题型：数值题（numerical）。"
+    ]
+    assert parsed.deferred[0].data == {
+        "answers": [
+            {"value": "3.14", "tolerance": "0.01", "fraction": Decimal(1)},
+            {"value": "3", "tolerance": "0.5", "fraction": Decimal("0.5")},
+        ],
+        "units": [{"name": "m", "multiplier": "1"}],
+    }
+
+
+# --- images in every Moodle form ------------------------------------------------------------------
+
+
+def test_old_image_tag_puts_the_image_after_the_stem_and_the_cloze_is_skipped_by_name():
+    errors = _refused("xml/sample_questions_with_old_image_tag.xml")
+    assert errors == [
+        "第 16 行，第 1 题「cloze question with image」：不支持的题型：完形填空（嵌入式答案）题（cloze）。"
+    ]
+    outcome = _import("xml/sample_questions_with_old_image_tag.xml", skip_unsupported=True)
+    assert outcome.created == 1
+    question = _question("mcq with image")
+    stem = question.current_version.stem
+    assert stem.startswith("This is a multichoice question with an image in the old")
+    assert '<img alt="moodle.png" src="data:image/png;base64,iVBORw0KGgo' in stem
+    assert question.type == QuestionType.SINGLE
+    assert _fractions(question) == [
+        ("wrong answer", "0", False),
+        ("another wrong answer", "0", False),
+        ("right answer", "1", True),
+    ]
+    assert question.category.full_path == "Default for Test images in backup"
