@@ -730,6 +730,14 @@ def _unmark_cdata(xml: str) -> str:
     return re.sub("<text>" + _CDATA_MARK + "(.*?)</text>", repl, xml, flags=re.S)
 
 
+def _category_entry(quiz: ET.Element, path: list[str], description: str) -> None:
+    cat = ET.SubElement(quiz, "question", {"type": "category"})
+    text = "$course$/top/" + "/".join(p.replace("/", "//") for p in path)
+    ET.SubElement(ET.SubElement(cat, "category"), "text").text = text
+    if description:
+        _text_child(ET.SubElement(cat, "info"), description, "plain_text", cdata=False)
+
+
 MOODLE_TYPES = {
     QuestionType.SINGLE: "multichoice",
     QuestionType.MULTIPLE: "multichoice",
@@ -743,21 +751,24 @@ def export(questions, *, category_of, description_of=None) -> bytes:
     """Moodle XML for ``questions`` (``current_version`` and tags loaded), with category switches.
 
     ``category_of(question)`` gives the path parts to write after ``$course$/top/``;
-    ``description_of(question)`` its category's description, written as the
-    category's ``<info>`` (plain text, as Moodle reads ``plain_text``).
+    ``description_of(parts)`` the description of the category at those parts, written
+    as its ``<info>`` (plain text, as Moodle reads ``plain_text``). A described parent
+    gets an entry of its own before its first child, as Moodle writes them.
     """
     quiz = ET.Element("quiz")
     current = None
+    written: set[tuple[str, ...]] = set()
     for question in questions:
         path = category_of(question)
         if path != current:
             current = path
-            cat = ET.SubElement(quiz, "question", {"type": "category"})
-            text = "$course$/top/" + "/".join(p.replace("/", "//") for p in path)
-            ET.SubElement(ET.SubElement(cat, "category"), "text").text = text
-            description = description_of(question) if description_of else ""
-            if description:
-                _text_child(ET.SubElement(cat, "info"), description, "plain_text", cdata=False)
+            for depth in range(1, len(path)):
+                parent = tuple(path[:depth])
+                if parent not in written and description_of and description_of(list(parent)):
+                    _category_entry(quiz, list(parent), description_of(list(parent)))
+                written.add(parent)
+            written.add(tuple(path))
+            _category_entry(quiz, path, description_of(path) if description_of else "")
         quiz.append(_export_question(question))
     ET.indent(quiz)
     body = _unmark_cdata(ET.tostring(quiz, encoding="unicode"))

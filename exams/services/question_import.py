@@ -309,9 +309,13 @@ def export_questions(*, fmt: str, category: QuestionCategory | None = None, incl
     if fmt == "xlsx":
         return xlsx.export(questions, category_of=category_of, citation_of=format_citation)
     if fmt == "moodle-xml":
-        return moodle_xml.export(
-            questions, category_of=category_of, description_of=lambda question: question.category.description
-        )
+        prefix = split_category_path(category.full_path)[:strip] if category is not None else []
+        descriptions = dict(QuestionCategory.objects.exclude(description="").values_list("full_path", "description"))
+
+        def description_of(parts: list[str]) -> str:
+            return descriptions.get("/".join(prefix + parts), "")
+
+        return moodle_xml.export(questions, category_of=category_of, description_of=description_of)
     return gift.export(questions, category_of=category_of)
 
 
