@@ -490,9 +490,18 @@ def _read_multichoice(element, draft, files, result, label) -> bool:
 def _read_truefalse(element, draft, files, result, label) -> bool:
     draft.qtype = QuestionType.TRUEFALSE
     correct = None
-    for answer in element.findall("answer"):
+    for index, answer in enumerate(element.findall("answer")[:2]):
         text = html_to_text(_text(answer)).strip().lower()
         value = _decimal(answer.get("fraction", "0"))
+        if text not in ("true", "正确", "对", "false", "错误", "错"):
+            # Moodle reads an old file's answers in order, true then false, and warns.
+            result.warn(
+                _("判断题的答案“%(a)s”不是 true 或 false，按 Moodle 的做法把第一个答案当作“正确”、第二个当作“错误”。")
+                % {"a": html_to_text(_text(answer)).strip()},
+                line=answer.line,
+                question=label,
+            )
+            text = "true" if index == 0 else "false"
         if text in ("true", "正确", "对") and value and value > 0:
             correct = True
         elif text in ("false", "错误", "错") and value and value > 0:

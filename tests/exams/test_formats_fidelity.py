@@ -109,6 +109,17 @@ def test_options_that_must_stay_in_order_are_reported():
     assert not any("shuffleanswers" in w for w in _warnings(outcome))
 
 
+def test_truefalse_with_other_answer_texts_is_read_in_order_as_moodle_does():
+    body = (
+        '<question type="truefalse"><name><text>旧式</text></name><questiontext format="html"><text>送达回证须签名。'
+        '</text></questiontext><answer fraction="0"><text>是</text></answer><answer fraction="100"><text>否</text>'
+        "</answer></question>"
+    )
+    outcome = import_questions(data=_xml(body), fmt="moodle-xml")
+    assert Question.objects.get().current_version.correct_keys == ["F"]
+    assert any("「旧式」" in w and "“是”" in w and "第一个答案当作“正确”" in w for w in _warnings(outcome))
+
+
 # --- images in every form, and what cannot be kept is said ---------------------------------------------
 
 
