@@ -237,7 +237,8 @@ def _warn_dropped_images(raw: str, html: str, result: ParseResult, line: int, la
         )
 
 
-_IMG_RE = re.compile(r"<img\b", re.IGNORECASE)
+#: An <img> with a source (one whose attachment could not be read was already reported and left without one).
+_IMG_RE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(?!\1)""", re.IGNORECASE)
 
 
 def _legacy_image(element, stem: str, result: ParseResult, label: str) -> str:
