@@ -76,6 +76,8 @@ class DeferredQuestion:
     gapselect/ddwtos ``choices`` [{"text", "group"}]; cloze ``subquestions``
     [{"kind", "weight", "answers": [{"text", "fraction"}]}]. The import refuses or skips
     these; a later question type reads them from here instead of parsing the file again.
+    ``stem`` is the Moodle XML question text as the file has it (unsanitised, ``@@PLUGINFILE@@``
+    references unresolved, cloze markers in place) and GIFT's stem already as our HTML.
     """
 
     qtype: str
