@@ -27,6 +27,54 @@ BENCHMARKS = [
 ]
 
 
+#: The figures the province-scale work is held to: (figure, "min"/"max", goal). A ``*`` figure is every
+#: figure of that shape (each must hold). ``make bench`` lists each with its value and whether it holds.
+GOALS = [
+    ("heartbeat_real_cadence_vs_bare_ratio", "min", 0.5),
+    ("exam_signin_start_p95_ms", "max", 1000),
+    ("exam_signin_start_errors", "max", 0),
+    ("exam_start_server_cpu_ms", "max", 10),
+    ("compliance_minimums_vs_balance_sql_ratio", "max", 10),
+    ("at_risk_52k_vs_5k_ratio", "max", 3),
+    ("annual_review_pdf_prefecture_seconds", "max", 30),
+    ("seed_demo_52350_staff_seconds", "max", 300),
+    ("province_*_52k_vs_5k_ratio", "max", 3),
+    ("practice_answer_vs_bare_ratio", "min", 0.5),
+]
+
+
+def _figures(sections) -> dict[str, float]:
+    """Every numeric figure of the run by its bare name (without a ``(goal …)`` note)."""
+    found = {}
+    for _module, _title, lines in sections:
+        for line in lines:
+            name, _, value = line.partition(": ")
+            try:
+                found[name.split(" (")[0].split(" [")[0].strip()] = float(value)
+            except ValueError:
+                continue
+    return found
+
+
+def goal_lines(sections) -> list[str]:
+    """One line per goal: the figure, its value, the goal and whether it holds (a missing figure says so)."""
+    figures = _figures(sections)
+    lines = []
+    for pattern, kind, goal in GOALS:
+        prefix, star, suffix = pattern.partition("*")
+        names = [n for n in figures if n.startswith(prefix) and n.endswith(suffix)] if star else [pattern]
+        sign = ">=" if kind == "min" else "<="
+        if not names or any(n not in figures for n in names):
+            lines.append(f"{pattern} (goal {sign} {goal:g}): not measured in this run")
+            continue
+        values = {n: figures[n] for n in names}
+        worst = min(values, key=values.get) if kind == "min" else max(values, key=values.get)
+        held = all((v >= goal) if kind == "min" else (v <= goal) for v in values.values())
+        shown = f"{values[worst]:.3f}" + (f" (worst of {len(values)}: {worst})" if star else "")
+        lines.append(f"{pattern} (goal {sign} {goal:g}): {shown} — {'met' if held else 'NOT met'}")
+    return lines
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -52,6 +100,7 @@ def main() -> int:
         return 2
     only = set(sys.argv[1:])
     sections, failed = [], False
+    loads = [f"start {os.getloadavg()[0]:.2f}"]
     for module, title in BENCHMARKS:
         if only and module not in only:
             continue
@@ -68,11 +117,12 @@ def main() -> int:
             print(proc.stderr[-3000:], file=sys.stderr)
             lines.append(f"error: exit status {proc.returncode}")
         sections.append((module, title, lines))
-    write_report(sections)
+        loads.append(f"after {module} {os.getloadavg()[0]:.2f}")
+    write_report(sections, loads)
     return 1 if failed else 0
 
 
-def write_report(sections) -> None:
+def write_report(sections, loads: list[str]) -> None:
     out = ROOT / "docs" / "benchmarks.md"
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
@@ -83,8 +133,11 @@ def write_report(sections) -> None:
         "",
         f"- Date: {now:%Y-%m-%d %H:%M} (Asia/Shanghai)",
         f"- Machine: {machine()}",
+        f"- Load average (1 min) during the run: {', '.join(loads)}",
         "",
     ]
+    if len(sections) > 1:
+        parts += ["## Goals", "", "```", *goal_lines(sections), "```", ""]
     ran = {m for m, _, _ in sections}
     for module, title, lines in sections:
         parts += [f"## {module} — {title}", "", "```"]
