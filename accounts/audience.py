@@ -212,6 +212,19 @@ class Audience:
         )
 
 
+def unit_holds_q(unit_field: str, user) -> Q:
+    """Rows whose unit (``unit_field``, a foreign key to ``OrgUnit``) is ``user``'s unit or one above it.
+
+    A unit stands for its subtree (rule 3), so such a row covers ``user``; a person without a
+    unit is covered by none. For owners that name one unit a row (e.g. an exam's accommodations),
+    asked inside another query: it reads only ``user.org_unit_id``.
+    """
+    own_unit = OrgUnit.objects.filter(
+        pk=getattr(user, "org_unit_id", None), path__startswith=OuterRef(f"{unit_field}__path")
+    )
+    return Q(Exists(own_unit))
+
+
 # --- The rule over an owner model's fields ------------------------------------------------------
 
 _FLAGS = ("_audience_user", "_audience_has_units", "_audience_in_units", "_audience_named", "_audience_anyone_named")

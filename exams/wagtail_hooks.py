@@ -15,7 +15,7 @@ from wagtail.permissions import register_permission_policy
 from exams.models import Exam
 from exams.wagtail_admin.menus import HelpMenuItem
 from exams.wagtail_admin.permissions import ExamPermissionPolicy
-from exams.wagtail_admin.viewsets import ExamViewSet, QuestionBankGroup
+from exams.wagtail_admin.viewsets import AccommodationViewSet, ExamViewSet, QuestionBankGroup
 
 register_permission_policy(Exam, ExamPermissionPolicy(Exam), exact_class=True)
 
@@ -28,6 +28,11 @@ def register_question_bank():
 @hooks.register("register_admin_viewset")
 def register_exam_viewset():
     return ExamViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_accommodation_viewset():
+    return AccommodationViewSet()
 
 
 @hooks.register("register_admin_menu_item")

@@ -1,3 +1,4 @@
+from .accommodations import *  # noqa: F403
 from .attempts import *  # noqa: F403
 from .exams import *  # noqa: F403
 from .law_flags import QuestionLawFlag  # noqa: F401

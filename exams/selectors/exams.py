@@ -25,6 +25,7 @@ from accounts.models import User
 from core.db import QueryTemplate
 from exams import audience as extensions
 from exams.models import Exam, ExamAttempt
+from exams.selectors.accommodations import Arrangement, arrangement_of, window_open_after, with_arrangement
 
 Status = ExamAttempt.Status
 AUDIENCE = AudienceFields(Exam, units="audience_units", categories="audience_staff_categories", people="audience_users")
@@ -41,7 +42,8 @@ def with_audience_flags(queryset: QuerySet, user) -> QuerySet:
 
 def _published_exam(*, exam_id: int, user_id: int, org_unit_id: int) -> QuerySet[Exam]:
     who = SimpleNamespace(pk=user_id, org_unit_id=org_unit_id)
-    return with_audience_flags(Exam.objects.filter(pk=exam_id, is_published=True), who).order_by("pk")[:1]
+    exams = with_arrangement(Exam.objects.filter(pk=exam_id, is_published=True), who)  # extra time, own window
+    return with_audience_flags(exams, who).order_by("pk")[:1]
 
 
 def _own_attempts(*, exam_id: int, user_id: int) -> QuerySet[ExamAttempt]:
@@ -54,7 +56,8 @@ _OWN_ATTEMPTS = QueryTemplate(_own_attempts)
 
 
 def published_exam_for(exam_id: int, user) -> Exam | None:
-    """The published exam, with the audience flags ``in_audience`` reads about ``user`` (one query)."""
+    """The published exam, with the audience flags ``in_audience`` reads about ``user`` and the
+    accommodation that applies to them (``arrangement_of``), in one query."""
     rows = _PUBLISHED_EXAM(exam_id=exam_id, user_id=user.pk, org_unit_id=user.org_unit_id)
     return rows[0] if rows else None
 
@@ -175,6 +178,7 @@ class LearnerExam:
     state: str  # upcoming | open | closed
     can_start: bool
     attempts_left: int
+    arrangement: Arrangement = field(default_factory=Arrangement)  # the learner's extra time or own window
 
 
 def exams_for_learner(user, *, now=None, from_plans: set[int] | None = None) -> list[LearnerExam]:
@@ -189,8 +193,13 @@ def exams_for_learner(user, *, now=None, from_plans: set[int] | None = None) -> 
     open_makeup = Exam.objects.filter(makeup_for_id=OuterRef("pk"), is_published=True, closes_at__gt=now)
     exams = list(
         # Originals of open make-ups are listed too: whether someone absent may sit the make-up depends on them.
-        with_audience_flags(Exam.objects.filter(is_published=True), user)
-        .filter(Q(closes_at__gt=now - timedelta(days=60)) | Exists(mine) | Exists(open_makeup))
+        with_audience_flags(with_arrangement(Exam.objects.filter(is_published=True), user), user)
+        .filter(
+            Q(closes_at__gt=now - timedelta(days=60))
+            | Exists(mine)
+            | Exists(open_makeup)
+            | window_open_after(user, now)  # a separate sitting still to come
+        )
         .select_related("makeup_for")
         .order_by("closes_at", "pk")
     )
@@ -214,10 +223,12 @@ def exams_for_learner(user, *, now=None, from_plans: set[int] | None = None) -> 
                 exam, user, summaries, originals=exam_by_id, plan_exam_ids=from_plans, now=now
             ):
                 continue
-        state = "upcoming" if now < exam.opens_at else ("open" if now < exam.closes_at else "closed")
+        arrangement = arrangement_of(exam, user)
+        opens, closes = arrangement.window(exam)
+        state = "upcoming" if now < opens else ("open" if now < closes else "closed")
         left = max(exam.attempts_allowed - summary.used, 0)
         can_start = state == "open" and left > 0 and not summary.passed and not summary.pending
-        rows.append(LearnerExam(exam, summary, state, can_start or summary.in_progress is not None, left))
+        rows.append(LearnerExam(exam, summary, state, can_start or summary.in_progress is not None, left, arrangement))
     return rows
 
 

@@ -25,7 +25,6 @@ import functools
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NoReturn
 
@@ -48,6 +47,7 @@ from exams.models import (
     QuestionVersion,
 )
 from exams.notifications import announce_graded_on_commit
+from exams.selectors.accommodations import arrangement_of
 from exams.selectors.exams import (
     AttemptsSummary,
     attempts_summary,
@@ -120,9 +120,10 @@ def check_can_start(exam: Exam, user, *, now=None, summary: AttemptsSummary | No
     now = now or timezone.now()
     if not exam.is_published or not in_audience(exam, user):
         raise AttemptError(_("您不在本场考试的参考范围内。"), status=403)
-    if now < exam.opens_at:
-        raise AttemptError(_("考试尚未开始，开考时间为 %(t)s。") % {"t": _local(exam.opens_at)}, status=403)
-    if now >= exam.closes_at:
+    opens_at, closes_at = arrangement_of(exam, user).window(exam)  # a separate window replaces the exam's
+    if now < opens_at:
+        raise AttemptError(_("考试尚未开始，开考时间为 %(t)s。") % {"t": _local(opens_at)}, status=403)
+    if now >= closes_at:
         raise AttemptError(_("考试已经结束。"), status=403)
     if exam.makeup_for_id and not makeup_eligible(exam, user, now=now):
         raise AttemptError(_("补考只对原考试未通过的人员开放。"), status=403)
@@ -232,7 +233,7 @@ def start_attempt(*, exam_id: int, user) -> ExamAttempt:
                 user=user,
                 number=summary.used + 1,
                 started_at=now,
-                deadline=min(now + timedelta(minutes=exam.duration_minutes), exam.closes_at),
+                deadline=arrangement_of(exam, user).deadline(exam, now),
                 max_score=sum((item.points for item in paper or ()), Decimal("0")),
             )
             if paper is None:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import payload
 from core.payload import HostileInput
 from exams.models import Exam, ExamAttempt
+from exams.selectors.accommodations import arrangement_of
 from exams.selectors.attempts import paper_for_page, review_items
 from exams.selectors.exams import (
     attempts_summary,
@@ -80,7 +81,9 @@ def exam_detail(request, exam_id: int):
         raise Http404
     now = timezone.now()
     left = max(exam.attempts_allowed - summary.used, 0)
-    is_open = exam.opens_at <= now < exam.closes_at
+    arrangement = arrangement_of(exam, request.user)  # extra time or a separate window (特殊安排)
+    opens_at, closes_at = arrangement.window(exam)
+    is_open = opens_at <= now < closes_at
     return render(
         request,
         "exams/exam_detail.html",
@@ -90,7 +93,8 @@ def exam_detail(request, exam_id: int):
             "attempts_left": left,
             "is_open": is_open,
             "can_start": is_open and left > 0 and not summary.passed and not summary.pending,
-            "not_yet": now < exam.opens_at,
+            "not_yet": now < opens_at,
+            "arrangement": arrangement,
         },
     )
 

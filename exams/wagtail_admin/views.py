@@ -12,8 +12,11 @@ from django.db.models import Count, ProtectedError
 from django.db.models.deletion import RestrictedError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views import generic
+from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
 from exams.selectors.deletion import (
@@ -148,3 +151,28 @@ class ExamDeleteView(generic.DeleteView):
             % {"exam": self.object, "reasons": "；".join(blockers), "advice": exam_delete_advice(self.object)},
         )
         return redirect(self.edit_url_name, self.object.pk)
+
+
+def _accommodations_url(exam) -> str:
+    return reverse("exams_accommodations:index", args=[exam.pk])
+
+
+class ExamIndexView(generic.IndexView):
+    """Each exam's row menu also opens its 特殊安排 (extra time, separate windows)."""
+
+    def get_list_more_buttons(self, instance):
+        return [
+            *super().get_list_more_buttons(instance),
+            MenuItem(_("特殊安排"), url=_accommodations_url(instance), icon_name="time", priority=25),
+        ]
+
+
+class ExamEditView(generic.EditView):
+    """The exam's edit page links its 特殊安排 from the header menu."""
+
+    @cached_property
+    def header_more_buttons(self):
+        return [
+            *super().header_more_buttons,
+            Button(_("特殊安排"), url=_accommodations_url(self.object), icon_name="time", priority=25),
+        ]

@@ -25,7 +25,7 @@ from accounts.pickers import PersonPicker, UnitPicker
 from exams.admin_forms import OPTION_LETTERS, CategoryAdminForm, QuestionAdminForm
 from exams.models import Exam, Question, QuestionCategory
 from exams.richtext import excerpt
-from exams.views import question_admin
+from exams.views import accommodations, question_admin
 from exams.wagtail_admin.filters import QuestionFilterSet
 from exams.wagtail_admin.forms import ExamAdminForm
 from exams.wagtail_admin.menus import ImportMenuItem
@@ -35,6 +35,8 @@ from exams.wagtail_admin.views import (
     CategoryEditView,
     CategoryIndexView,
     ExamDeleteView,
+    ExamEditView,
+    ExamIndexView,
     QuestionCreateView,
     QuestionDeleteView,
     QuestionEditView,
@@ -161,6 +163,8 @@ class ExamViewSet(ModelViewSet):
     menu_order = 310
     add_to_admin_menu = True
     delete_view_class = ExamDeleteView
+    edit_view_class = ExamEditView
+    index_view_class = ExamIndexView
     name = "exams_exams"  # not "exams": that is the site's URL namespace
     url_prefix = "exams"
     list_display = [
@@ -226,3 +230,19 @@ class ExamViewSet(ModelViewSet):
         ],
         base_form_class=ExamAdminForm,
     )
+
+
+class AccommodationViewSet(ViewSet):
+    """An exam's accommodations (特殊安排): reached from the exam's edit page and the exam list, not the menu."""
+
+    name = "exams_accommodations"
+    url_prefix = "exam-accommodations"
+    icon = "time"
+
+    def get_urlpatterns(self):
+        return [
+            path("<int:exam_id>/", accommodations.index, name="index"),
+            path("<int:exam_id>/add/", accommodations.add, name="add"),
+            path("<int:exam_id>/<int:pk>/edit/", accommodations.edit, name="edit"),
+            path("<int:exam_id>/<int:pk>/delete/", accommodations.delete, name="delete"),
+        ]
