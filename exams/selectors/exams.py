@@ -25,7 +25,13 @@ from accounts.models import User
 from core.db import QueryTemplate
 from exams import audience as extensions
 from exams.models import Exam, ExamAttempt
-from exams.selectors.accommodations import Arrangement, arrangement_of, window_open_after, with_arrangement
+from exams.selectors.accommodations import (
+    Arrangement,
+    arrangement_of,
+    latest_close,
+    window_open_after,
+    with_arrangement,
+)
 
 Status = ExamAttempt.Status
 AUDIENCE = AudienceFields(Exam, units="audience_units", categories="audience_staff_categories", people="audience_users")
@@ -251,14 +257,15 @@ def review_rights(attempt: ExamAttempt, *, now=None) -> ReviewRights:
 
     The answer key (correct options, accepted answers, explanations) is shown only
     when the attempt is graded, the exam's policy allows it, the review time has
-    come (by default the exam's close, so that nobody still sitting it can learn the
-    key from someone who finished) and the learner has no attempt in progress.
+    come (by default the exam's close, or the last close an accommodation gives, so that
+    nobody still sitting it can learn the key from someone who finished) and the learner
+    has no attempt in progress.
     """
     now = now or timezone.now()
     exam = attempt.exam
     if attempt.status != Status.GRADED:
         return ReviewRights(False, False, False)
-    opens = exam.review_from or exam.closes_at
+    opens = exam.review_from or latest_close(exam)  # incl. whoever sits later or longer (特殊安排)
     if now < opens:
         return ReviewRights(True, False, False, opens)
     policy = exam.review_policy

@@ -15,16 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from exams.models import ExamAccommodation, ExamAttempt
+from exams.models import Exam, ExamAccommodation, ExamAttempt
 from exams.selectors.accommodations import arrangement_of
-from exams.selectors.exams import exams_for_learner
+from exams.selectors.exams import exams_for_learner, review_rights
 from exams.services.accommodations import (
     AccommodationError,
     change_accommodation,
     grant_accommodation,
     revoke_accommodation,
 )
-from exams.services.attempts import AttemptError, DeadlinePassed, save_answers, start_attempt
+from exams.services.attempts import AttemptError, DeadlinePassed, save_answers, start_attempt, submit_attempt
 from tests.factories import UserFactory
 
 from . import factories_exams as f
@@ -281,3 +281,20 @@ def test_one_persons_accommodation_is_not_anothers(org_tree, trainer):
     _grant(exam, trainer, user=person, extra_minutes=15)
     assert arrangement_of(exam, person).extra_minutes == 15
     assert not arrangement_of(exam, UserFactory(org_unit=org_tree["shache_dept"]))
+
+
+def test_the_answer_key_waits_for_whoever_sits_later(org_tree, trainer):
+    """Review opens by default at the exam's close: with a later sitting granted, at that sitting's end."""
+    now = timezone.now()
+    exam = f.exam(f.mixed_paper(), review_policy=Exam.ReviewPolicy.FULL)
+    done = UserFactory(org_unit=org_tree["shache_dept"])
+    attempt = submit_attempt(attempt_id=start_attempt(exam_id=exam.pk, user=done).pk, user=done)
+    Exam.objects.filter(pk=exam.pk).update(closes_at=now - timedelta(minutes=1))
+    attempt.exam.refresh_from_db()
+    assert review_rights(attempt).key
+
+    ill = UserFactory(org_unit=org_tree["shufu_dept"])
+    closes = now + timedelta(days=1)
+    _grant(exam, trainer, user=ill, opens_at=now, closes_at=closes, extra_minutes=10, reason="病假补考")
+    rights = review_rights(attempt)
+    assert (rights.key, rights.available_from) == (False, closes + timedelta(minutes=10))
