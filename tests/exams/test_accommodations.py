@@ -28,6 +28,7 @@ from exams.services.attempts import AttemptError, DeadlinePassed, save_answers, 
 from tests.factories import UserFactory
 
 from . import factories_exams as f
+from .test_start_cost import START_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -203,6 +204,8 @@ def test_an_accommodation_costs_the_start_no_query(org_tree, trainer):
             start_attempt(exam_id=exam.pk, user=person)
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
+    if connection.vendor == "postgresql":
+        assert counts == [START_QUERIES, START_QUERIES]  # the paper drawn and frozen in one statement, as before
     assert ExamAttempt.objects.get(user=slow).deadline - ExamAttempt.objects.get(user=slow).started_at == timedelta(
         minutes=60
     )
