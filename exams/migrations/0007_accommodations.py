@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_user_full_name_prefix_index'),
-        ('exams', '0005_question_law_flags'),
+        ('exams', '0006_examattempt_is_counted'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
