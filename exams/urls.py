@@ -12,6 +12,7 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/state/", learner.attempt_state, name="state"),
     path("attempts/<int:attempt_id>/save/", learner.save, name="save"),
     path("attempts/<int:attempt_id>/submit/", learner.submit, name="submit"),
+    path("attempts/<int:attempt_id>/events/", learner.events, name="events"),
     path("attempts/<int:attempt_id>/result/", learner.result, name="result"),
     path("api/ping/", learner.ping, name="ping"),
     path("stats/", staff.stats_index, name="stats_index"),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .questions import QuestionType
 
-__all__ = ["AttemptAnswer", "AttemptQuestion", "ExamAttempt"]
+__all__ = ["AttemptAnswer", "AttemptEvent", "AttemptQuestion", "ExamAttempt"]
 
 
 class ExamAttempt(models.Model):
@@ -35,6 +35,7 @@ class ExamAttempt(models.Model):
     class ClosedBy(models.TextChoices):
         LEARNER = "learner", _("学员交卷")
         DEADLINE = "deadline", _("到时自动收卷")
+        INTEGRITY = "integrity", _("离开页面次数达到上限，自动交卷")
 
     CLOSED_STATUSES = (Status.SUBMITTED, Status.FINALISED, Status.GRADED)
 
@@ -55,6 +56,14 @@ class ExamAttempt(models.Model):
     # The person's result at this exam: the one graded attempt that counts (highest score or the last one,
     # per ``Exam.counted_attempt``), kept by ``exams.services.counted`` so that "who passed" is an index scan.
     is_counted = models.BooleanField(_("计入成绩"), default=False, editable=False)
+    device_token = models.CharField(
+        _("作答设备"),
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("“同一时间只允许一台设备作答”时，最后打开答卷的设备（浏览器标识的摘要）。"),
+    )
 
     class Meta:
         verbose_name = _("答卷")
@@ -137,6 +146,7 @@ class AttemptAnswer(models.Model):
     )
     response = models.JSONField(_("作答"), null=True, blank=True)
     seq = models.BigIntegerField(_("保存序号"), default=0)
+    flagged = models.BooleanField(_("标记待复查"), default=False, db_default=False)
     saved_at = models.DateTimeField(_("保存时间"), null=True, blank=True)
     score = models.DecimalField(_("得分"), max_digits=6, decimal_places=2, null=True, blank=True)
     graded_by = models.ForeignKey(
@@ -157,3 +167,31 @@ class AttemptAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.item_id}"
+
+
+class AttemptEvent(models.Model):
+    """Something the integrity options watch for, logged per attempt (shown to trainers beside the grade)."""
+
+    class Kind(models.TextChoices):
+        LEFT_PAGE = "left_page", _("离开答题页面")
+        FULLSCREEN_EXIT = "fullscreen_exit", _("退出全屏")
+        COPY_BLOCKED = "copy_blocked", _("复制、粘贴或右键被阻止")
+        DEVICE_TAKEOVER = "device_takeover", _("在另一台设备上打开")
+        LIMIT_SUBMIT = "limit_submit", _("离开次数达到上限，自动交卷")
+
+    #: What the page may report; the others only the server writes.
+    CLIENT_KINDS = (Kind.LEFT_PAGE, Kind.FULLSCREEN_EXIT, Kind.COPY_BLOCKED)
+
+    attempt = models.ForeignKey(ExamAttempt, verbose_name=_("答卷"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("事件"), max_length=24, choices=Kind.choices)
+    at = models.DateTimeField(_("时间"), help_text=_("以服务器收到的时间为准。"))
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("考试纪律记录")
+        verbose_name_plural = _("考试纪律记录")
+        ordering = ["attempt", "at", "pk"]
+        indexes = [models.Index(fields=["attempt", "kind"], name="attempt_event_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}: {self.kind}"

@@ -136,6 +136,29 @@ class Exam(ClusterableModel):
     paper_mode = models.CharField(_("组卷方式"), max_length=8, choices=PaperMode.choices, default=PaperMode.FIXED)
     shuffle_questions = models.BooleanField(_("打乱题目顺序"), default=True)
     shuffle_options = models.BooleanField(_("打乱选项顺序"), default=True)
+    # Integrity options (考试纪律), all off by default; every event is logged per attempt (``AttemptEvent``).
+    count_page_leaves = models.BooleanField(
+        _("记录离开答题页面"), default=False, help_text=_("切换到其他页面、应用或窗口时记录一次，显示在成绩统计中。")
+    )
+    page_leave_limit = models.PositiveSmallIntegerField(
+        _("离开页面次数上限"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("离开答题页面达到此次数时自动交卷（已保存的答案全部保留）；0 表示只记录不交卷。"),
+    )
+    require_fullscreen = models.BooleanField(
+        _("电脑端要求全屏作答"),
+        default=False,
+        help_text=_("电脑上进入答题页时请求全屏，退出全屏会被记录；手机不受影响。"),
+    )
+    block_copy_paste = models.BooleanField(
+        _("禁止复制、粘贴和右键菜单"), default=False, help_text=_("仅在试卷区域内生效，每次尝试都会被记录。")
+    )
+    single_device = models.BooleanField(
+        _("同一时间只允许一台设备作答"),
+        default=False,
+        help_text=_("在另一台设备或浏览器打开答卷后，原设备停止作答（已保存的答案不会丢失）。"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),

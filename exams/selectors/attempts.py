@@ -37,10 +37,27 @@ class PageItem:
     text: str = ""
     seq: int = 0
     saved: bool = False
+    flagged: bool = False
     score: object = None
     feedback: str = ""
     accepted_answers: list[str] = field(default_factory=list)
     explanation: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.text) if self.qtype in TEXT_TYPES else any(o.chosen for o in self.options)
+
+    @property
+    def outcome(self) -> str:
+        """How a graded answer fared — right, partly right, wrong, or not yet graded — from its score alone.
+
+        The score is shown under every review policy that shows answers, so this tells nothing about the key.
+        """
+        if self.score is None:
+            return "pending"
+        if self.score >= self.points:
+            return "right"
+        return "partial" if self.score > 0 else "wrong"
 
 
 #: What the page needs of each frozen question, read as plain values: one row per question
@@ -54,6 +71,7 @@ PAGE_FIELDS = (
     "question_version__options",
     "answer__response",
     "answer__seq",
+    "answer__flagged",
 )
 REVIEW_FIELDS = (
     "answer__score",
@@ -73,7 +91,7 @@ def _type_labels() -> dict[str, str]:
 
 
 def _page_item(row, labels: dict[str, str]) -> PageItem:
-    position, qtype, option_order, points, stem, options, response, seq = row[: len(PAGE_FIELDS)]
+    position, qtype, option_order, points, stem, options, response, seq, flagged = row[: len(PAGE_FIELDS)]
     page = PageItem(
         position=position,
         qtype=qtype,
@@ -82,6 +100,7 @@ def _page_item(row, labels: dict[str, str]) -> PageItem:
         points=points,
         seq=seq,
         saved=seq > 0,
+        flagged=flagged,
     )
     if qtype in TEXT_TYPES:
         page.text = response or ""

@@ -282,3 +282,62 @@ def audience_people(exam: Exam) -> QuerySet:
     rule = AUDIENCE.of(exam).q()
     extra = extensions.people_for(exam.makeup_for_id or exam.pk)
     return User.objects.filter(rule if extra is None else rule | extra)
+
+
+@dataclass(frozen=True)
+class Retake:
+    """The way on after a failed result: this exam again ("还剩 N 次 · 再考") or its make-up."""
+
+    exam: Exam
+    attempts_left: int
+    is_makeup: bool
+    in_progress: ExamAttempt | None = None
+
+
+def _can_go_on(summary: AttemptsSummary) -> bool:
+    return summary.failed and not summary.passed and not summary.pending and summary.in_progress is None
+
+
+def retake_for(exam: Exam, user, summary: AttemptsSummary, *, now=None) -> Retake | None:
+    """After a failed result: attempts left in the open window, else an open make-up the learner may sit, else none.
+
+    A make-up counts when it is published and open, the learner is in its audience (having failed the
+    original, they are eligible for it) and they have attempts left at it (or one in progress).
+    """
+    now = now or timezone.now()
+    if not _can_go_on(summary):
+        return None
+    left = exam.attempts_allowed - summary.used
+    if left > 0 and exam.opens_at <= now < exam.closes_at:
+        return Retake(exam, left, False)
+    makeups = with_audience_flags(
+        Exam.objects.filter(makeup_for=exam, is_published=True, opens_at__lte=now, closes_at__gt=now), user
+    ).order_by("closes_at", "pk")
+    for makeup in makeups:
+        if not in_audience(makeup, user):
+            continue
+        standing = attempts_summary(makeup, user)
+        if standing.passed or standing.pending:
+            continue
+        makeup_left = makeup.attempts_allowed - standing.used
+        if standing.in_progress is not None or makeup_left > 0:
+            return Retake(makeup, max(makeup_left, 0), True, standing.in_progress)
+    return None
+
+
+def retakes_in_list(rows: list[LearnerExam]) -> dict[int, Retake]:
+    """``retake_for`` for the rows of "我的考试", from the rows alone (no query): exam id → the way on."""
+    makeups: dict[int, LearnerExam] = {}
+    for row in rows:
+        if row.exam.makeup_for_id and row.state == "open" and row.can_start:
+            makeups.setdefault(row.exam.makeup_for_id, row)
+    found = {}
+    for row in rows:
+        if not _can_go_on(row.summary):
+            continue
+        if row.state == "open" and row.attempts_left > 0:
+            found[row.exam.pk] = Retake(row.exam, row.attempts_left, False)
+        elif row.exam.pk in makeups:
+            makeup = makeups[row.exam.pk]
+            found[row.exam.pk] = Retake(makeup.exam, makeup.attempts_left, True, makeup.summary.in_progress)
+    return found

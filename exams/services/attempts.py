@@ -104,6 +104,18 @@ class AttemptClosed(AttemptError):
         super().__init__(_("答卷已经提交，答案未保存；已保存的答案已被提交。"))
 
 
+class DeviceTakenOver(AttemptError):
+    """The exam allows one device at a time and another device (browser) has opened this attempt since."""
+
+    status = 409
+    code = "taken_over"
+
+    def __init__(self):
+        super().__init__(
+            _("本答卷已在另一台设备（浏览器）上打开，本页已停止作答。已保存的答案不会丢失，请在新设备上继续作答。")
+        )
+
+
 # --- starting: checks and the frozen paper -------------------------------------
 
 
@@ -447,17 +459,26 @@ class SaveOutcome:
         return max(int((self.deadline - (now or timezone.now())).total_seconds()), 0)
 
 
-def _check_open(attempt: ExamAttempt | None, *, now) -> ExamAttempt:
+def _check_open(attempt: ExamAttempt | None, *, now, device: str | None = None) -> ExamAttempt:
     if attempt is None:
         raise AttemptNotFound
     if attempt.status != Status.IN_PROGRESS:
         raise AttemptClosed
     if now >= attempt.deadline:
         raise DeadlinePassed
+    check_device(attempt, device)
     return attempt
 
 
-def _lock_items(attempt_id: int, user, positions: set[int], *, now) -> tuple[ExamAttempt, dict[int, AttemptQuestion]]:
+def check_device(attempt: ExamAttempt, device: str | None) -> None:
+    """Refuse a page of another device than the one that last opened the attempt (``None``: not a page)."""
+    if device is not None and attempt.device_token and attempt.device_token != device:
+        raise DeviceTakenOver
+
+
+def _lock_items(
+    attempt_id: int, user, positions: set[int], *, now, device: str | None = None
+) -> tuple[ExamAttempt, dict[int, AttemptQuestion]]:
     """Lock the attempt row and read the frozen questions being answered, in one statement.
 
     The lock (``FOR NO KEY UPDATE`` of the attempt) is the one ``close_attempt`` takes
@@ -467,19 +488,21 @@ def _lock_items(attempt_id: int, user, positions: set[int], *, now) -> tuple[Exa
     items = list(
         AttemptQuestion.objects.select_for_update(no_key=True, of=("attempt",))
         .select_related("attempt")
-        .only("pk", "position", "qtype", "option_order", "attempt__status", "attempt__deadline")
+        .only(
+            "pk", "position", "qtype", "option_order", "attempt__status", "attempt__deadline", "attempt__device_token"
+        )
         .filter(attempt_id=attempt_id, attempt__user=user, position__in=positions)
         .order_by()
     )
     if not items:
         attempt = (
             ExamAttempt.objects.select_for_update(no_key=True)
-            .only("pk", "status", "deadline")
+            .only("pk", "status", "deadline", "device_token")
             .filter(pk=attempt_id, user=user)
             .first()
         )
-        return _check_open(attempt, now=now), {}
-    return _check_open(items[0].attempt, now=now), {item.position: item for item in items}
+        return _check_open(attempt, now=now, device=device), {}
+    return _check_open(items[0].attempt, now=now, device=device), {item.position: item for item in items}
 
 
 def _int(value, message: str) -> int:
@@ -530,8 +553,12 @@ def response_to_client(qtype: str, option_order: list[str], response):
     return indices if qtype == QuestionType.MULTIPLE else (indices[0] if indices else None)
 
 
-def _parse_entry(entry) -> tuple[int, int, object]:
-    """(position, seq, response) of one entry; ``AttemptError`` says what is wrong with it."""
+def _parse_entry(entry) -> tuple[int, int, object, bool | None]:
+    """(position, seq, response, flagged) of one entry; ``AttemptError`` says what is wrong with it.
+
+    ``flagged`` (标记待复查) travels with the answer under the same sequence number, so the
+    newest save of a question decides both; ``None`` (not sent) keeps the stored flag.
+    """
     if not isinstance(entry, dict):
         raise AttemptError(_("答案格式无效，请刷新页面。"))
     position = _int(entry.get("item"), _("答案格式无效，请刷新页面。"))
@@ -539,10 +566,13 @@ def _parse_entry(entry) -> tuple[int, int, object]:
     seq = _int(entry.get("seq"), bad_seq)
     if not 0 < seq < MAX_SEQ:
         raise AttemptError(bad_seq)
-    return position, seq, entry.get("response")
+    flagged = entry.get("flagged")
+    if flagged is not None and not isinstance(flagged, bool):
+        raise AttemptError(_("第 %(n)s 题的标记无效，请刷新页面。") % {"n": position})
+    return position, seq, entry.get("response"), flagged
 
 
-def _parse_answers(answers) -> tuple[list[tuple[int, int, object]], list[SaveResult]]:
+def _parse_answers(answers) -> tuple[list[tuple[int, int, object, bool | None]], list[SaveResult]]:
     """The well-formed entries, and a refusal for each malformed one (the batch itself must be a list)."""
     if not isinstance(answers, list) or not answers:
         raise AttemptError(_("没有收到答案。"))
@@ -576,15 +606,15 @@ def _stored_value(paper_item, position: int, raw):
         return None, exc.message
 
 
-def _newest_per_question(parsed: list[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
-    newest: dict[int, tuple[int, int, object]] = {}
+def _newest_per_question(parsed: list[tuple]) -> list[tuple]:
+    newest: dict[int, tuple] = {}
     for entry in parsed:
         if entry[0] not in newest or entry[1] > newest[entry[0]][1]:
             newest[entry[0]] = entry
     return sorted(newest.values())
 
 
-def save_answers(*, attempt_id: int, user, answers: list[dict]) -> SaveOutcome:
+def save_answers(*, attempt_id: int, user, answers: list[dict], device: str | None = None) -> SaveOutcome:
     """Store the newest answer per question; an older ``seq`` than the stored one changes nothing.
 
     ``answers`` is ``[{"item": position, "seq": n, "response": …}]`` as the page sends
@@ -592,25 +622,28 @@ def save_answers(*, attempt_id: int, user, answers: list[dict]) -> SaveOutcome:
     question does not have, a question not on the paper, text too long) comes back
     refused with its reason and the others are saved. Only what concerns the whole
     attempt (not found, closed, past the deadline) or the batch itself (not a
-    list, too many answers) refuses everything.
+    list, too many answers) refuses everything. ``device`` is the page's device digest
+    (``exams.services.integrity.device_digest``): when the exam allows one device at a time,
+    another device's save is refused (``DeviceTakenOver``); ``None`` checks nothing.
     """
     parsed, refused = _parse_answers(answers)
     parsed = _newest_per_question(parsed)
     now = timezone.now()
     if connection.vendor == "postgresql":
-        outcome = _save_postgresql(attempt_id, user, parsed, now=now)
+        outcome = _save_postgresql(attempt_id, user, parsed, now=now, device=device)
         return SaveOutcome(outcome.results + refused, outcome.deadline)
     with transaction.atomic():
-        attempt, items = _lock_items(attempt_id, user, {p for p, _s, _r in parsed}, now=now)
+        attempt, items = _lock_items(attempt_id, user, {entry[0] for entry in parsed}, now=now, device=device)
         results = []
-        for position, seq, raw in parsed:
+        for position, seq, raw, flagged in parsed:
             item = items.get(position)
             value, error = _stored_value(item and (item.qtype, item.option_order), position, raw)
             if error:
                 results.append(SaveResult(position, seq, False, error))
                 continue
+            flag = {} if flagged is None else {"flagged": flagged}
             updated = AttemptAnswer.objects.filter(item_id=item.pk, seq__lt=seq).update(
-                response=value, seq=seq, saved_at=now
+                response=value, seq=seq, saved_at=now, **flag
             )
             results.append(SaveResult(position, seq, bool(updated)))
     return SaveOutcome(results + refused, attempt.deadline)
@@ -624,12 +657,15 @@ SAVE_SQL = """
 WITH open_attempt AS (
     SELECT id, deadline FROM exams_examattempt
     WHERE id = %(attempt)s AND user_id = %(user)s AND status = 'in_progress' AND deadline > %(now)s
+      AND (device_token = '' OR device_token = coalesce(%(device)s::text, device_token))
     FOR NO KEY UPDATE
 ), incoming AS (
-    SELECT * FROM unnest(%(items)s::bigint[], %(seqs)s::bigint[], %(responses)s::jsonb[]) AS t(item_id, seq, response)
+    SELECT * FROM unnest(%(items)s::bigint[], %(seqs)s::bigint[], %(responses)s::jsonb[], %(flags)s::boolean[])
+        AS t(item_id, seq, response, flagged)
 )
 UPDATE exams_attemptanswer AS a
-SET response = incoming.response, seq = incoming.seq, saved_at = %(now)s
+SET response = incoming.response, seq = incoming.seq, saved_at = %(now)s,
+    flagged = coalesce(incoming.flagged, a.flagged)
 FROM incoming, exams_attemptquestion AS q, open_attempt
 WHERE a.item_id = incoming.item_id AND q.id = a.item_id AND q.attempt_id = open_attempt.id
   AND a.seq < incoming.seq
@@ -653,11 +689,11 @@ def _paper_index(attempt_id: int, user, *, fresh: bool = False) -> dict[int, tup
     return cached[1]
 
 
-def _save_postgresql(attempt_id: int, user, parsed, *, now) -> SaveOutcome:
+def _save_postgresql(attempt_id: int, user, parsed, *, now, device: str | None) -> SaveOutcome:
     paper = _paper_index(attempt_id, user)
-    items, seqs, responses = [], [], []
+    items, seqs, responses, flags = [], [], [], []
     sent, refused = [], []
-    for position, seq, raw in parsed:
+    for position, seq, raw, flagged in parsed:
         frozen = paper.get(position)
         value, error = _stored_value(frozen and frozen[1:], position, raw)
         if error:
@@ -667,7 +703,17 @@ def _save_postgresql(attempt_id: int, user, parsed, *, now) -> SaveOutcome:
         items.append(frozen[0])
         seqs.append(seq)
         responses.append(None if value is None else json.dumps(value, ensure_ascii=False))
-    params = {"attempt": attempt_id, "user": user.pk, "now": now, "items": items, "seqs": seqs, "responses": responses}
+        flags.append(flagged)
+    params = {
+        "attempt": attempt_id,
+        "user": user.pk,
+        "now": now,
+        "device": device,
+        "items": items,
+        "seqs": seqs,
+        "responses": responses,
+        "flags": flags,
+    }
     with connection.cursor() as cursor:
         cursor.execute(SAVE_SQL, params)
         applied = dict(cursor.fetchall())
@@ -675,8 +721,12 @@ def _save_postgresql(attempt_id: int, user, parsed, *, now) -> SaveOutcome:
         deadline = next(iter(applied.values()))
     else:
         # Nothing newer to store, or the attempt is not open: say which.
-        attempt = ExamAttempt.objects.only("pk", "status", "deadline").filter(pk=attempt_id, user=user).first()
-        deadline = _check_open(attempt, now=now).deadline
+        attempt = (
+            ExamAttempt.objects.only("pk", "status", "deadline", "device_token")
+            .filter(pk=attempt_id, user=user)
+            .first()
+        )
+        deadline = _check_open(attempt, now=now, device=device).deadline
     results = [SaveResult(p, s, i in applied) for (p, s), i in zip(sent, items, strict=True)]
     return SaveOutcome(results + refused, deadline)
 
@@ -684,12 +734,15 @@ def _save_postgresql(attempt_id: int, user, parsed, *, now) -> SaveOutcome:
 # --- closing and grading --------------------------------------------------------
 
 
-def submit_attempt(*, attempt_id: int, user) -> ExamAttempt:
-    """The learner hands in. Idempotent: a repeat (or a race with the deadline task) changes nothing."""
-    return close_attempt(attempt_id=attempt_id, by=ExamAttempt.ClosedBy.LEARNER, user=user)
+def submit_attempt(*, attempt_id: int, user, device: str | None = None) -> ExamAttempt:
+    """The learner hands in. Idempotent: a repeat (or a race with the deadline task) changes nothing.
+
+    ``device``: a page's device digest; a device that another one took the attempt over from cannot hand in.
+    """
+    return close_attempt(attempt_id=attempt_id, by=ExamAttempt.ClosedBy.LEARNER, user=user, device=device)
 
 
-def close_attempt(*, attempt_id: int, by: str, user=None) -> ExamAttempt:
+def close_attempt(*, attempt_id: int, by: str, user=None, device: str | None = None) -> ExamAttempt:
     """Close an attempt with what was saved and grade what a machine can; no-op if already closed.
 
     ``user``, when given, must own the attempt (otherwise ``AttemptNotFound``).
@@ -708,6 +761,8 @@ def close_attempt(*, attempt_id: int, by: str, user=None) -> ExamAttempt:
         if attempt.status != Status.IN_PROGRESS:
             return attempt
         late = now >= attempt.deadline
+        if not late:
+            check_device(attempt, device)
         attempt.status = Status.FINALISED if late else Status.SUBMITTED
         attempt.finalised_by = ExamAttempt.ClosedBy.DEADLINE if late else by
         attempt.submitted_at = min(now, attempt.deadline)

@@ -6,6 +6,7 @@ learner's attempt is a 404, indistinguishable from one that does not exist.
 
 from __future__ import annotations
 
+import secrets
 from functools import wraps
 
 from django.contrib import messages
@@ -28,9 +29,14 @@ from exams.selectors.exams import (
     exams_for_learner,
     in_audience,
     makeup_eligible,
+    retake_for,
+    retakes_in_list,
     review_rights,
 )
 from exams.services.attempts import AttemptError, save_answers, start_attempt, submit_attempt
+from exams.services.integrity import DEVICE_COOKIE, device_digest, leave_count, open_on_device, record_events
+
+DEVICE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def json_login_required(view):
@@ -50,9 +56,13 @@ def json_login_required(view):
 
 def _error(exc: AttemptError) -> JsonResponse:
     codes = {404: "not_found", 409: "closed", 410: "deadline", 403: "forbidden"}
-    return JsonResponse(
-        {"ok": False, "code": codes.get(exc.status, "invalid"), "error": exc.message}, status=exc.status
-    )
+    code = getattr(exc, "code", None) or codes.get(exc.status, "invalid")
+    return JsonResponse({"ok": False, "code": code, "error": exc.message}, status=exc.status)
+
+
+def _device(request) -> str:
+    """The digest of this browser's device cookie ("" without one): which device a save or an event comes from."""
+    return device_digest(request.COOKIES.get(DEVICE_COOKIE))
 
 
 def _own_attempt(request, attempt_id: int) -> ExamAttempt:
@@ -62,6 +72,9 @@ def _own_attempt(request, attempt_id: int) -> ExamAttempt:
 @login_required
 def my_exams(request):
     rows = exams_for_learner(request.user)
+    retakes = retakes_in_list(rows)
+    for row in rows:
+        row.retake = retakes.get(row.exam.pk)
     return render(
         request,
         "exams/my_exams.html",
@@ -95,6 +108,7 @@ def exam_detail(request, exam_id: int):
             "can_start": is_open and left > 0 and not summary.passed and not summary.pending,
             "not_yet": now < opens_at,
             "arrangement": arrangement,
+            "retake": retake_for(exam, request.user, summary, now=now),
         },
     )
 
@@ -118,8 +132,12 @@ def attempt_page(request, attempt_id: int):
     attempt = _own_attempt(request, attempt_id)
     if attempt.status != ExamAttempt.Status.IN_PROGRESS:
         return redirect("exams:result", attempt_id=attempt.pk)
+    exam = attempt.exam
+    raw_device = request.COOKIES.get(DEVICE_COOKIE) or (secrets.token_urlsafe(24) if exam.single_device else "")
+    open_on_device(attempt=attempt, device=device_digest(raw_device), user_agent=request.headers.get("User-Agent", ""))
     remaining = max(int((attempt.deadline - timezone.now()).total_seconds()), 0)
     items = paper_for_page(attempt)
+    answered = sum(1 for i in items if i.answered)
     config = {
         "attemptId": attempt.pk,
         "remainingSeconds": remaining,
@@ -127,13 +145,40 @@ def attempt_page(request, attempt_id: int):
         "stateUrl": reverse("exams:state", args=[attempt.pk]),
         "submitUrl": reverse("exams:submit", args=[attempt.pk]),
         "resultUrl": reverse("exams:result", args=[attempt.pk]),
+        "eventsUrl": reverse("exams:events", args=[attempt.pk]),
         "seqs": {str(i.position): i.seq for i in items},
+        "integrity": {
+            "countLeaves": exam.count_page_leaves,
+            "leaveLimit": exam.page_leave_limit if exam.count_page_leaves else 0,
+            "leaves": leave_count(attempt.pk) if exam.count_page_leaves else 0,
+            "fullscreen": exam.require_fullscreen,
+            "blockCopy": exam.block_copy_paste,
+        },
     }
-    return render(
+    response = render(
         request,
         "exams/attempt.html",
-        {"attempt": attempt, "exam": attempt.exam, "items": items, "config": config, "remaining": remaining},
+        {
+            "attempt": attempt,
+            "exam": exam,
+            "items": items,
+            "config": config,
+            "remaining": remaining,
+            "answered": answered,
+            "unanswered": len(items) - answered,
+            "flagged": sum(1 for i in items if i.flagged),
+        },
     )
+    if raw_device and raw_device != request.COOKIES.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            raw_device,
+            max_age=DEVICE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
 
 
 @never_cache
@@ -150,11 +195,13 @@ def attempt_state(request, attempt_id: int):
         else:
             chosen = [o.index for o in item.options if o.chosen]
             response = chosen if item.qtype == "multiple" else (chosen[0] if chosen else None)
-        answers[str(item.position)] = {"seq": item.seq, "response": response}
+        answers[str(item.position)] = {"seq": item.seq, "response": response, "flagged": item.flagged}
+    device = _device(request)
     return JsonResponse(
         {
             "ok": True,
             "status": attempt.status,
+            "taken_over": bool(attempt.exam.single_device and attempt.device_token and attempt.device_token != device),
             "remaining_seconds": max(int((attempt.deadline - timezone.now()).total_seconds()), 0),
             "answers": answers,
         }
@@ -187,7 +234,9 @@ def _payload(request) -> dict:
 def save(request, attempt_id: int):
     try:
         data = _payload(request)
-        outcome = save_answers(attempt_id=attempt_id, user=request.user, answers=data.get("answers"))
+        outcome = save_answers(
+            attempt_id=attempt_id, user=request.user, answers=data.get("answers"), device=_device(request)
+        )
     except AttemptError as exc:
         return _error(exc)
     return JsonResponse(
@@ -208,11 +257,14 @@ def save(request, attempt_id: int):
 @json_login_required
 def submit(request, attempt_id: int):
     try:
-        attempt = submit_attempt(attempt_id=attempt_id, user=request.user)
+        attempt = submit_attempt(attempt_id=attempt_id, user=request.user, device=_device(request))
     except AttemptError as exc:
         if request.content_type == "application/json":
             return _error(exc)
-        raise Http404
+        if exc.status == 404:
+            raise Http404
+        messages.error(request, exc.message)
+        return redirect("exams:my_exams")
     result_url = reverse("exams:result", args=[attempt.pk])
     if request.content_type == "application/json":
         return JsonResponse({"ok": True, "status": attempt.status, "result_url": result_url})
@@ -229,10 +281,45 @@ def result(request, attempt_id: int):
         attempt = submit_attempt(attempt_id=attempt.pk, user=request.user)
     rights = review_rights(attempt)
     items = review_items(attempt, show_key=rights.key) if rights.responses else []
+    summary = attempts_summary(attempt.exam, request.user)
     return render(
         request,
         "exams/result.html",
-        {"attempt": attempt, "exam": attempt.exam, "rights": rights, "items": items},
+        {
+            "attempt": attempt,
+            "exam": attempt.exam,
+            "rights": rights,
+            "items": items,
+            "wrong": [i for i in items if i.outcome in ("wrong", "partial")],
+            "retake": retake_for(attempt.exam, request.user, summary),
+        },
+    )
+
+
+@never_cache
+@require_POST
+@json_login_required
+def events(request, attempt_id: int):
+    """What the integrity options saw (leaving the page, leaving full screen, blocked copying), with unsent answers."""
+    try:
+        data = _payload(request)
+        outcome = record_events(
+            attempt_id=attempt_id,
+            user=request.user,
+            events=data.get("events"),
+            answers=data.get("answers") or None,
+            device=_device(request),
+        )
+    except AttemptError as exc:
+        return _error(exc)
+    return JsonResponse(
+        {
+            "ok": True,
+            "leaves": outcome.leaves,
+            "limit": outcome.limit,
+            "closed": outcome.closed,
+            "result_url": reverse("exams:result", args=[attempt_id]),
+        }
     )
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from exams.selectors import stats
 from exams.selectors.grading import grader_exams, is_grader, pending_answers
+from exams.selectors.integrity import event_counts, exam_integrity
 from exams.services.attempts import AttemptError, grade_answer
 
 LEVELS = (1, 2, 3, 4)
@@ -61,6 +62,7 @@ def stats_exam(request, exam_id: int):
             "articles": stats.articles_by_unit(counted, level=level),
             "people": stats.people_results(request.user, exam, counted),
             "sees_all": stats.sees_all_attempts(request.user),
+            "integrity": exam_integrity(request.user, exam),
         },
     )
 
@@ -71,14 +73,14 @@ def grading_queue(request):
         raise PermissionDenied
     exam_id = request.GET.get("exam")
     exam_id = int(exam_id) if exam_id and exam_id.isdigit() else None
+    answers = pending_answers(request.user, exam_id=exam_id)
+    events = event_counts({a.item.attempt_id for a in answers})
+    for answer in answers:
+        answer.integrity = events.get(answer.item.attempt_id, [])
     return render(
         request,
         "exams/grading_queue.html",
-        {
-            "exams": grader_exams(request.user),
-            "answers": pending_answers(request.user, exam_id=exam_id),
-            "exam_id": exam_id,
-        },
+        {"exams": grader_exams(request.user), "answers": answers, "exam_id": exam_id},
     )
 
 

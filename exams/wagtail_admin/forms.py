@@ -47,6 +47,8 @@ class ExamAdminForm(WagtailAdminModelForm):
         cleaned = super().clean()
         if cleaned.get("is_annual_law_exam") and not cleaned.get("year"):
             self.add_error("year", _("年度学法考试必须填写年度。"))
+        if cleaned.get("page_leave_limit") and not cleaned.get("count_page_leaves"):
+            self.add_error("count_page_leaves", _("设置了离开页面次数上限，须同时勾选“记录离开答题页面”。"))
         if cleaned.get("is_published"):
             paper = {"mode": cleaned.get("paper_mode"), "questions": self._questions(), "rules": self._rules()}
             for problem in paper_problems(**paper):

@@ -227,6 +227,15 @@ class ExamViewSet(ModelViewSet):
                 ],
                 heading=_("学时、查看与阅卷"),
             ),
+            ObjectList(
+                [
+                    FieldRowPanel([FieldPanel("count_page_leaves"), FieldPanel("page_leave_limit")]),
+                    FieldPanel("require_fullscreen"),
+                    FieldPanel("block_copy_paste"),
+                    FieldPanel("single_device"),
+                ],
+                heading=_("考试纪律"),
+            ),
         ],
         base_form_class=ExamAdminForm,
     )

@@ -7,6 +7,11 @@
 //   lost connection or a closed tab resumes them; they are sent when the network returns.
 // * On page hide the unsent answers go out with navigator.sendBeacon.
 // * The page never receives the answer key; option values are display positions.
+// * 答题卡: every question answered / unanswered / flagged; a flag travels with the question's
+//   answer under the same sequence number, so the newest save decides both.
+// * Integrity options (when the exam sets them): leaving the page is reported with the unsent
+//   answers (saved first); full screen on PCs; copy/paste blocked in the paper; a page another
+//   browser took the attempt over from stops, keeping its unsent answers in this browser.
 (function () {
   "use strict";
 
@@ -24,9 +29,22 @@
   var summaryEl = document.querySelector("[data-save-summary]");
   var netEl = document.querySelector("[data-net-status]");
   var submitForm = document.querySelector("[data-submit-form]");
+  var noticeEl = document.querySelector("[data-integrity-notice]");
+  var cardEl = document.querySelector("[data-answer-card]");
+  var cardToggle = document.querySelector("[data-card-toggle]");
+  var backdrop = document.querySelector("[data-card-backdrop]");
+  var integrity = cfg.integrity || {};
   var sections = {};
+  var cells = {};
+  var flags = {};
   Array.prototype.forEach.call(document.querySelectorAll("[data-item]"), function (el) {
-    sections[el.getAttribute("data-item")] = el;
+    var pos = el.getAttribute("data-item");
+    sections[pos] = el;
+    var flagBtn = el.querySelector("[data-flag]");
+    flags[pos] = !!flagBtn && flagBtn.getAttribute("aria-pressed") === "true";
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-card-item]"), function (el) {
+    cells[el.getAttribute("data-card-item")] = el;
   });
 
   var serverSeq = {};
@@ -75,6 +93,7 @@
       if (sections[pos] && entry.seq > (serverSeq[pos] || 0)) {
         pending[pos] = entry;
         writeResponse(sections[pos], entry.response);
+        if (typeof entry.flagged === "boolean") setFlag(pos, entry.flagged);
       }
     });
   }
@@ -126,6 +145,40 @@
     }
   }
 
+  function setFlag(pos, on) {
+    flags[pos] = !!on;
+    var btn = sections[pos] && sections[pos].querySelector("[data-flag]");
+    if (btn) {
+      btn.setAttribute("aria-pressed", on ? "true" : "false");
+      btn.textContent = on ? t.flagged : t.flag;
+    }
+  }
+
+  // The answer card: one cell per question, counts in the legend and on the toggle button.
+  function refreshCard() {
+    var answered = 0;
+    var flagged = 0;
+    var total = Object.keys(sections).length;
+    Object.keys(sections).forEach(function (pos) {
+      var isAnswered = readResponse(sections[pos]) !== null;
+      if (isAnswered) answered += 1;
+      if (flags[pos]) flagged += 1;
+      var cell = cells[pos];
+      if (!cell) return;
+      cell.classList.toggle("answered", isAnswered);
+      cell.classList.toggle("flagged", !!flags[pos]);
+      var words = [isAnswered ? t.cardAnswered : t.cardUnanswered];
+      if (flags[pos]) words.push(t.cardFlagged);
+      cell.setAttribute("aria-label", fmt(t.cardState, { n: pos, state: words.join("，") }));
+    });
+    var set = function (sel, value) { var el = document.querySelector(sel); if (el) el.textContent = value; };
+    set("[data-card-count]", answered + "/" + total);
+    set("[data-count-answered]", answered);
+    set("[data-count-unanswered]", total - answered);
+    set("[data-count-flagged]", flagged);
+    return { answered: answered, unanswered: total - answered, flagged: flagged };
+  }
+
   function refreshSummary() {
     var total = Object.keys(sections).length;
     var saved = 0;
@@ -133,6 +186,7 @@
       if (!pending[pos] && !rejected[pos] && readResponse(sections[pos]) !== null) saved += 1;
     });
     summaryEl.textContent = fmt(t.summary, { saved: saved, total: total });
+    refreshCard();
   }
 
   function settle(pos) {
@@ -163,11 +217,28 @@
     if (!section || closed) return;
     var pos = section.getAttribute("data-item");
     delete rejected[pos];
-    pending[pos] = { item: parseInt(pos, 10), seq: nextSeq(pos), response: readResponse(section) };
+    queueAnswer(pos);
     persist();
     setState(pos, "unsaved");
     refreshSummary();
     schedule(isText(section) ? TEXT_DELAY : CHOICE_DELAY);
+  }
+
+  function queueAnswer(pos) {
+    pending[pos] = { item: parseInt(pos, 10), seq: nextSeq(pos), response: readResponse(sections[pos]), flagged: !!flags[pos] };
+  }
+
+  function onFlag(event) {
+    var btn = event.target.closest("[data-flag]");
+    if (!btn || closed) return;
+    var pos = btn.closest("[data-item]").getAttribute("data-item");
+    setFlag(pos, !flags[pos]);
+    delete rejected[pos];
+    queueAnswer(pos);
+    persist();
+    setState(pos, "unsaved");
+    refreshSummary();
+    schedule(CHOICE_DELAY);
   }
 
   function schedule(delay) {
@@ -224,6 +295,7 @@
       if (Object.keys(pending).length) schedule(50);
       return;
     }
+    if (res.status === 409 && data.code === "taken_over") { takenOver(data.error || t.takenOver); return; }
     if (res.status === 410 || res.status === 409) {
       timeUp(data.error || (res.status === 410 ? t.timeup : t.closed));
       return;
@@ -285,11 +357,16 @@
       .then(function (data) {
         if (!data || !data.ok) return;
         if (data.status !== "in_progress") { timeUp(t.closed); return; }
+        if (data.taken_over) { takenOver(t.takenOver); return; }
         syncClock(data.remaining_seconds);
         Object.keys(data.answers).forEach(function (pos) {
           var a = data.answers[pos];
           serverSeq[pos] = Math.max(serverSeq[pos] || 0, a.seq);
-          if (!pending[pos] && !rejected[pos] && sections[pos]) { writeResponse(sections[pos], a.response); settle(pos); }
+          if (!pending[pos] && !rejected[pos] && sections[pos]) {
+            writeResponse(sections[pos], a.response);
+            setFlag(pos, a.flagged);
+            settle(pos);
+          }
         });
         refreshSummary();
       })
@@ -331,13 +408,151 @@
     }).catch(function () { /* the server finalises overdue attempts by itself */ });
   }
 
+  // Another browser opened this attempt (one device at a time): stop here. Unsent answers stay in
+  // this browser's storage and go out if the attempt is opened here again.
+  function takenOver(message) {
+    if (closed) return;
+    closed = true;
+    Array.prototype.forEach.call(paper.querySelectorAll("input, textarea, button"), function (el) { el.disabled = true; });
+    var button = submitForm.querySelector("[data-submit]");
+    if (button) button.disabled = true;
+    showAlert(message);
+  }
+
+  // --- integrity options ------------------------------------------------------------
+  var away = false;
+  var confirming = false;
+  var eventQueue = [];
+  var eventTimer = null;
+
+  function showNotice(message) {
+    if (!noticeEl) return;
+    noticeEl.textContent = message;
+    noticeEl.hidden = !message;
+  }
+
+  function leavesNotice(leaves, limit) {
+    if (!leaves) return;
+    showNotice(limit ? fmt(t.leavesLimit, { n: leaves, limit: limit }) : fmt(t.leaves, { n: leaves }));
+  }
+
+  function sendEvents(events, withAnswers) {
+    var body = { events: events };
+    if (withAnswers) {
+      var answers = Object.keys(pending).map(function (pos) { return pending[pos]; });
+      if (answers.length) body.answers = answers;
+    }
+    var text = JSON.stringify(body);
+    return fetch(cfg.eventsUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: text.length < 60000,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: text,
+    })
+      .then(function (resp) { return resp.json().then(function (data) { return { status: resp.status, data: data }; }); })
+      .then(function (res) {
+        var data = res.data || {};
+        if (res.status === 200 && data.ok) {
+          if (data.closed) { timeUp(t.limitClosed); return; }
+          leavesNotice(data.leaves, data.limit);
+          return;
+        }
+        if (res.status === 409 && data.code === "taken_over") takenOver(data.error || t.takenOver);
+        else if (res.status === 409 || res.status === 410) timeUp(data.error || t.closed);
+      })
+      .catch(function () { /* offline: the event is lost, never an answer (they stay queued) */ });
+  }
+
+  function queueEvent(kind, details) {
+    if (closed) return;
+    eventQueue.push({ kind: kind, details: details || {} });
+    if (!eventTimer) {
+      eventTimer = setTimeout(function () {
+        eventTimer = null;
+        var events = eventQueue.splice(0, 50);
+        if (events.length) sendEvents(events, false);
+      }, 1000);
+    }
+  }
+
+  function leftPage(via) {
+    if (!integrity.countLeaves || away || closed || confirming) return;
+    away = true;
+    sendEvents([{ kind: "left_page", details: { via: via } }], true);
+  }
+
+  function back() { away = false; }
+
+  function isPhone() {
+    return (window.matchMedia && window.matchMedia("(pointer: coarse)").matches) || window.innerWidth < 700;
+  }
+
+  function setupFullscreen() {
+    var banner = document.querySelector("[data-fullscreen-banner]");
+    var root = document.documentElement;
+    if (!integrity.fullscreen || !banner || isPhone() || !root.requestFullscreen) return;
+    var update = function () { banner.hidden = !!document.fullscreenElement || closed; };
+    banner.querySelector("[data-fullscreen-enter]").addEventListener("click", function () {
+      root.requestFullscreen().catch(function () { /* refused by the browser: the banner stays */ });
+    });
+    document.addEventListener("fullscreenchange", function () {
+      if (!document.fullscreenElement && !closed) queueEvent("fullscreen_exit");
+      update();
+    });
+    update();
+  }
+
+  function setupCopyBlock() {
+    if (!integrity.blockCopy) return;
+    ["copy", "cut", "paste", "contextmenu"].forEach(function (name) {
+      paper.addEventListener(name, function (event) {
+        event.preventDefault();
+        showNotice(t.copyBlocked);
+        queueEvent("copy_blocked", { action: name });
+      });
+    });
+  }
+
+  // --- the answer card (a side panel on wide screens, a bottom sheet on phones) ------------
+  function openCard(open) {
+    cardEl.classList.toggle("open", open);
+    backdrop.hidden = !open;
+    cardToggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) { var first = cardEl.querySelector("[data-card-item]"); if (first) first.focus(); }
+  }
+
+  function setupCard() {
+    cardToggle.addEventListener("click", function () { openCard(!cardEl.classList.contains("open")); });
+    backdrop.addEventListener("click", function () { openCard(false); });
+    cardEl.querySelector("[data-card-close]").addEventListener("click", function () { openCard(false); });
+    document.addEventListener("keydown", function (event) { if (event.key === "Escape") openCard(false); });
+    cardEl.addEventListener("click", function (event) {
+      var cell = event.target.closest("[data-card-item]");
+      if (!cell) return;
+      event.preventDefault();
+      var section = sections[cell.getAttribute("data-card-item")];
+      openCard(false);
+      section.scrollIntoView({ block: "start" });
+      var input = section.querySelector("input, textarea");
+      if (input) input.focus({ preventScroll: true });
+      if (history.replaceState) history.replaceState(null, "", "#" + section.id);
+    });
+  }
+
   // --- submit --------------------------------------------------------------------
   function onSubmit(event) {
     event.preventDefault();
     if (closed) return;
-    var unanswered = Object.keys(sections).filter(function (pos) { return readResponse(sections[pos]) === null; }).length;
-    var question = unanswered ? fmt(t.confirmUnanswered, { n: unanswered }) : t.confirm;
-    if (!window.confirm(question)) return;
+    var counts = refreshCard();
+    var question = t.confirm;
+    if (counts.unanswered && counts.flagged) question = fmt(t.confirmBoth, { n: counts.unanswered, f: counts.flagged });
+    else if (counts.unanswered) question = fmt(t.confirmUnanswered, { n: counts.unanswered });
+    else if (counts.flagged) question = fmt(t.confirmFlagged, { f: counts.flagged });
+    confirming = true;
+    var sure = window.confirm(question);
+    setTimeout(function () { confirming = false; }, 0);
+    if (!sure) return;
     var attempt = function (tries) {
       return flush().then(function () {
         if (Object.keys(pending).length && tries > 0 && !closed) {
@@ -363,6 +578,7 @@
   // The paper is a form only for its controls: Enter in a text answer must not send it anywhere.
   paper.addEventListener("submit", function (event) { event.preventDefault(); });
   paper.addEventListener("change", onChange);
+  paper.addEventListener("click", onFlag);
   paper.addEventListener("input", function (event) {
     if (event.target.matches("input[type=text], textarea")) onChange(event);
   });
@@ -370,9 +586,15 @@
   window.addEventListener("online", function () { setNet(t.online, false); retryDelay = 1000; flush(); });
   window.addEventListener("offline", function () { setNet(t.offline, true); });
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") beacon();
-    else { refreshState(); flush(); }
+    if (document.visibilityState === "hidden") { leftPage("hidden"); beacon(); }
+    else { back(); refreshState(); flush(); }
   });
+  window.addEventListener("blur", function () { leftPage("blur"); });
+  window.addEventListener("focus", back);
+  setupCard();
+  setupFullscreen();
+  setupCopyBlock();
+  leavesNotice(integrity.leaves, integrity.leaveLimit);
   window.addEventListener("pagehide", beacon);
   if (!navigator.onLine) setNet(t.offline, true);
   tick();

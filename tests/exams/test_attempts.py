@@ -315,8 +315,8 @@ def test_reload_shows_every_saved_answer(learner, client_for):
     assert 'name="q2" value="0" checked' in html and 'name="q2" value="2" checked' in html
     assert 'value="行政处罚"' in html
     state = client.get(reverse("exams:state", args=[attempt.pk])).json()
-    assert state["answers"]["2"] == {"seq": 5, "response": [0, 2]}
-    assert state["answers"]["4"] == {"seq": 6, "response": "行政处罚"}
+    assert state["answers"]["2"] == {"seq": 5, "response": [0, 2], "flagged": False}
+    assert state["answers"]["4"] == {"seq": 6, "response": "行政处罚", "flagged": False}
     assert 0 < state["remaining_seconds"] <= 30 * 60
 
 
