@@ -91,7 +91,8 @@ def _parse_events(events) -> list[tuple[str, dict]]:
         if not isinstance(entry, dict) or entry.get("kind") not in CLIENT_DETAILS:
             raise AttemptError(bad)
         allowed = CLIENT_DETAILS[entry["kind"]]
-        details = entry.get("details") or {}
+        details = entry.get("details")
+        details = {} if details is None else details
         if not isinstance(details, dict) or any(k not in allowed or v not in allowed[k] for k, v in details.items()):
             raise AttemptError(bad)
         parsed.append((entry["kind"], details))

@@ -42,6 +42,11 @@ class ExamAdminForm(WagtailAdminModelForm):
             self.fields["graders"].queryset = _staff_graders()
         if "makeup_for" in self.fields and self.instance.pk:
             self.fields["makeup_for"].queryset = Exam.objects.exclude(pk=self.instance.pk)
+        if "page_leave_limit" in self.fields:
+            self.fields["page_leave_limit"].required = False  # empty: no limit
+
+    def clean_page_leave_limit(self):
+        return self.cleaned_data.get("page_leave_limit") or 0
 
     def clean(self):
         cleaned = super().clean()
