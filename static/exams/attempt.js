@@ -53,6 +53,7 @@
   var rejected = {};  // answers the server refused (shown as unsaved, with the reason, until changed)
   var states = {};
   var inflight = false;
+  var leaving = false;  // a report of leaving the page, carrying the unsent answers, is on its way
   var oneAtATime = false;
   var closed = false;
   var flushTimer = null;
@@ -254,7 +255,7 @@
 
   function flush() {
     flushTimer = null;
-    if (inflight || closed) return Promise.resolve();
+    if (inflight || leaving || closed) return Promise.resolve();
     var answers = batch();
     if (!answers.length) return Promise.resolve();
     inflight = true;
@@ -443,6 +444,12 @@
       if (answers.length) body.answers = answers;
     }
     var text = JSON.stringify(body);
+    if (body.answers) leaving = true;
+    var done = function () {
+      if (!body.answers) return;
+      leaving = false;
+      if (!closed && Object.keys(pending).length) schedule(50);
+    };
     return fetch(cfg.eventsUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -453,6 +460,7 @@
       .then(function (resp) { return resp.json().then(function (data) { return { status: resp.status, data: data }; }); })
       .then(function (res) {
         var data = res.data || {};
+        done();
         if (res.status === 200 && data.ok) {
           if (data.closed) { timeUp(t.limitClosed); return; }
           leavesNotice(data.leaves, data.limit);
@@ -461,7 +469,7 @@
         if (res.status === 409 && data.code === "taken_over") takenOver(data.error || t.takenOver);
         else if (res.status === 409 || res.status === 410) timeUp(data.error || t.closed);
       })
-      .catch(function () { /* offline: the event is lost, never an answer (they stay queued) */ });
+      .catch(function () { done(); /* offline: the event is lost, never an answer (they stay queued) */ });
   }
 
   function queueEvent(kind, details) {
