@@ -169,3 +169,47 @@ def test_a_second_browser_takes_the_attempt_over(page_at, login_as, live_server,
     second.locator("#q2 [data-save-state]").filter(has_text="已保存").wait_for()
     responses = dict(AttemptAnswer.objects.filter(item__attempt=attempt).values_list("item__position", "response"))
     assert responses == {1: "B", 2: "B"}
+
+
+def test_full_screen_and_copy_blocking_on_a_pc_are_logged_for_the_trainer(
+    page_at, login_as, live_server, learner, trainer
+):
+    exam = f.exam(_paper(2), title="全屏测验", require_fullscreen=True, block_copy_paste=True)
+    page = login_as(page_at(*DESKTOP), learner)
+    _start(page, live_server, exam)
+    attempt = ExamAttempt.objects.get(exam=exam, user=learner)
+    banner = page.locator("[data-fullscreen-banner]")
+    banner.wait_for(state="visible")
+    page.get_by_role("button", name="进入全屏").click()
+    page.wait_for_function("document.fullscreenElement !== null")
+    banner.wait_for(state="hidden")
+    page.evaluate("document.exitFullscreen()")
+    banner.wait_for(state="visible")
+    prevented = page.evaluate(
+        "(() => { const e = new Event('paste', {bubbles: true, cancelable: true});"
+        " document.querySelector('#q1 .option-text').dispatchEvent(e); return e.defaultPrevented; })()"
+    )
+    assert prevented
+    page.locator("[data-integrity-notice]").filter(has_text="禁止复制、粘贴和右键菜单").wait_for()
+    for _ in range(40):
+        if AttemptEvent.objects.filter(attempt=attempt).count() == 2:
+            break
+        page.wait_for_timeout(250)
+    assert sorted(AttemptEvent.objects.filter(attempt=attempt).values_list("kind", flat=True)) == [
+        "copy_blocked",
+        "fullscreen_exit",
+    ]
+
+    phone = login_as(page_at(*PHONE), learner)
+    phone.goto(f"{live_server.url}/exams/attempts/{attempt.pk}/")
+    phone.locator("[data-countdown]").filter(has_text=":").wait_for()
+    assert not phone.locator("[data-fullscreen-banner]").is_visible()  # never on phones
+
+    staff = login_as(page_at(*DESKTOP), trainer)
+    staff.goto(f"{live_server.url}/exams/stats/{exam.pk}/")
+    row = staff.get_by_test_id("integrity").locator("tr", has_text=f"答卷 #{attempt.pk}")
+    assert "退出全屏 × 1" in row.inner_text() and "复制、粘贴或右键被阻止 × 1" in row.inner_text()
+    _shot(staff, "stats-integrity")
+    learner_list = login_as(page_at(*PHONE), learner)
+    learner_list.goto(f"{live_server.url}/exams/")
+    _shot(learner_list, "my-exams-phone")
