@@ -248,3 +248,25 @@ def test_statistics_show_the_log_beside_the_grade(learner, trainer, client_for, 
     assert f"答卷 #{attempt.pk}" in html
     assert "离开页面次数达到上限，自动交卷" in html  # how it was handed in
     assert learner.full_name not in html  # trainers see the sheet number, as in grading
+
+
+def test_the_grading_queue_shows_each_sheets_log(learner, org_tree, client_for, django_assert_max_num_queries):
+    from accounts.models import Role
+    from exams.models import QuestionType
+    from tests.conftest import enable_totp
+    from tests.factories import UserFactory
+
+    grader = UserFactory(full_name="阅卷老师", org_unit=org_tree["pref"], roles=[Role.TRAINER])
+    enable_totp(grader)
+    exam = f.exam([f.question(QuestionType.SHORT, points="4")], count_page_leaves=True)
+    exam.graders.add(grader)
+    attempt = start_attempt(exam_id=exam.pk, user=learner)
+    save_answers(attempt_id=attempt.pk, user=learner, answers=[{"item": 1, "seq": 1, "response": "应当听取陈述申辩"}])
+    record_events(attempt_id=attempt.pk, user=learner, events=[LEAVE], device="")
+    submit_attempt(attempt_id=attempt.pk, user=learner)
+    client = client_for(grader)
+    client.get(reverse("exams:grading_queue"))
+    with django_assert_max_num_queries(20):
+        html = client.get(reverse("exams:grading_queue")).content.decode()
+    assert "应当听取陈述申辩" in html and "离开答题页面 × 1" in html
+    assert learner.full_name not in html  # still blind
