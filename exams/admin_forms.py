@@ -204,7 +204,7 @@ class CategoryAdminForm(WagtailAdminModelForm):
 
     class Meta:
         model = QuestionCategory
-        fields = ["name", "description"]
+        fields = ["name", "description", "open_for_practice"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -222,6 +222,7 @@ class CategoryAdminForm(WagtailAdminModelForm):
             name=self.cleaned_data["name"],
             parent=self.cleaned_data.get("parent"),
             description=self.cleaned_data.get("description", ""),
+            open_for_practice=self.cleaned_data.get("open_for_practice", False),
         )
 
     def clean(self):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exams.views import learner, staff
+from exams.views import learner, practice, staff
 
 app_name = "exams"
 
@@ -15,6 +15,14 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/events/", learner.events, name="events"),
     path("attempts/<int:attempt_id>/result/", learner.result, name="result"),
     path("api/ping/", learner.ping, name="ping"),
+    path("practice/", practice.practice, name="practice"),
+    path("practice/question/", practice.practice_question, name="practice_question"),
+    path("practice/answer/", practice.practice_answer, name="practice_answer"),
+    path("mistakes/", practice.mistakes, name="mistakes"),
+    path("mistakes/<int:question_id>/", practice.mistake_redo, name="mistake_redo"),
+    path("<int:exam_id>/mock/", practice.mock_start, name="mock_start"),
+    path("mock/<int:paper_id>/", practice.mock_paper, name="mock_paper"),
+    path("mock/<int:paper_id>/submit/", practice.mock_submit, name="mock_submit"),
     path("stats/", staff.stats_index, name="stats_index"),
     path("stats/<int:exam_id>/", staff.stats_exam, name="stats_exam"),
     path("grading/", staff.grading_queue, name="grading_queue"),

@@ -133,6 +133,11 @@ class Exam(ClusterableModel):
     is_annual_law_exam = models.BooleanField(_("年度学法考试"), default=False)
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     is_published = models.BooleanField(_("已发布"), default=False)
+    has_mock = models.BooleanField(
+        _("有模拟考试"),
+        default=False,
+        help_text=_("参考人员可按本场的组卷方式随时抽取模拟试卷练习，交卷即评分并显示答案和解析，不计成绩、不计学时。"),
+    )
     paper_mode = models.CharField(_("组卷方式"), max_length=8, choices=PaperMode.choices, default=PaperMode.FIXED)
     shuffle_questions = models.BooleanField(_("打乱题目顺序"), default=True)
     shuffle_options = models.BooleanField(_("打乱选项顺序"), default=True)

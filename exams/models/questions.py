@@ -30,6 +30,9 @@ class QuestionCategory(MP_Node):
     name = models.CharField(_("名称"), max_length=100)
     full_path = models.CharField(_("完整路径"), max_length=500, unique=True, editable=False)
     description = models.TextField(_("说明"), blank=True)
+    open_for_practice = models.BooleanField(
+        _("开放练习"), default=False, help_text=_("学员可以在“练习”中练习本分类及其下级分类的题目。")
+    )
 
     node_order_by = ["name"]
 

@@ -129,11 +129,24 @@ def review_items(attempt: ExamAttempt, *, show_key: bool) -> list[PageItem]:
         page = _page_item(row, labels)
         page.score, page.feedback, accepted_answers, explanation = row[len(PAGE_FIELDS) :]
         if show_key:
-            option_order, options = row[2], row[5]
-            correct = {o["key"] for o in options if o.get("correct")}
-            for option in page.options:
-                option.correct = option_order[option.index] in correct
-            page.accepted_answers = list(accepted_answers)
-            page.explanation = explanation
+            reveal_key(
+                page, option_order=row[2], options=row[5], accepted_answers=accepted_answers, explanation=explanation
+            )
         pages.append(page)
     return pages
+
+
+def question_item(
+    *, position: int, qtype: str, option_order: list[str], points, stem: str, options: list[dict], response=None
+) -> PageItem:
+    """One question as the exam pages render it, for pages that are not an attempt (practice, mock papers)."""
+    return _page_item((position, qtype, option_order, points, stem, options, response, 0), _type_labels())
+
+
+def reveal_key(page: PageItem, *, option_order: list[str], options: list[dict], accepted_answers, explanation: str):
+    """Mark the correct options, the accepted answers and the explanation on a rendered question."""
+    correct = {o["key"] for o in options if o.get("correct")}
+    for option in page.options:
+        option.correct = option_order[option.index] in correct
+    page.accepted_answers = list(accepted_answers)
+    page.explanation = explanation

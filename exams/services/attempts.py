@@ -58,6 +58,7 @@ from exams.selectors.exams import (
     summarise,
 )
 from exams.services.counted import mark_counted
+from exams.services.mistakes import record_exam_mistakes
 from exams.signals import exam_passed, pass_recorded
 
 CENT = Decimal("0.01")
@@ -817,6 +818,7 @@ def _finish(attempt: ExamAttempt, *, now) -> None:
     mark_counted(attempt)
     if attempt.passed:
         credit_pass(attempt)
+    record_exam_mistakes(attempt=attempt, now=now)  # the 错题本, as far as the exam's review policy allows
     announce_graded_on_commit(attempt.pk)  # the learner's "考试成绩" message, once the result has committed
 
 

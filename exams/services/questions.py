@@ -348,8 +348,12 @@ def save_category(
     name: str,
     parent: QuestionCategory | None = None,
     description: str = "",
+    open_for_practice: bool | None = None,
 ) -> QuestionCategory:
-    """Create, rename or move a category; the stored full paths of its subtree follow."""
+    """Create, rename or move a category; the stored full paths of its subtree follow.
+
+    ``open_for_practice`` opens the category and its subcategories to learners' practice (``None``: unchanged).
+    """
     name = (name or "").strip().replace(CATEGORY_SEPARATOR, "／")
     if not name:
         raise ValidationError({"name": _("名称不能为空。")})
@@ -357,7 +361,7 @@ def save_category(
     if siblings.filter(name=name).exclude(pk=getattr(category, "pk", None)).exists():
         raise ValidationError({"name": _("同一上级下已有名为“%(n)s”的分类。") % {"n": name}})
     if category is None:
-        values = {"name": name, "description": description}
+        values = {"name": name, "description": description, "open_for_practice": bool(open_for_practice)}
         return QuestionCategory.add_root(**values) if parent is None else parent.add_child(**values)
     category = QuestionCategory.objects.get(pk=category.pk)
     if parent is not None and (parent.pk == category.pk or parent.is_descendant_of(category)):
@@ -371,6 +375,8 @@ def save_category(
         category = QuestionCategory.objects.get(pk=category.pk)
     category.name = name
     category.description = description
+    if open_for_practice is not None:
+        category.open_for_practice = open_for_practice
     category.save()
     for node in category.get_descendants().order_by("depth"):
         node.save(update_fields=["full_path"])

@@ -109,6 +109,7 @@ def exam_detail(request, exam_id: int):
             "not_yet": now < opens_at,
             "arrangement": arrangement,
             "retake": retake_for(exam, request.user, summary, now=now),
+            "can_mock": exam.has_mock and in_audience(exam, request.user),
         },
     )
 

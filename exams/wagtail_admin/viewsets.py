@@ -124,9 +124,11 @@ class CategoryViewSet(ModelViewSet):
             get_url=lambda c: reverse("exams_categories:edit", args=[c.pk]),
         ),
         Column("question_count", label=_("题目数"), accessor="question_count"),
+        BooleanColumn("open_for_practice", label=_("开放练习")),
     ]
     edit_handler = ObjectList(
-        [FieldPanel("name"), FieldPanel("parent"), FieldPanel("description")], base_form_class=CategoryAdminForm
+        [FieldPanel("name"), FieldPanel("parent"), FieldPanel("description"), FieldPanel("open_for_practice")],
+        base_form_class=CategoryAdminForm,
     )
 
 
@@ -189,6 +191,7 @@ class ExamViewSet(ModelViewSet):
                         [FieldPanel("attempts_allowed"), FieldPanel("counted_attempt"), FieldPanel("pass_percent")]
                     ),
                     FieldPanel("partial_credit"),
+                    FieldPanel("has_mock"),
                     FieldRowPanel([FieldPanel("is_annual_law_exam"), FieldPanel("year")]),
                     FieldPanel("is_published"),
                 ],
