@@ -20,6 +20,7 @@ BENCHMARKS = [
     ("compliance", "合规统计页与 Excel 导出"),
     ("heartbeat", "学习心跳接口吞吐"),
     ("exam_load", "1,800 人同场考试压测"),
+    ("practice", "练习答题往返与裸 JSON 接口之比"),
     ("certificates", "证书生成"),
     ("jobs", "后台任务：年审名册 PDF（每人耗时）与任务机制开销"),
     ("province", "全省规模（52,350 人）：各角色页面响应时间，与 5,235 人时之比"),

@@ -1,4 +1,4 @@
-"""Exam links in the site navigation: 我的考试, 练习 and 错题本 for everyone, 成绩统计 / 阅卷 for those who may open them."""
+"""Exam links in the site navigation: 我的考试 and 练习 (its page leads on to 错题本) for everyone, 成绩统计 / 阅卷 for those who may open them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ def items(user) -> list[NavItem]:
     result = [
         NavItem(_("我的考试"), reverse("exams:my_exams"), 30, "main"),
         NavItem(_("练习"), reverse("exams:practice"), 30, "main"),
-        NavItem(_("错题本"), reverse("exams:mistakes"), 30, "main"),
     ]
     if can_view_stats(user):
         result.append(NavItem(_("成绩统计"), reverse("exams:stats_index"), 60, "tools"))
