@@ -249,3 +249,20 @@ def test_no_mock_without_the_flag_or_outside_the_audience(org_tree):
     other_user_paper = start_mock(exam_id=_mock_exam([question]).pk, user=UserFactory())
     with pytest.raises(PracticeError):
         submit_mock(paper_id=other_user_paper.pk, user=UserFactory(), answers={})
+
+
+def test_trainers_open_a_category_and_its_subcategories_follow():
+    from exams.admin_forms import CategoryAdminForm
+    from exams.services.questions import save_category
+
+    parent = save_category(name="法律知识", open_for_practice=True)
+    child = save_category(name="行政强制法", parent=parent)
+    question = f.question(cat=child)
+    assert list(practice_questions()) == [question]
+
+    renamed = save_category(category=parent, name="法律法规知识")  # not saying keeps the choice
+    assert renamed.open_for_practice
+    form = CategoryAdminForm(instance=renamed, data={"name": "法律法规知识", "description": ""})
+    assert form.is_valid(), form.errors
+    form.save()  # the editor's unticked box closes it
+    assert not list(practice_questions())
