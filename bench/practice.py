@@ -1,4 +1,5 @@
-"""A practice answer (练习: check one answer, record it, update the 错题本, render the answer page)
+"""A practice answer (练习: check one answer, record it, update the 错题本, render the answer as the page's
+script receives it: JSON with the rendered answer)
 against the bare authenticated JSON view (``/exams/api/ping/``), same server, same run.
 
 A scratch PostgreSQL database gets a bank of ``QUESTIONS`` single-choice questions in a
@@ -143,7 +144,12 @@ def _client_loop(port, path, client, questions, stop_at, counts, errors) -> None
     while time.perf_counter() < stop_at:
         body, content_type = _request(path, client, questions, n)
         n += 1
-        headers = {"Content-Type": content_type, "Cookie": client["cookie"], "X-CSRFToken": client["csrf"]}
+        headers = {
+            "Content-Type": content_type,
+            "Accept": "application/json",  # as the practice page's script asks for the answer
+            "Cookie": client["cookie"],
+            "X-CSRFToken": client["csrf"],
+        }
         try:
             conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
@@ -161,8 +167,8 @@ def _client_loop(port, path, client, questions, stop_at, counts, errors) -> None
     errors.append(failed)
 
 
-def _client_process(port, path, clients, questions, queue) -> None:
-    stop_at = time.perf_counter() + SECONDS
+def _client_process(port, path, clients, questions, seconds, queue) -> None:
+    stop_at = time.perf_counter() + seconds
     counts: list[int] = []
     errors: list[int] = []
     threads = [
@@ -175,12 +181,12 @@ def _client_process(port, path, clients, questions, queue) -> None:
     queue.put((sum(counts), sum(errors)))
 
 
-def _measure(port: int, path: str, clients: list, questions: list) -> tuple[float, int]:
+def _measure(port: int, path: str, clients: list, questions: list, seconds: float = SECONDS) -> tuple[float, int]:
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     chunks = [clients[i::CLIENT_PROCESSES][:THREADS_PER_PROCESS] for i in range(CLIENT_PROCESSES)]
     started = time.perf_counter()
-    procs = [context.Process(target=_client_process, args=(port, path, c, questions, queue)) for c in chunks]
+    procs = [context.Process(target=_client_process, args=(port, path, c, questions, seconds, queue)) for c in chunks]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
@@ -200,6 +206,8 @@ def run() -> list[tuple[str, object]]:
     server = _start_server(url, port)
     bare, answer, errors = [], [], 0
     try:
+        for path in (BARE_PATH, ANSWER_PATH):  # warm-up: the workers load the project on their first requests
+            _measure(port, path, seeded["clients"], seeded["questions"], seconds=2.0)
         for _ in range(ROUNDS):
             for path, rates in ((BARE_PATH, bare), (ANSWER_PATH, answer)):
                 rate, failed = _measure(port, path, seeded["clients"], seeded["questions"])

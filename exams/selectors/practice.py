@@ -11,7 +11,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -36,11 +37,12 @@ def _under(paths: list[str], prefix: str = "category__path") -> Q:
     return rule
 
 
-def is_open_for_practice(category: QuestionCategory) -> bool:
-    """Whether ``category`` or a category above it is open for practice (one query)."""
-    step = QuestionCategory.steplen
-    ancestors = [category.path[:end] for end in range(step, len(category.path) + 1, step)]
-    return QuestionCategory.objects.filter(path__in=ancestors, open_for_practice=True).exists()
+def open_for_practice_expression(category_path: str = "question__category__path") -> Exists:
+    """Whether the category at ``category_path`` (from the outer query) or one above it is open, as an expression."""
+    prefix = Substr(OuterRef(category_path), 1, Length("path"))
+    return Exists(
+        QuestionCategory.objects.filter(open_for_practice=True).annotate(prefix=prefix).filter(path=F("prefix"))
+    )
 
 
 def practice_questions(paths: list[str] | None = None) -> QuerySet:

@@ -33,21 +33,21 @@ def record_misses(
     ids = sorted(set(question_ids))
     if not ids:
         return
-    with transaction.atomic():
-        existing = set(
-            Mistake.objects.filter(user_id=user_id, question_id__in=ids).values_list("question_id", flat=True)
-        )
-        if existing:
-            changes = {
-                "times_missed": F("times_missed") + 1,
-                "last_missed_at": now,
-                "source": source,
-                "resolved_at": None,
-                "visible_from": visible_from,
-            }
-            if not key_hidden:
-                changes["key_hidden"] = False
-            Mistake.objects.filter(user_id=user_id, question_id__in=existing).update(**changes)
+    changes = {
+        "times_missed": F("times_missed") + 1,
+        "last_missed_at": now,
+        "source": source,
+        "resolved_at": None,
+        "visible_from": visible_from,
+    }
+    if not key_hidden:
+        changes["key_hidden"] = False
+    # Part of the caller's transaction when there is one (no savepoint: a practice answer is a few statements).
+    with transaction.atomic(savepoint=False):
+        updated = Mistake.objects.filter(user_id=user_id, question_id__in=ids).update(**changes)
+        if updated == len(ids):
+            return
+        # The new ones; those just updated are skipped by the unique constraint.
         Mistake.objects.bulk_create(
             [
                 Mistake(
@@ -59,7 +59,6 @@ def record_misses(
                     key_hidden=key_hidden,
                 )
                 for qid in ids
-                if qid not in existing
             ],
             ignore_conflicts=True,
         )

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from cms.models import LawArticle
 from exams.grading import score_fraction
-from exams.models import Mistake, MockItem, MockPaper, PracticeRecord, QuestionType, QuestionVersion
+from exams.models import ExamAttempt, Mistake, MockItem, MockPaper, PracticeRecord, QuestionType, QuestionVersion
 from exams.selectors.attempts import PageItem, reveal_key
 from exams.selectors.exams import in_audience, published_exam_for
-from exams.selectors.practice import is_open_for_practice, practice_item, visible_mistakes
+from exams.selectors.practice import open_for_practice_expression, practice_item, visible_mistakes
 from exams.services import mistakes
 from exams.services.attempts import AttemptError, draw_paper, response_from_client
 
@@ -56,7 +56,8 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
     shown unless the only way in is a mistake whose exam hides its key.
     """
     version = (
-        QuestionVersion.objects.select_related("question__category")
+        QuestionVersion.objects.select_related("question")
+        .annotate(open_for_practice=open_for_practice_expression())
         .filter(pk=version_id, question_id=question_id, question__is_archived=False)
         .first()
     )
@@ -64,11 +65,13 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
         raise PracticeError(_("没有找到这道题。"), status=404)
     question = version.question
     now = timezone.now()
-    open_ = is_open_for_practice(question.category)
+    open_ = version.open_for_practice
     mistake = None if open_ else visible_mistakes(user, now=now).filter(question=question).first()
     if not open_ and mistake is None:
         raise PracticeError(_("没有找到这道题。"), status=404)
-    key_shown = open_ or not mistake.key_hidden
+    # Reached only through an exam's mistake: its key is shown as the exam's result page would show it, which
+    # is never while the learner sits an exam (``review_rights``: no key with an attempt in progress).
+    key_shown = open_ or (not mistake.key_hidden and not _sitting_an_exam(user))
     order = [] if question.type in (QuestionType.FILL, QuestionType.SHORT) else [o["key"] for o in version.options]
     try:
         value = response_from_client(question.type, order, raw, position=1)
@@ -102,6 +105,10 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
         )
     articles = list(question.law_articles.select_related("version__law").order_by("version__law_id", "number"))
     return PracticeOutcome(question.pk, correct, item, key_shown, left_book, articles)
+
+
+def _sitting_an_exam(user) -> bool:
+    return ExamAttempt.objects.filter(user=user, status=ExamAttempt.Status.IN_PROGRESS).exists()
 
 
 def _count(user, question_id: int, *, correct: bool, now) -> None:

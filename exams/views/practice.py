@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -53,21 +54,32 @@ def practice_question(request):
     )
 
 
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
 @never_cache
 @require_POST
 @login_required
 def practice_answer(request):
-    """Check the answer and show it with the key at once; from the 错题本 the page says so."""
+    """Check the answer and show it with the key at once; from the 错题本 the page says so.
+
+    The practice page posts it with ``fetch`` and shows the answer in place (JSON with the rendered
+    answer); without JavaScript the form posts and the answer is a page.
+    """
     flt = PracticeFilter.from_query(request.POST)
     from_book = request.POST.get("from") == "mistakes"
     question_id, version_id = _int(request.POST.get("question")), _int(request.POST.get("version"))
-    if question_id is None or version_id is None:
-        raise Http404
+    as_json = _wants_json(request)
     try:
+        if question_id is None or version_id is None:
+            raise PracticeError(_("没有找到这道题。"), status=404)
         outcome = answer_question(
             user=request.user, question_id=question_id, version_id=version_id, raw=_answer_from(request.POST, "q1")
         )
     except PracticeError as exc:
+        if as_json:
+            return JsonResponse({"ok": False, "error": exc.message}, status=exc.status)
         if exc.status == 404:
             raise Http404
         messages.error(request, exc.message)
@@ -75,12 +87,16 @@ def practice_answer(request):
             return redirect("exams:mistake_redo", question_id=question_id)
         query = urlencode(flt.as_query() | {"q": str(question_id)})
         return redirect(f"{reverse('exams:practice_question')}?{query}")
-    next_query = urlencode(flt.as_query() | {"after": str(question_id)})
-    return render(
-        request,
-        "exams/practice_feedback.html",
-        {"outcome": outcome, "from_book": from_book, "next_query": next_query},
-    )
+    context = {
+        "outcome": outcome,
+        "from_book": from_book,
+        "next_query": urlencode(flt.as_query() | {"after": str(question_id)}),
+    }
+    if as_json:
+        # Without the request: the fragment needs none of the site chrome the context processors add.
+        html = render_to_string("exams/includes/practice_result.html", context)
+        return JsonResponse({"ok": True, "correct": outcome.correct, "html": html})
+    return render(request, "exams/practice_feedback.html", context)
 
 
 @never_cache

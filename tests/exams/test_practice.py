@@ -266,3 +266,16 @@ def test_trainers_open_a_category_and_its_subcategories_follow():
     assert form.is_valid(), form.errors
     form.save()  # the editor's unticked box closes it
     assert not list(practice_questions())
+
+
+def test_an_exam_mistake_hides_its_key_while_the_learner_sits_an_exam():
+    question = f.question(cat=f.category("闭卷题库"))
+    exam = f.exam([question], review_policy=Exam.ReviewPolicy.FULL, review_from=timezone.now(), attempts_allowed=2)
+    user = UserFactory()
+    _sit(exam, user, 0)
+    start_attempt(exam_id=exam.pk, user=user)  # the retake, in progress
+
+    outcome = _answer(user, question, WRONG)
+
+    assert not outcome.key_shown and not outcome.item.explanation
+    assert not any(o.correct for o in outcome.item.options)

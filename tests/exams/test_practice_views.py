@@ -60,6 +60,26 @@ def test_a_practice_round_shows_the_answer_explanation_and_the_cited_article(lea
     assert f"after={question.pk}" in page
 
 
+def test_the_page_script_gets_the_checked_answer_as_json(learner, client_for):
+    articles = law_with_articles()
+    (question,) = open_bank(1, articles=articles)
+    client = client_for(learner)
+    url = reverse("exams:practice_answer")
+
+    response = client.post(
+        url,
+        {"question": question.pk, "version": question.current_version_id, "q1": "1"},
+        HTTP_ACCEPT="application/json",
+    )
+    data = response.json()
+    assert data["ok"] and data["correct"] is True
+    assert "回答正确" in data["html"] and f.SECRET_EXPLANATION in data["html"] and "下一题" in data["html"]
+    refused = client.post(
+        url, {"question": question.pk, "version": question.current_version_id}, HTTP_ACCEPT="application/json"
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "请先作答再提交。"
+
+
 def test_an_empty_answer_is_refused_with_a_message_and_nothing_recorded(learner, client_for):
     (question,) = open_bank(1)
     client = client_for(learner)
@@ -157,6 +177,9 @@ def _fill(user, size: int):
     return questions, articles
 
 
+JSON_ANSWER_QUERIES = 9
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_page_costs_do_not_grow_with_the_bank_or_the_book(size, learner, client_for, django_assert_max_num_queries):
     """The same pins at both sizes (each includes the page chrome: session, user, roles, navigation)."""
@@ -170,13 +193,20 @@ def test_page_costs_do_not_grow_with_the_bank_or_the_book(size, learner, client_
     with django_assert_max_num_queries(9):
         _queries(client, "get", reverse("exams:practice_question"), {"law": law})
     target = questions[1]
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(16):
         _queries(
             client,
             "post",
             reverse("exams:practice_answer"),
             {"question": target.pk, "version": target.current_version_id, "q1": "0", "law": law},
         )
+    with django_assert_max_num_queries(JSON_ANSWER_QUERIES):
+        response = client.post(
+            reverse("exams:practice_answer"),
+            {"question": target.pk, "version": target.current_version_id, "q1": "1", "law": law},
+            HTTP_ACCEPT="application/json",
+        )
+    assert response.json()["correct"] is True
     with django_assert_max_num_queries(11):
         page = _queries(client, "get", reverse("exams:mistakes"))
     assert page.content.decode().count('data-testid="mistake"') >= len(questions[::3])
