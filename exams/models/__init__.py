@@ -7,6 +7,7 @@ from .questions import (  # noqa: F401
     CHOICE_TYPES,
     OBJECTIVE_TYPES,
     Difficulty,
+    DuplicatePolicy,
     PendingQuestionImport,
     Question,
     QuestionCategory,

@@ -199,6 +199,14 @@ class QuestionVersion(models.Model):
         return [o["key"] for o in self.options if o.get("correct")]
 
 
+class DuplicatePolicy(models.TextChoices):
+    """What an import does with the questions the bank already holds (see ``exams.selectors.questions.find_duplicates``)."""
+
+    SKIP = "skip", _("跳过（不导入题库中已有的题）")
+    VERSION = "version", _("作为已有题目的新版本导入")
+    NEW = "new", _("作为新题导入")
+
+
 class PendingQuestionImport(models.Model):
     """An uploaded bank waiting for the trainer to confirm its preview (kept in the database
     so that the confirming request may land on any web process); deleted on import.
@@ -222,6 +230,8 @@ class PendingQuestionImport(models.Model):
     question_count = models.PositiveIntegerField(default=0)
     # What the check found (preview rows, warnings, or the errors), as ``ImportOutcome.as_json``.
     preview = models.JSONField(null=True, blank=True)
+    # What the import does with questions the bank already holds; chosen on the preview.
+    duplicate_policy = models.CharField(max_length=8, choices=DuplicatePolicy.choices, default=DuplicatePolicy.SKIP)
     # The background job checking or importing this file; while it may still run, the file is kept past its TTL.
     job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 

@@ -1,15 +1,21 @@
-"""Reading the question bank: export sets, category lookups, law-article citations."""
+"""Reading the question bank: export sets, category lookups, law-article citations, duplicates of an import."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from cms.laws.numerals import NUMERAL_CHARS, chinese_to_int
 from cms.models import LawArticle
+from exams.grading import normalise_fill
 from exams.models import Question, QuestionCategory
-from exams.services.questions import split_category_path
+from exams.richtext import excerpt, html_to_text
+from exams.services.questions import QuestionContent, split_category_path
 
 _NUM = f"[{NUMERAL_CHARS}]+"
 CITATION_RE = re.compile(
@@ -66,3 +72,146 @@ def format_citation(article: LawArticle) -> str:
     number = article.number_text if article.number_text.startswith("第") else f"第{article.number_text}条"
     version = "" if article.version.is_current else f"（{article.version.label}）"
     return f"{law.short_name or law.title}{version}{number}"
+
+
+# --- duplicates of an imported file in the bank ---------------------------------------------------
+
+
+class DuplicateReason:
+    IDNUMBER = "idnumber"
+    CONTENT = "content"
+
+
+@dataclass(frozen=True)
+class ImportCandidate:
+    """One checked question of a file about to be imported (``index``: its place among them)."""
+
+    index: int
+    label: str
+    line: int | None
+    path: str
+    qtype: str
+    idnumber: str
+    content: QuestionContent
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """A question of the file that the bank already holds (``changed``: the file's content differs)."""
+
+    index: int
+    label: str
+    line: int | None
+    question_id: int
+    question_label: str
+    reason: str
+    changed: bool
+
+    @property
+    def reason_label(self) -> str:
+        return _("编号相同") if self.reason == DuplicateReason.IDNUMBER else _("题干和选项相同")
+
+    def as_json(self) -> list:
+        return [self.index, self.label, self.line, self.question_id, self.question_label, self.reason, self.changed]
+
+    @classmethod
+    def from_json(cls, row: list) -> DuplicateMatch:
+        return cls(*row)
+
+
+def _norm(text: str) -> str:
+    return normalise_fill(html_to_text(text or ""))
+
+
+def content_fingerprint(qtype: str, content: QuestionContent) -> tuple:
+    """What makes two questions "the same question": type, stem, and options with their key (or answers).
+
+    Text is compared after NFKC, without whitespace or case, and option order does not matter
+    (a bank exported with shuffled options is still the same bank).
+    """
+    options = frozenset((_norm(o.get("text", "")), bool(o.get("correct"))) for o in content.options)
+    answers = frozenset(_norm(a) for a in content.accepted_answers)
+    return (qtype, _norm(content.stem), options, answers)
+
+
+_EXISTING_FIELDS = (
+    "pk",
+    "type",
+    "name",
+    "idnumber",
+    "category__full_path",
+    "current_version__stem",
+    "current_version__options",
+    "current_version__accepted_answers",
+    "current_version__points",
+    "current_version__difficulty",
+    "current_version__explanation",
+)
+
+
+def _existing_content(row: dict) -> QuestionContent:
+    return QuestionContent(
+        stem=row["current_version__stem"],
+        options=list(row["current_version__options"]),
+        accepted_answers=list(row["current_version__accepted_answers"]),
+        points=Decimal(row["current_version__points"]),
+        difficulty=row["current_version__difficulty"],
+        explanation=row["current_version__explanation"],
+    )
+
+
+def _differs(row: dict, candidate: ImportCandidate) -> bool:
+    """Whether importing the candidate over the bank's question would change what learners see or score."""
+    existing = _existing_content(row)
+    return (
+        content_fingerprint(row["type"], existing) != content_fingerprint(candidate.qtype, candidate.content)
+        or existing.points != candidate.content.points
+        or _norm(existing.explanation) != _norm(candidate.content.explanation)
+        or _fractions(existing) != _fractions(candidate.content)
+    )
+
+
+def _fractions(content: QuestionContent) -> frozenset:
+    return frozenset((_norm(o.get("text", "")), o.get("fraction")) for o in content.options)
+
+
+def find_duplicates(candidates: Sequence[ImportCandidate]) -> list[DuplicateMatch]:
+    """The candidates the bank already holds: same ``idnumber`` (and type), or the same content in the same category.
+
+    An idnumber match in the candidate's own category wins over one elsewhere. Two queries,
+    whatever the size of the file.
+    """
+    idnumbers = {c.idnumber for c in candidates if c.idnumber}
+    paths = {c.path for c in candidates}
+    existing = Question.objects.filter(current_version__isnull=False).order_by("pk")
+    by_idnumber: dict[tuple[str, str], list[dict]] = {}
+    if idnumbers:
+        for row in existing.filter(idnumber__in=idnumbers).values(*_EXISTING_FIELDS):
+            by_idnumber.setdefault((row["idnumber"], row["type"]), []).append(row)
+    by_content: dict[tuple, dict] = {}
+    for row in existing.filter(category__full_path__in=paths).values(*_EXISTING_FIELDS):
+        key = (row["category__full_path"], content_fingerprint(row["type"], _existing_content(row)))
+        by_content.setdefault(key, row)
+    matches = []
+    for candidate in candidates:
+        rows = by_idnumber.get((candidate.idnumber, candidate.qtype), []) if candidate.idnumber else []
+        if rows:
+            row = next((r for r in rows if r["category__full_path"] == candidate.path), rows[0])
+            reason = DuplicateReason.IDNUMBER
+        else:
+            row = by_content.get((candidate.path, content_fingerprint(candidate.qtype, candidate.content)))
+            reason = DuplicateReason.CONTENT
+        if row is None:
+            continue
+        matches.append(
+            DuplicateMatch(
+                index=candidate.index,
+                label=candidate.label,
+                line=candidate.line,
+                question_id=row["pk"],
+                question_label=row["name"] or excerpt(row["current_version__stem"], 40),
+                reason=reason,
+                changed=_differs(row, candidate),
+            )
+        )
+    return matches

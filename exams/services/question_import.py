@@ -25,13 +25,21 @@ from cms.models import LawArticle
 from core.xlsx import ProblemList
 from exams.formats import aiken, gift, moodle_xml, xlsx
 from exams.formats.base import ERROR, UNSUPPORTED, WARNING, DraftQuestion, FormatError, Issue, ParseResult
-from exams.models import PendingQuestionImport, QuestionCategory, QuestionType
-from exams.selectors.questions import format_citation, questions_for_export, resolve_citation
+from exams.models import DuplicatePolicy, PendingQuestionImport, Question, QuestionCategory, QuestionType
+from exams.selectors.questions import (
+    DuplicateMatch,
+    ImportCandidate,
+    find_duplicates,
+    format_citation,
+    questions_for_export,
+    resolve_citation,
+)
 from exams.services.questions import (
     NewQuestion,
     build_content,
     create_questions,
     ensure_category,
+    save_question,
     split_category_path,
     validate_content,
 )
@@ -81,6 +89,10 @@ class ImportOutcome:
     by_type: dict[str, int] = field(default_factory=dict)
     #: How many questions go into each category path.
     by_category: dict[str, int] = field(default_factory=dict)
+    #: Questions of the file the bank already holds (``find_duplicates``), and what the import did with them.
+    duplicates: list[DuplicateMatch] = field(default_factory=list)
+    skipped: int = 0
+    versioned: int = 0
 
     @property
     def ok(self) -> bool:
@@ -98,6 +110,7 @@ class ImportOutcome:
             # Pairs, not objects: PostgreSQL's jsonb does not keep the order of an object's keys.
             "by_type": list(self.by_type.items()),
             "by_category": list(self.by_category.items()),
+            "duplicates": [d.as_json() for d in self.duplicates],
         }
 
     @classmethod
@@ -115,6 +128,7 @@ class ImportOutcome:
             categories=data["categories"],
             by_type=dict(data["by_type"]),
             by_category=dict(data["by_category"]),
+            duplicates=[DuplicateMatch.from_json(row) for row in data.get("duplicates", [])],
         )
 
 
@@ -154,11 +168,13 @@ def import_questions(
     base_category: str = "",
     dry_run: bool = False,
     skip_unsupported: bool = False,
+    duplicate_policy: str = DuplicatePolicy.SKIP,
     user=None,
 ) -> ImportOutcome:
     """Check the whole file; unless ``dry_run``, import it in one transaction.
 
-    Raises ``QuestionImportFailed`` (nothing written) when any question is wrong
+    Questions the bank already holds are listed in ``outcome.duplicates`` and handled by
+    ``duplicate_policy`` (see ``_import_duplicates``). Raises ``QuestionImportFailed`` (nothing written) when any question is wrong
     or — unless ``skip_unsupported`` — of a type we cannot represent.
     """
     outcome = ImportOutcome(dry_run=dry_run)
@@ -203,9 +219,16 @@ def import_questions(
     outcome.by_category = dict(Counter(paths))
     existing = set(QuestionCategory.objects.filter(full_path__in=set(paths)).values_list("full_path", flat=True))
     outcome.categories = sorted(set(paths) - existing)
+    outcome.duplicates = find_duplicates(
+        [
+            ImportCandidate(i, draft.label, draft.line, path, draft.qtype, draft.idnumber, content)
+            for i, ((draft, content, _articles), path) in enumerate(zip(checked, paths, strict=True))
+        ]
+    )
     if dry_run:
         return outcome
     with transaction.atomic():
+        checked, paths = _import_duplicates(checked, paths, outcome, policy=duplicate_policy, user=user)
         categories: dict[str, QuestionCategory] = {}
         items = []
         for (draft, content, articles), path in zip(checked, paths, strict=True):
@@ -246,6 +269,48 @@ def _category_with_descriptions(
             QuestionCategory.objects.filter(pk=node.pk).update(description=description)
             node.description = description
     return node if node is not None else ensure_category(base + parts)
+
+
+def _import_duplicates(checked: list, paths: list[str], outcome: ImportOutcome, *, policy: str, user):
+    """Apply the trainer's choice for the file's questions the bank already holds; return the rest to create.
+
+    ``skip``: they are not imported. ``version``: each becomes the existing question's new content
+    through ``save_question`` (a version an attempt has shown is never changed: it gets a new
+    version, so old attempts keep theirs; identical content writes nothing). ``new``: they are
+    created like any other question.
+    """
+    if policy not in DuplicatePolicy.values:
+        raise ValueError(policy)
+    if policy == DuplicatePolicy.NEW or not outcome.duplicates:
+        return checked, paths
+    matched = {d.index: d.question_id for d in outcome.duplicates}
+    if policy == DuplicatePolicy.VERSION:
+        existing = Question.objects.select_related("category").in_bulk(set(matched.values()))
+        for index, question_id in matched.items():
+            draft, content, articles = checked[index]
+            question = existing[question_id]
+            save_question(
+                question=question,
+                category=question.category,
+                qtype=draft.qtype,
+                stem=content.stem,
+                options=content.options,
+                accepted_answers=content.accepted_answers,
+                points=content.points,
+                difficulty=content.difficulty,
+                explanation=content.explanation,
+                name=draft.name or question.name,
+                idnumber=draft.idnumber or question.idnumber,
+                tags=draft.tags,
+                law_articles=articles or None,
+                is_archived=question.is_archived,
+                user=user,
+            )
+        outcome.versioned = len(matched)
+    else:
+        outcome.skipped = len(matched)
+    rest = [i for i in range(len(checked)) if i not in matched]
+    return [checked[i] for i in rest], [paths[i] for i in rest]
 
 
 def _check(draft: DraftQuestion, outcome: ImportOutcome, citations: dict[str, LawArticle | None]):
@@ -449,9 +514,17 @@ def import_staged(pending: PendingQuestionImport, *, user, job: Job | None = Non
         fmt=pending.format,
         base_category=pending.base_category,
         skip_unsupported=pending.skip_unsupported,
+        duplicate_policy=pending.duplicate_policy,
         user=user,
     )
-    details = {"format": pending.format, "created": outcome.created, "category": pending.base_category}
+    details = {
+        "format": pending.format,
+        "created": outcome.created,
+        "category": pending.base_category,
+        "duplicates": pending.duplicate_policy,
+        "skipped": outcome.skipped,
+        "versioned": outcome.versioned,
+    }
     if job is not None:
         details["job"] = job.pk
     audit.record(
@@ -461,6 +534,14 @@ def import_staged(pending: PendingQuestionImport, *, user, job: Job | None = Non
         details=details,
     )
     return outcome
+
+
+def choose_duplicate_policy(*, token, user, policy: str) -> None:
+    """Remember what the confirmed import does with the duplicates the preview listed (raises ``PendingImportMissing``)."""
+    if policy not in DuplicatePolicy.values:
+        raise ValueError(policy)
+    pending = find_pending(token=token, user=user, checked=True)
+    PendingQuestionImport.objects.filter(pk=pending.pk).update(duplicate_policy=policy)
 
 
 @transaction.atomic

@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from exams.admin_forms import QuestionImportForm
 from exams.formats import xlsx
 from exams.jobs import import_in_background, large_file_count, start_question_check, start_question_import
+from exams.models import DuplicatePolicy
 from exams.selectors.questions import find_category
 from exams.services.question_import import (
     EXPORT_FORMATS,
     ImportOutcome,
     PendingImportMissing,
     QuestionImportFailed,
+    choose_duplicate_policy,
     confirm_import,
     export_questions,
     find_pending,
@@ -38,6 +40,10 @@ def _require(request, codename: str) -> None:
 
 
 def _context(request, **extra) -> dict:
+    preview = extra.get("preview")
+    if preview is not None:
+        extra["duplicate_indexes"] = {d.index for d in preview.duplicates}
+        extra["duplicate_policies"] = DuplicatePolicy.choices
     return {
         "page_title": _("导入题库"),
         "header_title": _("导入题库"),
@@ -111,8 +117,13 @@ def _staged(request):
 
 
 def _confirm(request):
+    policy = request.POST.get("duplicates", DuplicatePolicy.SKIP)
+    if policy not in DuplicatePolicy.values:
+        messages.error(request, _("请选择如何处理题库中已有的题。"))
+        return redirect(f"{reverse('exams_question_import:index')}?token={request.POST.get('token', '')}")
     try:
         token = uuid.UUID(request.POST.get("token", ""))
+        choose_duplicate_policy(token=token, user=request.user, policy=policy)
         if import_in_background(token=token, user=request.user):
             job = start_question_import(token=token, user=request.user)
             return redirect("jobs:detail", pk=job.pk)
@@ -124,6 +135,13 @@ def _confirm(request):
             request, TEMPLATE, _context(request, form=QuestionImportForm(), failed=exc.outcome), status=400
         )
     messages.success(request, _("已导入 %(n)s 道题。") % {"n": outcome.created})
+    if outcome.skipped:
+        messages.info(request, _("跳过了题库中已有的 %(n)s 道题。") % {"n": outcome.skipped})
+    if outcome.versioned:
+        messages.info(
+            request,
+            _("%(n)s 道题库中已有的题按文件更新了内容（已被考试使用的题保存为新版本）。") % {"n": outcome.versioned},
+        )
     return redirect(reverse("exams_questions:index"))
 
 

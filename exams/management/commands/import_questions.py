@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from exams.models import DuplicatePolicy
 from exams.services.question_import import FORMATS, QuestionImportFailed, import_questions
 
 
@@ -14,8 +15,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-unsupported", action="store_true", help="跳过本平台没有的题型（匹配、数值、完形填空等），而不是报错"
         )
+        parser.add_argument(
+            "--duplicates",
+            choices=DuplicatePolicy.values,
+            default=DuplicatePolicy.SKIP,
+            help="题库中已有的题（编号相同，或同一分类中题干和选项相同）：skip 跳过（默认），version 作为新版本，new 作为新题",
+        )
 
-    def handle(self, *args, file, fmt, category, dry_run, skip_unsupported, **options):
+    def handle(self, *args, file, fmt, category, dry_run, skip_unsupported, duplicates, **options):
         try:
             with open(file, "rb") as fh:
                 data = fh.read()
@@ -23,7 +30,12 @@ class Command(BaseCommand):
             raise CommandError(f"无法读取文件：{file}（{exc.strerror}）") from None
         try:
             outcome = import_questions(
-                data=data, fmt=fmt, base_category=category, dry_run=dry_run, skip_unsupported=skip_unsupported
+                data=data,
+                fmt=fmt,
+                base_category=category,
+                dry_run=dry_run,
+                skip_unsupported=skip_unsupported,
+                duplicate_policy=duplicates,
             )
         except QuestionImportFailed as exc:
             for line in exc.outcome.errors.lines():
@@ -42,5 +54,13 @@ class Command(BaseCommand):
             self.stdout.write(f"检查通过（未写入）：{len(outcome.preview)} 题（{counts}）")
         else:
             self.stdout.write(f"导入完成：{outcome.created} 题（{counts}）")
+        for match in outcome.duplicates:
+            self.stdout.write(
+                f"题库中已有：第 {match.line} 行 {match.label} → #{match.question_id}（{match.reason_label}）"
+            )
+        if outcome.skipped:
+            self.stdout.write(f"跳过题库中已有的题：{outcome.skipped} 题")
+        if outcome.versioned:
+            self.stdout.write(f"按文件更新题库中已有的题：{outcome.versioned} 题")
         if outcome.categories:
             self.stdout.write("新建分类：" + "、".join(outcome.categories))
