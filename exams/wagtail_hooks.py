@@ -1,6 +1,6 @@
 """The exams app's one Wagtail hooks module: it registers the admin pages of ``exams.wagtail_admin``.
 
-题库 (questions, categories, import/export) and 考试管理 (exams with their audience and paper);
+题库 (questions, categories, import/export, previews and the question list's bulk actions) and 考试管理 (exams with their audience and paper);
 the staff guides in the CMS menu instead of Wagtail's own help. Registration only: the pages
 live in ``exams.wagtail_admin`` and their rules in the exams services and selectors.
 """
@@ -13,6 +13,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from exams.models import Exam
+from exams.wagtail_admin.bulk_actions import QUESTION_BULK_ACTIONS
 from exams.wagtail_admin.menus import HelpMenuItem
 from exams.wagtail_admin.permissions import ExamPermissionPolicy
 from exams.wagtail_admin.viewsets import AccommodationViewSet, ExamViewSet, QuestionBankGroup
@@ -23,6 +24,10 @@ register_permission_policy(Exam, ExamPermissionPolicy(Exam), exact_class=True)
 @hooks.register("register_admin_viewset")
 def register_question_bank():
     return QuestionBankGroup()
+
+
+for bulk_action in QUESTION_BULK_ACTIONS:
+    hooks.register("register_bulk_action", bulk_action)
 
 
 @hooks.register("register_admin_viewset")

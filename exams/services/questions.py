@@ -9,14 +9,18 @@ here, so the rule has one home.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
+from accounts import audit
 from core.html import validate_html
 from exams.grading import FRACTION_TOLERANCE, normalise_fill
 from exams.models import (
@@ -453,3 +457,104 @@ def create_questions(*, items: Sequence[NewQuestion], user=None) -> list[Questio
         ]
     )
     return questions
+
+
+# --- bulk edits from the question list ------------------------------------------
+
+
+def _bulk_audit(*, questions: Sequence[Question], user, action: str, summary: str, details: dict) -> None:
+    """One audit-trail row for the whole action, and the usual history entry on each question."""
+    audit.record(
+        actor=user,
+        action=action,
+        summary=summary,
+        details={**details, "questions": [q.pk for q in questions]},
+    )
+    for question in questions:
+        log(instance=question, action="wagtail.edit", user=user, data={"bulk": action, **details})
+
+
+def parse_tag_names(text: str) -> list[str]:
+    """ "重点, 行政处罚法；2026" → the tag names, in order, without repeats (separators: , ， ; ；)."""
+    names = [part.strip()[:100] for part in re.split(r"[,，;；\n]+", text or "")]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+@transaction.atomic
+def move_questions(*, questions: Sequence[Question], category: QuestionCategory, user) -> int:
+    """Put ``questions`` into ``category``; their versions (and so every attempt) are untouched."""
+    moving = [q for q in questions if q.category_id != category.pk]
+    Question.objects.filter(pk__in=[q.pk for q in moving]).update(category=category, updated_at=timezone.now())
+    if moving:
+        _bulk_audit(
+            questions=moving,
+            user=user,
+            action="question_bulk_move",
+            summary=_("批量移动 %(n)s 道题到分类“%(c)s”") % {"n": len(moving), "c": category.full_path},
+            details={"category": category.full_path},
+        )
+    return len(moving)
+
+
+@transaction.atomic
+def tag_questions(*, questions: Sequence[Question], add: Iterable[str] = (), remove: Iterable[str] = (), user) -> int:
+    """Add and/or remove tags on ``questions``; returns how many questions changed."""
+    from taggit.models import Tag
+
+    from exams.models import QuestionTag
+
+    add, remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
+    if not add and not remove:
+        raise ValidationError({"tags": _("请填写标签。")})
+    ids = [q.pk for q in questions]
+    changed: set[int] = set()
+    if remove:
+        rows = QuestionTag.objects.filter(content_object_id__in=ids, tag__name__in=remove)
+        changed.update(rows.values_list("content_object_id", flat=True))
+        rows.delete()
+    if add:
+        tags = {t.name: t for t in Tag.objects.filter(name__in=add)}
+        for name in add:
+            if name not in tags:
+                tags[name] = Tag.objects.create(name=name)
+        have = set(
+            QuestionTag.objects.filter(content_object_id__in=ids, tag__in=tags.values()).values_list(
+                "content_object_id", "tag_id"
+            )
+        )
+        new = [
+            QuestionTag(content_object_id=qid, tag=tags[name])
+            for qid in ids
+            for name in add
+            if (qid, tags[name].pk) not in have
+        ]
+        QuestionTag.objects.bulk_create(new)
+        changed.update(row.content_object_id for row in new)
+    touched = [q for q in questions if q.pk in changed]
+    if touched:
+        Question.objects.filter(pk__in=changed).update(updated_at=timezone.now())
+        _bulk_audit(
+            questions=touched,
+            user=user,
+            action="question_bulk_tag",
+            summary=_("批量修改 %(n)s 道题的标签") % {"n": len(touched)},
+            details={"added": add, "removed": remove},
+        )
+    return len(touched)
+
+
+@transaction.atomic
+def set_questions_archived(*, questions: Sequence[Question], archived: bool, user) -> int:
+    """Archive (drawing rules no longer draw them; papers and attempts keep them) or unarchive."""
+    changing = [q for q in questions if q.is_archived != archived]
+    Question.objects.filter(pk__in=[q.pk for q in changing]).update(is_archived=archived, updated_at=timezone.now())
+    if changing:
+        summary = _("批量归档 %(n)s 道题") if archived else _("批量取消归档 %(n)s 道题")
+        _bulk_audit(
+            questions=changing,
+            user=user,
+            action="question_bulk_archive" if archived else "question_bulk_unarchive",
+            summary=summary % {"n": len(changing)},
+            details={"archived": archived},
+        )
+    return len(changing)

@@ -6,6 +6,8 @@ writes a new version. Deleting asks ``exams.selectors.deletion`` first and shows
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, ProtectedError
@@ -15,8 +17,9 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.admin.views import generic
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets import Button, HeaderButton
 from wagtail.log_actions import log
 
 from exams.selectors.deletion import (
@@ -29,8 +32,39 @@ from exams.services.questions import save_question
 
 
 class QuestionIndexView(generic.IndexView):
+    """The question list, with a preview per question and bulk actions (``exams.wagtail_admin.bulk_actions``)."""
+
+    template_name = "exams/admin/question_index.html"
+
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("category", "current_version")
+
+    @cached_property
+    def can_bulk_edit(self) -> bool:
+        return self.request.user.has_perm("exams.change_question")
+
+    @cached_property
+    def columns(self):
+        # The title column is given, so Wagtail does not add the list's buttons (预览, 编辑) to it:
+        # a copy of it per request gets them, as Wagtail's own title column would.
+        title, *rest = super().columns
+        title = copy.copy(title)
+        title.__class__ = self._get_title_column_class(type(title))
+        columns = [title, *rest]
+        if self.can_bulk_edit:
+            columns = [BulkActionsCheckboxColumn("bulk_actions", obj_type="question"), *columns]
+        return columns
+
+    def get_list_more_buttons(self, instance):
+        preview = Button(
+            _("预览"), url=reverse("exams_questions:preview", args=[instance.pk]), icon_name="view", priority=5
+        )
+        return [preview, *super().get_list_more_buttons(instance)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_bulk_edit"] = self.can_bulk_edit
+        return context
 
 
 def _save(view, *, new: bool):
@@ -66,6 +100,11 @@ class QuestionCreateView(generic.CreateView):
 class QuestionEditView(generic.EditView):
     def save_instance(self):
         return _save(self, new=False)
+
+    @cached_property
+    def header_buttons(self):
+        url = reverse("exams_questions:preview", args=[self.object.pk])
+        return [HeaderButton(_("预览"), url=url, icon_name="view")]
 
 
 class ProtectedDeleteView(generic.DeleteView):
@@ -115,6 +154,13 @@ class CategoryEditView(generic.EditView):
 
 class CategoryDeleteView(ProtectedDeleteView):
     blockers = staticmethod(question_category_delete_blockers)
+
+
+class ExamEditView(generic.EditView):
+    @cached_property
+    def header_buttons(self):
+        url = reverse("exams_exams:paper_preview", args=[self.object.pk])
+        return [HeaderButton(_("预览试卷"), url=url, icon_name="view")]
 
 
 class ExamDeleteView(generic.DeleteView):

@@ -29,6 +29,7 @@ from exams.views import accommodations, question_admin
 from exams.wagtail_admin.filters import QuestionFilterSet
 from exams.wagtail_admin.forms import ExamAdminForm
 from exams.wagtail_admin.menus import ImportMenuItem
+from exams.wagtail_admin.preview import PaperPreviewFrame, PaperPreviewView, QuestionPreviewFrame, QuestionPreviewView
 from exams.wagtail_admin.views import (
     CategoryCreateView,
     CategoryDeleteView,
@@ -74,6 +75,7 @@ class QuestionViewSet(ModelViewSet):
             label=_("题目"),
             accessor=lambda q: q.name or excerpt(q.current_version.stem if q.current_version else "", 40),
             get_url=lambda q: reverse("exams_questions:edit", args=[q.pk]),
+            get_title_id=lambda q: f"question_{q.pk}_title",
         ),
         Column("type", label=_("题型"), accessor="get_type_display"),
         Column("category", label=_("分类"), accessor=lambda q: q.category.full_path),
@@ -102,6 +104,13 @@ class QuestionViewSet(ModelViewSet):
         ],
         base_form_class=QuestionAdminForm,
     )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("preview/<int:pk>/", QuestionPreviewView.as_view(), name="preview"),
+            path("preview/<int:pk>/frame/", QuestionPreviewFrame.as_view(), name="preview_frame"),
+        ]
 
 
 class CategoryViewSet(ModelViewSet):
@@ -164,6 +173,7 @@ class ExamViewSet(ModelViewSet):
     menu_label = _("考试管理")
     menu_order = 310
     add_to_admin_menu = True
+    edit_view_class = ExamEditView
     delete_view_class = ExamDeleteView
     edit_view_class = ExamEditView
     index_view_class = ExamIndexView
@@ -242,6 +252,13 @@ class ExamViewSet(ModelViewSet):
         ],
         base_form_class=ExamAdminForm,
     )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("paper/<int:pk>/", PaperPreviewView.as_view(), name="paper_preview"),
+            path("paper/<int:pk>/frame/", PaperPreviewFrame.as_view(), name="paper_preview_frame"),
+        ]
 
 
 class AccommodationViewSet(ViewSet):

@@ -1,0 +1,137 @@
+"""Previews of the bank for trainers: one question, or a whole exam paper, as the learner would see it.
+
+A preview renders the same ``PageItem`` the attempt page renders (``exams/includes/question.html``)
+but reads only the bank: it starts no attempt and writes no row. A paper drawn by rules is drawn
+with the attempt's own ``draw_paper`` (one sample draw per request), so what the trainer sees is
+what the drawing rules would give a learner.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from exams.models import Exam, Question, QuestionType, QuestionVersion
+from exams.selectors.attempts import LETTERS, TEXT_TYPES, PageItem, PageOption
+from exams.services.attempts import AttemptError, FrozenItem, draw_paper
+
+
+@dataclass
+class PreviewItem:
+    """A question as the learner sees it (``page``), with what only the trainer sees beside it."""
+
+    page: PageItem
+    question_id: int
+    name: str
+    version_number: int
+    answer: str
+    explanation: str
+
+
+@dataclass
+class PaperPreview:
+    items: list[PreviewItem] = field(default_factory=list)
+    total_points: Decimal = Decimal(0)
+    #: Why no paper can be drawn now (the message a learner starting the exam would get), or "".
+    problem: str = ""
+
+
+def _type_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in QuestionType.choices}
+
+
+def _answer(qtype: str, option_order: list[str], options: list[dict], accepted: list[str]) -> str:
+    if qtype == QuestionType.TRUEFALSE:
+        correct = {o["key"] for o in options if o.get("correct")}
+        return _("正确") if "T" in correct else _("错误")
+    if qtype in TEXT_TYPES:
+        if qtype == QuestionType.SHORT:
+            return _("人工评分") + ("：" + accepted[0] if accepted else "")
+        return " | ".join(accepted)
+    correct = {o["key"] for o in options if o.get("correct")}
+    return "".join(LETTERS[i] for i, key in enumerate(option_order) if key in correct)
+
+
+def _item(position: int, frozen: FrozenItem, version: dict, labels: dict[str, str]) -> PreviewItem:
+    qtype = frozen.qtype
+    texts = {o["key"]: o.get("text", "") for o in version["options"]}
+    page = PageItem(
+        position=position,
+        qtype=qtype,
+        qtype_label=labels[qtype],
+        stem=version["stem"],
+        points=frozen.points,
+    )
+    if qtype not in TEXT_TYPES:
+        page.options = [
+            PageOption(index=i, label=LETTERS[i], text=texts.get(key, "")) for i, key in enumerate(frozen.option_order)
+        ]
+    return PreviewItem(
+        page=page,
+        question_id=version["question_id"],
+        name=version["question__name"],
+        version_number=version["number"],
+        answer=_answer(qtype, frozen.option_order, version["options"], version["accepted_answers"]),
+        explanation=version["explanation"],
+    )
+
+
+_VERSION_FIELDS = (
+    "pk",
+    "stem",
+    "options",
+    "accepted_answers",
+    "explanation",
+    "number",
+    "question_id",
+    "question__name",
+)
+
+
+def _items(frozen: list[FrozenItem]) -> list[PreviewItem]:
+    versions = {
+        v["pk"]: v
+        for v in QuestionVersion.objects.filter(pk__in=[f.version_id for f in frozen]).values(*_VERSION_FIELDS)
+    }
+    labels = _type_labels()
+    return [_item(i, f, versions[f.version_id], labels) for i, f in enumerate(frozen, start=1)]
+
+
+def question_preview(question: Question) -> PreviewItem | None:
+    """The question's current version in its stored option order (``None``: it has no content yet)."""
+    version = question.current_version
+    if version is None:
+        return None
+    keys = [o["key"] for o in version.options] if question.type not in TEXT_TYPES else []
+    frozen = FrozenItem(version.pk, question.type, keys, Decimal(version.points))
+    values = {
+        "stem": version.stem,
+        "options": version.options,
+        "accepted_answers": version.accepted_answers,
+        "explanation": version.explanation,
+        "number": version.number,
+        "question_id": question.pk,
+        "question__name": question.name,
+    }
+    return _item(1, frozen, values, _type_labels())
+
+
+def paper_preview(exam: Exam, *, rng=None) -> PaperPreview:
+    """The exam's paper without an attempt: a fixed paper in its order, a ruled paper as one sample draw.
+
+    Questions and options are shown unshuffled (the order trainers set); each attempt shuffles them
+    as the exam says. Nothing is written.
+    """
+    unshuffled = copy.copy(exam)
+    unshuffled.shuffle_questions = False
+    unshuffled.shuffle_options = False
+    try:
+        frozen = draw_paper(unshuffled, rng or secrets.SystemRandom())
+    except AttemptError as exc:
+        return PaperPreview(problem=exc.message)
+    items = _items(frozen)
+    return PaperPreview(items=items, total_points=sum((f.points for f in frozen), Decimal(0)))
