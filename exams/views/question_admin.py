@@ -39,11 +39,19 @@ def _require(request, codename: str) -> None:
         raise PermissionDenied
 
 
+def _duplicates_context(preview: ImportOutcome) -> dict:
+    """What the preview shows of the questions the bank already holds, and the choice it offers."""
+    indexes = {d.index for d in preview.duplicates}
+    return {
+        "duplicate_indexes": indexes,
+        "new_count": len(preview.preview) - len(indexes),
+        "duplicate_policies": DuplicatePolicy.choices,
+    }
+
+
 def _context(request, **extra) -> dict:
-    preview = extra.get("preview")
-    if preview is not None:
-        extra["duplicate_indexes"] = {d.index for d in preview.duplicates}
-        extra["duplicate_policies"] = DuplicatePolicy.choices
+    if extra.get("preview") is not None:
+        extra.update(_duplicates_context(extra["preview"]))
     return {
         "page_title": _("导入题库"),
         "header_title": _("导入题库"),
@@ -104,7 +112,8 @@ def _staged(request):
         return _expired(request)
     context = _context(request, form=QuestionImportForm(), filename=pending.filename)
     if pending.checked and pending.preview is not None:
-        context.update(preview=ImportOutcome.from_json(pending.preview), token=pending.token)
+        preview = ImportOutcome.from_json(pending.preview)
+        context.update(preview=preview, token=pending.token, **_duplicates_context(preview))
     elif pending.preview is not None:
         context["failed"] = ImportOutcome.from_json(pending.preview)
     elif pending.job is not None and pending.job.is_active:

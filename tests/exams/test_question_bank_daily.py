@@ -359,6 +359,7 @@ def test_import_page_lists_duplicates_and_offers_the_choice(trainer, client_for)
     content = _upload(client, data).content.decode()
     assert "检查通过：将导入 2 道题" in content
     assert "其中 1 道题题库中已有" in content and "编号相同" in content and "有变化" in content
+    assert "选择“跳过”时只导入其余 1 道题" in content
     assert f"#{existing.pk} 已有的题" in content and reverse("exams_questions:edit", args=[existing.pk]) in content
     assert 'name="duplicates" value="skip" checked' in content and "作为已有题目的新版本导入" in content
     token = re.search(r'name="token" value="([0-9a-f-]+)"', content).group(1)
@@ -367,6 +368,7 @@ def test_import_page_lists_duplicates_and_offers_the_choice(trainer, client_for)
         reverse("exams_question_import:index"), {"action": "confirm", "token": token, "duplicates": "x"}, follow=True
     )
     assert "请选择如何处理题库中已有的题" in refused.content.decode() and Question.objects.count() == 1
+    assert 'name="duplicates" value="version"' in refused.content.decode()  # the preview and its choice again
 
     done = client.post(reverse("exams_question_import:index"), {"action": "confirm", "token": token}, follow=True)
     text = done.content.decode()
@@ -399,3 +401,33 @@ def test_import_command_reports_and_skips_duplicates(capsys):
     out = capsys.readouterr().out
     assert "题库中已有" in out and "跳过题库中已有的题：1 题" in out
     assert Question.objects.count() == 1
+
+
+def test_a_large_file_checked_and_imported_by_jobs_skips_its_duplicates(
+    trainer, client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.QUESTION_IMPORT_JOB_QUESTIONS = 3
+    client = client_for(trainer)
+    aiken = "".join(f"第{n}题：下列哪项正确？\nA) 甲\nB) 乙\nANSWER: A\n\n" for n in range(1, 6)).encode()
+    for n in (2, 4):  # already in the bank, as Aiken reads them
+        make_question(
+            category="法律知识/行政许可法",
+            stem=f"第{n}题：下列哪项正确？",
+            options=[{"text": "甲", "correct": True}, {"text": "乙"}],
+            points=Decimal("1"),
+            explanation="",
+        )
+    form = {"action": "check", "format": "aiken", "category": "法律知识/行政许可法"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exams_question_import:index"), {**form, "file": SimpleUploadedFile("q.txt", aiken)}
+        )
+    assert response.status_code == 302  # checked by a job; the page shows its preview
+    page = client.get(response.url).content.decode()
+    assert "其中 2 道题题库中已有" in page and "题干和选项相同" in page and "选择“跳过”时只导入其余 3 道题" in page
+    token = re.search(r"token=([0-9a-f-]+)", response.url).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("exams_question_import:index"), {"action": "confirm", "token": token, "duplicates": "skip"})
+    assert Question.objects.count() == 5
+    log = AuditLog.objects.get(action="question_import")
+    assert (log.details["created"], log.details["skipped"], log.details["duplicates"]) == (3, 2, "skip")
