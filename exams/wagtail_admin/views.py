@@ -156,13 +156,6 @@ class CategoryDeleteView(ProtectedDeleteView):
     blockers = staticmethod(question_category_delete_blockers)
 
 
-class ExamEditView(generic.EditView):
-    @cached_property
-    def header_buttons(self):
-        url = reverse("exams_exams:paper_preview", args=[self.object.pk])
-        return [HeaderButton(_("预览试卷"), url=url, icon_name="view")]
-
-
 class ExamDeleteView(generic.DeleteView):
     """Deleting an exam that something still refers to is refused up front, saying what refers to it.
 
@@ -214,7 +207,12 @@ class ExamIndexView(generic.IndexView):
 
 
 class ExamEditView(generic.EditView):
-    """The exam's edit page links its 特殊安排 from the header menu."""
+    """The exam's edit page previews its paper (a header button) and links its 特殊安排 from the header menu."""
+
+    @cached_property
+    def header_buttons(self):
+        url = reverse("exams_exams:paper_preview", args=[self.object.pk])
+        return [HeaderButton(_("预览试卷"), url=url, icon_name="view")]
 
     @cached_property
     def header_more_buttons(self):

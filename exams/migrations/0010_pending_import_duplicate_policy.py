@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0005_question_law_flags'),
+        ('exams', '0009_practice_mistakes_mock'),
     ]
 
     operations = [
