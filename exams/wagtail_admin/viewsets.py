@@ -175,7 +175,6 @@ class ExamViewSet(ModelViewSet):
     add_to_admin_menu = True
     edit_view_class = ExamEditView
     delete_view_class = ExamDeleteView
-    edit_view_class = ExamEditView
     index_view_class = ExamIndexView
     name = "exams_exams"  # not "exams": that is the site's URL namespace
     url_prefix = "exams"
