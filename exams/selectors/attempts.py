@@ -140,7 +140,7 @@ def question_item(
     *, position: int, qtype: str, option_order: list[str], points, stem: str, options: list[dict], response=None
 ) -> PageItem:
     """One question as the exam pages render it, for pages that are not an attempt (practice, mock papers)."""
-    return _page_item((position, qtype, option_order, points, stem, options, response, 0), _type_labels())
+    return _page_item((position, qtype, option_order, points, stem, options, response, 0, False), _type_labels())
 
 
 def reveal_key(page: PageItem, *, option_order: list[str], options: list[dict], accepted_answers, explanation: str):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from exams.models import Exam, Question, QuestionType, QuestionVersion
-from exams.selectors.attempts import LETTERS, TEXT_TYPES, PageItem, PageOption
+from exams.selectors.attempts import LETTERS, TEXT_TYPES, PageItem, question_item
 from exams.services.attempts import AttemptError, FrozenItem, draw_paper
 
 
@@ -40,10 +40,6 @@ class PaperPreview:
     problem: str = ""
 
 
-def _type_labels() -> dict[str, str]:
-    return {value: str(label) for value, label in QuestionType.choices}
-
-
 def _answer(qtype: str, option_order: list[str], options: list[dict], accepted: list[str]) -> str:
     if qtype == QuestionType.TRUEFALSE:
         correct = {o["key"] for o in options if o.get("correct")}
@@ -56,20 +52,16 @@ def _answer(qtype: str, option_order: list[str], options: list[dict], accepted: 
     return "".join(LETTERS[i] for i, key in enumerate(option_order) if key in correct)
 
 
-def _item(position: int, frozen: FrozenItem, version: dict, labels: dict[str, str]) -> PreviewItem:
+def _item(position: int, frozen: FrozenItem, version: dict) -> PreviewItem:
     qtype = frozen.qtype
-    texts = {o["key"]: o.get("text", "") for o in version["options"]}
-    page = PageItem(
+    page = question_item(
         position=position,
         qtype=qtype,
-        qtype_label=labels[qtype],
-        stem=version["stem"],
+        option_order=frozen.option_order,
         points=frozen.points,
+        stem=version["stem"],
+        options=version["options"],
     )
-    if qtype not in TEXT_TYPES:
-        page.options = [
-            PageOption(index=i, label=LETTERS[i], text=texts.get(key, "")) for i, key in enumerate(frozen.option_order)
-        ]
     return PreviewItem(
         page=page,
         question_id=version["question_id"],
@@ -97,8 +89,7 @@ def _items(frozen: list[FrozenItem]) -> list[PreviewItem]:
         v["pk"]: v
         for v in QuestionVersion.objects.filter(pk__in=[f.version_id for f in frozen]).values(*_VERSION_FIELDS)
     }
-    labels = _type_labels()
-    return [_item(i, f, versions[f.version_id], labels) for i, f in enumerate(frozen, start=1)]
+    return [_item(i, f, versions[f.version_id]) for i, f in enumerate(frozen, start=1)]
 
 
 def question_preview(question: Question) -> PreviewItem | None:
@@ -117,7 +108,7 @@ def question_preview(question: Question) -> PreviewItem | None:
         "question_id": question.pk,
         "question__name": question.name,
     }
-    return _item(1, frozen, values, _type_labels())
+    return _item(1, frozen, values)
 
 
 def paper_preview(exam: Exam, *, rng=None) -> PaperPreview:
