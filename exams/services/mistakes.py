@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from exams.models import AttemptAnswer, Exam, ExamAttempt, Mistake, QuestionType
+from core.db import execute_prepared
+from exams.models import AttemptAnswer, Exam, ExamAttempt, Mistake, PracticeRecord, QuestionType
 
 FEEDS_BOOK = frozenset({Exam.ReviewPolicy.FULL, Exam.ReviewPolicy.RESPONSES})
 
@@ -71,6 +72,99 @@ def resolve(*, user_id: int, question_id: int, now) -> bool:
             resolved_at=now
         )
     )
+
+
+# ``record_practice_answer`` on PostgreSQL: the practice record counted, and the miss recorded (as
+# ``record_misses``) or the entry resolved (as ``resolve``), in one statement a learner's answer runs.
+PRACTICE_ANSWER_SQL = """WITH record AS (
+    INSERT INTO "exams_practicerecord" AS r
+        ("user_id", "question_id", "answered_count", "right_count", "last_correct", "last_answered_at")
+    VALUES (%(user)s, %(question)s, 1, %(right)s, %(last_correct)s, %(now)s)
+    ON CONFLICT ("user_id", "question_id") DO UPDATE SET
+        "answered_count" = r."answered_count" + 1,
+        "right_count" = r."right_count" + EXCLUDED."right_count",
+        "last_correct" = EXCLUDED."last_correct",
+        "last_answered_at" = EXCLUDED."last_answered_at"
+    RETURNING 1
+), missed AS (
+    INSERT INTO "exams_mistake" AS m
+        ("user_id", "question_id", "source", "times_missed", "last_missed_at", "visible_from", "key_hidden", "resolved_at")
+    SELECT %(user)s, %(question)s, %(source)s::varchar, 1, %(now)s::timestamptz, NULL::timestamptz, %(key_hidden)s::boolean,
+        NULL::timestamptz
+    WHERE %(missed)s::boolean
+    ON CONFLICT ("user_id", "question_id") DO UPDATE SET
+        "times_missed" = m."times_missed" + 1,
+        "last_missed_at" = EXCLUDED."last_missed_at",
+        "source" = EXCLUDED."source",
+        "resolved_at" = NULL,
+        "visible_from" = NULL,
+        "key_hidden" = m."key_hidden" AND EXCLUDED."key_hidden"
+    RETURNING 1
+), resolved AS (
+    UPDATE "exams_mistake" SET "resolved_at" = %(now)s
+    WHERE %(solved)s::boolean AND "user_id" = %(user)s AND "question_id" = %(question)s AND "resolved_at" IS NULL
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM resolved), (SELECT count(*) FROM record), (SELECT count(*) FROM missed)"""
+
+
+def record_practice_answer(*, user_id: int, question_id: int, correct: bool | None, now, key_hidden: bool) -> bool:
+    """A practice answer: count it on the learner's practice record; a wrong one goes in the book (``record_misses``),
+    a right one leaves it (``resolve``). ``correct`` None (a short answer, not scored) only counts. Returns whether
+    the question left the book.
+
+    On PostgreSQL one statement (``PRACTICE_ANSWER_SQL``, prepared per connection), the practice page's
+    hot path; elsewhere the same writes through the ORM, in one transaction.
+    """
+    if connection.vendor == "postgresql":
+        params = {
+            "user": user_id,
+            "question": question_id,
+            "right": int(bool(correct)),
+            "last_correct": bool(correct),
+            "now": now,
+            "source": Mistake.Source.PRACTICE,
+            "key_hidden": key_hidden,
+            "missed": correct is False,
+            "solved": correct is True,
+        }
+        with execute_prepared(PRACTICE_ANSWER_SQL, params) as cursor:
+            return bool(cursor.fetchone()[0])
+    with transaction.atomic():
+        _count_practice(user_id, question_id, correct=bool(correct), now=now)
+        if correct is False:
+            record_misses(
+                user_id=user_id,
+                question_ids=[question_id],
+                source=Mistake.Source.PRACTICE,
+                now=now,
+                key_hidden=key_hidden,
+            )
+            return False
+        return bool(correct) and resolve(user_id=user_id, question_id=question_id, now=now)
+
+
+def _count_practice(user_id: int, question_id: int, *, correct: bool, now) -> None:
+    changes = {
+        "answered_count": F("answered_count") + 1,
+        "right_count": F("right_count") + int(correct),
+        "last_correct": correct,
+        "last_answered_at": now,
+    }
+    if PracticeRecord.objects.filter(user_id=user_id, question_id=question_id).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            PracticeRecord.objects.create(
+                user_id=user_id,
+                question_id=question_id,
+                answered_count=1,
+                right_count=int(correct),
+                last_correct=correct,
+                last_answered_at=now,
+            )
+    except IntegrityError:  # the same learner's other tab created it first
+        PracticeRecord.objects.filter(user_id=user_id, question_id=question_id).update(**changes)
 
 
 def record_exam_mistakes(*, attempt: ExamAttempt, now) -> None:

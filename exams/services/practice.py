@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import LawArticle
 from exams.grading import score_fraction
-from exams.models import ExamAttempt, Mistake, MockItem, MockPaper, PracticeRecord, QuestionType, QuestionVersion
+from exams.models import ExamAttempt, Mistake, MockItem, MockPaper, QuestionType, QuestionVersion
 from exams.selectors.attempts import PageItem, reveal_key
 from exams.selectors.exams import in_audience, published_exam_for
 from exams.selectors.practice import open_for_practice_expression, practice_item, visible_mistakes
@@ -81,19 +80,9 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
         raise PracticeError(_("请先作答再提交。"))
     fraction = score_fraction(question.type, version.options, version.accepted_answers, value, partial_credit=False)
     correct = None if fraction is None else fraction == 1
-    left_book = False
-    with transaction.atomic():
-        _count(user, question.pk, correct=bool(correct), now=now)
-        if correct is False:
-            mistakes.record_misses(
-                user_id=user.pk,
-                question_ids=[question.pk],
-                source=Mistake.Source.PRACTICE,
-                now=now,
-                key_hidden=not key_shown,
-            )
-        elif correct:
-            left_book = mistakes.resolve(user_id=user.pk, question_id=question.pk, now=now)
+    left_book = mistakes.record_practice_answer(
+        user_id=user.pk, question_id=question.pk, correct=correct, now=now, key_hidden=not key_shown
+    )
     item = practice_item(version, response=value)
     if key_shown:
         reveal_key(
@@ -109,29 +98,6 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
 
 def _sitting_an_exam(user) -> bool:
     return ExamAttempt.objects.filter(user=user, status=ExamAttempt.Status.IN_PROGRESS).exists()
-
-
-def _count(user, question_id: int, *, correct: bool, now) -> None:
-    changes = {
-        "answered_count": F("answered_count") + 1,
-        "right_count": F("right_count") + int(correct),
-        "last_correct": correct,
-        "last_answered_at": now,
-    }
-    if PracticeRecord.objects.filter(user=user, question_id=question_id).update(**changes):
-        return
-    try:
-        with transaction.atomic():
-            PracticeRecord.objects.create(
-                user=user,
-                question_id=question_id,
-                answered_count=1,
-                right_count=int(correct),
-                last_correct=correct,
-                last_answered_at=now,
-            )
-    except IntegrityError:  # the same learner's other tab created it first
-        PracticeRecord.objects.filter(user=user, question_id=question_id).update(**changes)
 
 
 # --- mock exams -------------------------------------------------------------------------

@@ -279,3 +279,44 @@ def test_an_exam_mistake_hides_its_key_while_the_learner_sits_an_exam():
 
     assert not outcome.key_shown and not outcome.item.explanation
     assert not any(o.correct for o in outcome.item.options)
+
+
+def test_recording_a_practice_answer_counts_files_and_resolves_as_the_book_rules_say():
+    """``record_practice_answer`` (one statement on PostgreSQL, the ORM elsewhere): the record counts every
+    answer; a miss files or re-opens the entry, and a miss shown its key un-hides an exam's hidden key but a
+    hidden one never hides a shown key; a right answer resolves an open entry once; a short answer only counts."""
+    from exams.services.mistakes import record_misses, record_practice_answer
+
+    learner = UserFactory()
+    question, other = open_bank(2)
+    now = timezone.now()
+
+    def book(q):
+        return Mistake.objects.filter(user=learner, question=q).values_list("times_missed", "key_hidden", "resolved_at")
+
+    record_misses(user_id=learner.pk, question_ids=[question.pk], source=Mistake.Source.EXAM, now=now, key_hidden=True)
+    assert (
+        record_practice_answer(user_id=learner.pk, question_id=question.pk, correct=False, now=now, key_hidden=True)
+        is False
+    )
+    assert list(book(question)) == [(2, True, None)]  # still hidden: this miss did not show the key either
+    record_practice_answer(user_id=learner.pk, question_id=question.pk, correct=False, now=now, key_hidden=False)
+    assert list(book(question)) == [(3, False, None)]
+    later = now + timedelta(minutes=1)
+    assert record_practice_answer(
+        user_id=learner.pk, question_id=question.pk, correct=True, now=later, key_hidden=False
+    )
+    assert list(book(question)) == [(3, False, later)]
+    assert not record_practice_answer(
+        user_id=learner.pk, question_id=question.pk, correct=True, now=later, key_hidden=False
+    )
+    record_practice_answer(user_id=learner.pk, question_id=question.pk, correct=False, now=later, key_hidden=True)
+    assert list(book(question)) == [(4, False, None)]  # re-opened; the key it was shown stays shown
+
+    assert not record_practice_answer(user_id=learner.pk, question_id=other.pk, correct=None, now=now, key_hidden=False)
+    assert not book(other).exists()
+    records = {
+        r.question_id: (r.answered_count, r.right_count, r.last_correct)
+        for r in PracticeRecord.objects.filter(user=learner)
+    }
+    assert records == {question.pk: (5, 2, False), other.pk: (1, 0, False)}
