@@ -16,6 +16,7 @@ from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from taggit.models import Tag
 
+from core.db import QueryTemplate
 from exams.models import Mistake, MockItem, MockPaper, Question, QuestionCategory, QuestionType, QuestionVersion
 from exams.selectors.attempts import PageItem, question_item, reveal_key
 from exams.services.attempts import TEXT_TYPES
@@ -35,6 +36,17 @@ def _under(paths: list[str], prefix: str = "category__path") -> Q:
     for path in paths:
         rule |= Q(**{f"{prefix}__startswith": path})
     return rule
+
+
+def _practice_version(*, version_id: int, question_id: int) -> QuerySet:
+    return QuestionVersion.objects.annotate(
+        open_for_practice=open_for_practice_expression(), question_type=F("question__type")
+    ).filter(pk=version_id, question_id=question_id, question__is_archived=False)
+
+
+#: The version a practice answer is for, with its question's type and whether practice is open for it
+#: (compiled once per process: the practice page's hot path).
+practice_version = QueryTemplate(_practice_version)
 
 
 def open_for_practice_expression(category_path: str = "question__category__path") -> Exists:
@@ -195,8 +207,8 @@ class PracticeQuestion:
     number: int
 
 
-def practice_item(version: QuestionVersion, *, position: int = 1, response=None) -> PageItem:
-    qtype = version.question.type
+def practice_item(version: QuestionVersion, *, position: int = 1, response=None, qtype: str = "") -> PageItem:
+    qtype = qtype or version.question.type
     order = [] if qtype in TEXT_TYPES else [o["key"] for o in version.options]
     return question_item(
         position=position,

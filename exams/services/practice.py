@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from cms.models import LawArticle
 from exams.grading import score_fraction
-from exams.models import ExamAttempt, Mistake, MockItem, MockPaper, QuestionType, QuestionVersion
+from exams.models import ExamAttempt, Mistake, MockItem, MockPaper, QuestionType
 from exams.selectors.attempts import PageItem, reveal_key
 from exams.selectors.exams import in_audience, published_exam_for
-from exams.selectors.practice import open_for_practice_expression, practice_item, visible_mistakes
+from exams.selectors.practice import practice_item, practice_version, visible_mistakes
 from exams.services import mistakes
 from exams.services.attempts import AttemptError, draw_paper, response_from_client
 
@@ -54,36 +54,32 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
     perhaps from an exam whose bank is not open); the correct answer and the explanation are
     shown unless the only way in is a mistake whose exam hides its key.
     """
-    version = (
-        QuestionVersion.objects.select_related("question")
-        .annotate(open_for_practice=open_for_practice_expression())
-        .filter(pk=version_id, question_id=question_id, question__is_archived=False)
-        .first()
-    )
-    if version is None:
+    found = practice_version(version_id=version_id, question_id=question_id)
+    if not found:
         raise PracticeError(_("没有找到这道题。"), status=404)
-    question = version.question
+    version = found[0]
+    question_id, qtype = version.question_id, version.question_type
     now = timezone.now()
     open_ = version.open_for_practice
-    mistake = None if open_ else visible_mistakes(user, now=now).filter(question=question).first()
+    mistake = None if open_ else visible_mistakes(user, now=now).filter(question_id=question_id).first()
     if not open_ and mistake is None:
         raise PracticeError(_("没有找到这道题。"), status=404)
     # Reached only through an exam's mistake: its key is shown as the exam's result page would show it, which
     # is never while the learner sits an exam (``review_rights``: no key with an attempt in progress).
     key_shown = open_ or (not mistake.key_hidden and not _sitting_an_exam(user))
-    order = [] if question.type in (QuestionType.FILL, QuestionType.SHORT) else [o["key"] for o in version.options]
+    order = [] if qtype in (QuestionType.FILL, QuestionType.SHORT) else [o["key"] for o in version.options]
     try:
-        value = response_from_client(question.type, order, raw, position=1)
+        value = response_from_client(qtype, order, raw, position=1)
     except AttemptError as exc:
         raise PracticeError(exc.message)
     if value is None:
         raise PracticeError(_("请先作答再提交。"))
-    fraction = score_fraction(question.type, version.options, version.accepted_answers, value, partial_credit=False)
+    fraction = score_fraction(qtype, version.options, version.accepted_answers, value, partial_credit=False)
     correct = None if fraction is None else fraction == 1
     left_book = mistakes.record_practice_answer(
-        user_id=user.pk, question_id=question.pk, correct=correct, now=now, key_hidden=not key_shown
+        user_id=user.pk, question_id=question_id, correct=correct, now=now, key_hidden=not key_shown
     )
-    item = practice_item(version, response=value)
+    item = practice_item(version, response=value, qtype=qtype)
     if key_shown:
         reveal_key(
             item,
@@ -92,8 +88,12 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
             accepted_answers=version.accepted_answers,
             explanation=version.explanation,
         )
-    articles = list(question.law_articles.select_related("version__law").order_by("version__law_id", "number"))
-    return PracticeOutcome(question.pk, correct, item, key_shown, left_book, articles)
+    articles = list(
+        LawArticle.objects.filter(questions=question_id)
+        .select_related("version__law")
+        .order_by("version__law_id", "number")
+    )
+    return PracticeOutcome(question_id, correct, item, key_shown, left_book, articles)
 
 
 def _sitting_an_exam(user) -> bool:
