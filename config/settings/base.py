@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    # The org tree's admin (accounts.admin.OrgUnitAdmin is treebeard's TreeAdmin): its change-list
+    # template, static files and the JavaScript catalogue it routes under the model (packages=["treebeard"]).
+    "treebeard",
     # Sign-in
     "allauth",
     "allauth.account",

@@ -2,7 +2,9 @@
 
 The sweep walks every URL pattern the resolver knows (ours, Wagtail's /cms/, the
 Django admin, allauth; ``tests.urlsweep``), so a route added later is covered
-without anyone remembering to add it here.
+without anyone remembering to add it here. The same sweep GETs every route as an
+administrator, the Django admin's per-object pages with real rows: ordinary input
+never meets a 500 either.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.test import Client
 from django.urls import resolve
 
 from core.payload import has_nul, json_depth_exceeds, loads
+from tests.auth import sign_in
 from tests.factories import UserFactory
 from tests.urlsweep import all_paths
 
@@ -70,6 +73,39 @@ def test_every_url_refuses_nul_and_deep_json_with_400(signed_in, org_tree):
     assert not failures, "\n".join(failures)
     assert count > 900
     assert time.monotonic() - started < 30  # a few ms a request: nothing behind the door ran
+
+
+#: Routes that raise on purpose: Wagtail's page for trying out the error reporting.
+RAISES_ON_PURPOSE = {"wagtailadmin_error_test"}
+
+
+def test_every_url_answers_an_administrator_without_a_server_error(admin_user, org_tree):
+    """A plain GET by the person who may open everything: each page is drawn (or refused), none fails."""
+    client = sign_in(Client(raise_request_exception=False), admin_user)
+    paths = all_paths(admin_objects=True)
+    failures, drawn = [], 0
+    for url, route in paths:
+        if route in RAISES_ON_PURPOSE:
+            continue
+        status = client.get(url).status_code
+        drawn += status == 200
+        if status >= 500:
+            failures.append(f"GET {url} ({route}): {status}")
+    assert not failures, "\n".join(failures)
+    assert drawn > 100  # the pages themselves are drawn, not only redirects and refusals
+    assert client.get("/admin/").status_code == 200  # still signed in: no GET signed the sweep out
+
+
+def test_the_administrators_sweep_opens_the_admins_pages_of_real_rows(org_tree):
+    unit = org_tree["pref"]
+    paths = {path for path, _name in all_paths(admin_objects=True)}
+    assert {
+        "/admin/accounts/orgunit/",
+        "/admin/accounts/orgunit/jsi18n/",
+        f"/admin/accounts/orgunit/{unit.pk}/change/",
+        f"/admin/accounts/orgunit/{unit.pk}/history/",
+    } <= paths
+    assert not any("/admin/accounts/orgunit/1" in path for path in all_paths())  # without the option: samples only
 
 
 @pytest.mark.parametrize(
