@@ -2,26 +2,106 @@
 
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
-from treebeard.forms import movenodeform_factory
 
 from . import scope
+from .drilldown import tree_order
 from .forms import AdminUserCreationForm
 from .models import AuditLog, Credential, CredentialEvent, OrgUnit, User
 from .services.credentials import change_status
+from .services.org_tree import UnitChangeRefused, add_unit, change_unit, check_unit_change, subtree_ids
+
+
+class OrgUnitForm(forms.ModelForm):
+    """A unit's name, code, type and parent; where it sits among its siblings follows from its code."""
+
+    parent = forms.ModelChoiceField(
+        label=_("上级单位"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("（无：顶级单位）")
+    )
+
+    class Meta:
+        model = OrgUnit
+        fields = ["name", "code", "kind"]
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = (units if units is not None else OrgUnit.objects.all()).order_by(tree_order(None))
+        if self.instance.pk:
+            choices = choices.exclude(pk__in=[self.instance.pk, *subtree_ids(self.instance)])
+            self.initial.setdefault("parent", self.instance.get_parent())
+        self.fields["parent"].queryset = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                check_unit_change(
+                    unit=self.instance if self.instance.pk else None, name=cleaned["name"], parent=cleaned.get("parent")
+                )
+            except UnitChangeRefused as refused:
+                raise forms.ValidationError(str(refused)) from None
+        return cleaned
 
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(TreeAdmin):
-    form = movenodeform_factory(OrgUnit, exclude=["full_path"])
+    """Every rename and move (the form and the tree's drag-and-drop) goes through ``accounts.services.org_tree``."""
+
+    form = OrgUnitForm
     list_display = ["name", "code", "kind"]
     search_fields = ["name", "code", "full_path"]
 
     def get_queryset(self, request):
         return scope.filter_units(request.user, super().get_queryset(request))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        units = scope.filter_units(request.user, OrgUnit.objects.all())
+
+        class ScopedOrgUnitForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, units=units, **inner)
+
+        return ScopedOrgUnitForm
+
+    def save_model(self, request, obj, form, change):
+        parent = form.cleaned_data["parent"]
+        if change:
+            change_unit(unit=obj, name=obj.name, code=obj.code, kind=obj.kind, parent=parent)
+            obj.refresh_from_db()
+        else:
+            add_unit(unit=obj, parent=parent)
+
+    def get_node(self, node_id):
+        """The unit a drag-and-drop names: an id that names none is a 404, never a 500."""
+        try:
+            return get_object_or_404(OrgUnit, pk=int(node_id))
+        except ValueError:
+            raise Http404 from None
+
+    def try_to_move_node(self, as_child, node, pos, request, target):
+        """Treebeard's drag-and-drop: the unit goes under ``target`` or beside it, in code order."""
+        if not (scope.can_view_unit(request.user, node) and scope.can_view_unit(request.user, target)):
+            raise PermissionDenied
+        parent = target if as_child else target.get_parent()
+        try:
+            moved = change_unit(unit=node, name=node.name, code=node.code, kind=node.kind, parent=parent)
+        except UnitChangeRefused as refused:
+            messages.error(request, str(refused))
+            return HttpResponseBadRequest(str(refused))
+        messages.info(
+            request,
+            gettext("已把“%(unit)s”移到“%(parent)s”之下。")
+            % {"unit": moved.name, "parent": parent.full_path if parent else gettext("顶级")},
+        )
+        return HttpResponse("OK")
 
 
 @admin.register(User)
