@@ -1,11 +1,12 @@
 """The one place the cms app registers with Wagtail; the glue lives in ``cms/course_admin.py``,
-``cms/course_review_admin.py`` (the whole-course review), ``cms/law_flag_admin.py`` and ``cms/media_admin.py`` (files in use), the file door in ``cms/views/media.py``."""
+``cms/course_review_admin.py`` (the whole-course review), ``cms/law_flag_admin.py``, ``cms/media_admin.py`` (files in use) and
+``cms/user_names.py`` (people named by name), the file door in ``cms/views/media.py``."""
 
 from django.db import models
 from wagtail import hooks
 from wagtail.admin.compare import register_comparison_class
 
-from cms import compare, course_admin, course_review_admin, law_flag_admin, media_admin
+from cms import compare, course_admin, course_review_admin, law_flag_admin, media_admin, user_names
 from cms.fields import ChoiceListField
 from cms.views import media as media_views
 
@@ -30,6 +31,8 @@ hooks.register("register_page_header_buttons", course_review_admin.header_button
 hooks.register("register_page_listing_more_buttons", course_review_admin.listing_more_buttons)
 hooks.register("register_log_actions", course_review_admin.register_log_actions)
 hooks.register("construct_homepage_panels", course_review_admin.add_home_panels)
+# People are named by their name, never their 工号: the sidebar's account menu (the aging report: config/urls.py).
+user_names.register_sidebar_adapter()
 # Revision comparisons draw names, not codes, "True" or "None".
 register_comparison_class(ChoiceListField, comparison_class=compare.ChoiceListComparison)
 register_comparison_class(models.BooleanField, comparison_class=compare.YesNoComparison)

@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts.views import signin
+from cms import user_names
 from cms.views import media as media_views
 from core import moved_admin
 from core.health import HealthView
@@ -51,6 +52,8 @@ urlpatterns = [
     # Admin pages of models handed to another app: the old address redirects (core/moved_admin.py).
     *moved_admin.urlpatterns(),
     path("admin/", admin.site.urls),
+    # Wagtail's aging-pages report names people by 工号; ours by name (cms/user_names.py).
+    path("cms/", include(user_names.admin_urls_ahead)),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # The activation page (a one-time code from an activation letter), beside allauth's pages.
