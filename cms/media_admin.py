@@ -9,7 +9,11 @@ Wagtail's); the rules are ``cms.services.media``'s:
   points the drafts of the pages using it at the new one, then tells the trainer which pages
   now wait for review;
 * the delete pages (and the bulk delete) refuse, naming the live pages;
-* the multiple-upload screen, meant for new uploads, refuses to change a file in use.
+* the multiple-upload screen, meant for new uploads, refuses to change a file in use;
+* the library's listings (``DocumentIndexView``, ``ImageIndexView``) and the choosers
+  (``current_versions_only``, a ``construct_*_chooser_queryset`` hook) offer current versions only:
+  an original replaced by a new version waits in its collection “已替换的旧版本”, listed when
+  that collection is chosen.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.documents.models import AbstractDocument
 from wagtail.documents.views import documents as document_views
@@ -30,10 +35,14 @@ from wagtail.documents.views import multiple as document_multiple
 from wagtail.images.models import AbstractImage
 from wagtail.images.views import images as image_views
 from wagtail.images.views import multiple as image_multiple
+from wagtail.log_actions import LogFormatter
 
 from cms.services.media import (
+    SUPERSEDED_ACTION,
+    SUPERSEDED_COLLECTION_NAME,
     MediaInUse,
     Replacement,
+    current_versions,
     ensure_deletable,
     must_replace,
     pages_in_use_titles,
@@ -173,6 +182,44 @@ class KeepInUseMultipleDeleteMixin:
         return super().post(request, *args, **kwargs)
 
 
+class CurrentVersionsIndexMixin:
+    """The library lists current versions; old ones when their collection (“已替换的旧版本”) is chosen."""
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset()
+        return queryset if self.request.GET.get("collection_id") else current_versions(queryset)
+
+
+def current_versions_only(objects, request):
+    """``construct_document_chooser_queryset`` / ``construct_image_chooser_queryset``: no replaced original."""
+    return current_versions(objects)
+
+
+class SupersededFormatter(LogFormatter):
+    """The history line of an original a new version replaced."""
+
+    label = gettext_lazy("被新版本替换")
+
+    def format_message(self, log_entry):
+        title = (log_entry.data or {}).get("replacement", {}).get("title", "")
+        return _("被新版本“%(title)s”替换，移入“%(collection)s”") % {
+            "title": title,
+            "collection": SUPERSEDED_COLLECTION_NAME,
+        }
+
+
+def register_log_actions(actions):
+    actions.register_action(SUPERSEDED_ACTION)(SupersededFormatter)
+
+
+class DocumentIndexView(CurrentVersionsIndexMixin, document_views.IndexView):
+    pass
+
+
+class ImageIndexView(CurrentVersionsIndexMixin, image_views.IndexView):
+    pass
+
+
 class DocumentEditView(ReplaceInUseEditMixin, document_views.EditView):
     pass
 
@@ -208,6 +255,10 @@ class ImageMultipleDeleteView(KeepInUseMultipleDeleteMixin, image_multiple.Delet
 def admin_urls():
     """Wagtail's own addresses, answered by the views above (registered ahead of Wagtail's, ``order=-1``)."""
     return [
+        path("documents/", DocumentIndexView.as_view(), name="cms_document_index"),
+        path("documents/results/", DocumentIndexView.as_view(results_only=True), name="cms_document_index_results"),
+        path("images/", ImageIndexView.as_view(), name="cms_image_index"),
+        path("images/results/", ImageIndexView.as_view(results_only=True), name="cms_image_index_results"),
         path("documents/edit/<int:document_id>/", DocumentEditView.as_view(), name="cms_document_edit"),
         path("documents/delete/<int:document_id>/", DocumentDeleteView.as_view(), name="cms_document_delete"),
         path("documents/multiple/<int:doc_id>/", DocumentMultipleEditView.as_view(), name="cms_document_edit_multiple"),

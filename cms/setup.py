@@ -36,6 +36,9 @@ from wagtail.models import (
 from accounts.models import ROLE_GROUP_NAMES, Role
 
 WORKFLOW_NAME = "法制审核"
+#: The root collection's name (Wagtail's migrations call it "Root"): the library shows it beside each
+#: file once there is a second collection (“已替换的旧版本”, cms.services.media).
+ROOT_COLLECTION_NAME = "默认集合"
 TASK_NAME = "法制审核"
 CATALOGUE_SLUG = "courses"
 
@@ -98,7 +101,10 @@ def _grant_collections(group: Group) -> None:
     root = Collection.get_first_root_node()
     if root is None:
         # Wagtail's migrations make it; a database emptied since (a flushed test database) is repaired too.
-        root = Collection.add_root(name="Root")
+        root = Collection.add_root(name=ROOT_COLLECTION_NAME)
+    elif root.name == "Root":
+        root.name = ROOT_COLLECTION_NAME
+        root.save(update_fields=["name"])
     for app_label, model, codenames in TRAINER_COLLECTION_PERMISSIONS:
         for codename in codenames:
             permission = Permission.objects.get(

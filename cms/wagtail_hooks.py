@@ -18,6 +18,10 @@ hooks.register("construct_homepage_panels", law_flag_admin.add_law_flags_panel)
 # Documents and images a live page uses: Wagtail's edit and delete views answered by ours (ahead of its own).
 hooks.register("register_admin_urls", media_admin.admin_urls, order=-1)
 hooks.register("before_bulk_action", media_admin.keep_media_in_use_in_bulk)
+# An original replaced by a new version is offered nowhere new (its live pages keep it).
+hooks.register("construct_document_chooser_queryset", media_admin.current_versions_only)
+hooks.register("construct_image_chooser_queryset", media_admin.current_versions_only)
+hooks.register("register_log_actions", media_admin.register_log_actions)
 hooks.register("before_serve_document", media_views.before_serve_document)
 # The whole-course review (整门课程审核): its pages, its buttons, the dashboard, and what it keeps from Wagtail's per-page review.
 hooks.register("register_admin_viewset", course_review_admin.register_viewset)

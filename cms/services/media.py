@@ -14,7 +14,12 @@ the file itself, its title, an image's alt text and focal point) and a live page
   history); the new file reaches learners when that draft is approved and published, however it
   is published — nothing here publishes;
 * pages the editor may not edit (no permission, locked, under review) keep the original and are
-  named, so the trainer knows what still shows the old file.
+  named, so the trainer knows what still shows the old file;
+* the original is an old version from then on, and the library says so: it moves into the collection
+  “已替换的旧版本” below the one it was in (``retire``), which the library's listing leaves out unless
+  that collection is chosen and the choosers always leave out (``current_versions``; the views in
+  ``cms/media_admin.py``), so trainers meet one entry per title, the current one. Its row, file and
+  title (which learners see) stay as they were, and the pages still using it keep working.
 
 Deleting a document or image a live page uses is refused, naming the pages (``ensure_deletable``).
 Edits that change nothing learners see (tags, collection) are made in place, as Wagtail does.
@@ -36,7 +41,7 @@ from wagtail.documents.models import AbstractDocument
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.models import AbstractImage
 from wagtail.log_actions import log
-from wagtail.models import Page
+from wagtail.models import Collection, Page
 from wagtail.rich_text.rewriters import FIND_A_TAG, FIND_EMBED_TAG, extract_attrs
 from wagtail.search import index as search_index
 
@@ -48,6 +53,13 @@ LEARNER_VISIBLE_FIELDS = {
     AbstractDocument: ("file", "title"),
     AbstractImage: ("file", "title", "description", *FOCAL_POINT),
 }
+
+
+#: The collection an original replaced by a new version moves to, below the collection it was in. A name,
+#: not a translation: collections are data, and this one is found by it.
+SUPERSEDED_COLLECTION_NAME = "已替换的旧版本"
+#: The log entry of an original when a new version replaces it (its history says so).
+SUPERSEDED_ACTION = "cms.media_superseded"
 
 
 class MediaInUse(Exception):
@@ -109,6 +121,9 @@ def save_as_replacement(*, original: models.Model, edited: models.Model, user) -
     edited.pk = None
     edited._state.adding = True
     edited.uploaded_by_user = user
+    if is_superseded_collection(edited.collection):
+        # An old version edited again: the new version is the current one, where current ones are.
+        edited.collection = edited.collection.get_parent()
     if edited.file.name == original.file.name:
         # The same file under two objects would be deleted with either: the new one gets a copy.
         with original.file.open("rb") as source:
@@ -116,6 +131,7 @@ def save_as_replacement(*, original: models.Model, edited: models.Model, user) -
     edited.save()
     search_index.insert_or_update_object(edited)
     log(instance=edited, action="wagtail.create", user=user)
+    retire(original, replacement=edited, user=user)
     result = Replacement(original=original, replacement=edited)
     for page, draft in _drafts_using(original):
         if not replace_references(draft, original, edited):
@@ -130,6 +146,48 @@ def save_as_replacement(*, original: models.Model, edited: models.Model, user) -
         else:
             result.updated_pages.append(page)
     return result
+
+
+def is_superseded_collection(collection: Collection) -> bool:
+    return collection.name == SUPERSEDED_COLLECTION_NAME and not collection.is_root()
+
+
+def superseded_collection(collection: Collection) -> Collection:
+    """The collection “已替换的旧版本” below ``collection`` (made when first needed; itself if it is one)."""
+    if is_superseded_collection(collection):
+        return collection
+    collection = Collection.objects.get(pk=collection.pk)  # its place in the tree as stored
+    return collection.get_children().filter(name=SUPERSEDED_COLLECTION_NAME).first() or collection.add_child(
+        name=SUPERSEDED_COLLECTION_NAME
+    )
+
+
+def retire(original: models.Model, *, replacement: models.Model, user) -> None:
+    """Mark ``original`` as replaced by ``replacement``: it moves into “已替换的旧版本”, nothing learners see changes.
+
+    Only the collection changes (an update of that column: the file, the title, the alt text and
+    the crop stay as reviewed), so the library and the choosers offer the new version alone
+    (``current_versions``) while live pages go on showing the original.
+    """
+    retired = superseded_collection(original.collection)
+    type(original).objects.filter(pk=original.pk).update(collection=retired)
+    original.collection = retired
+    search_index.insert_or_update_object(original)
+    log(
+        instance=original,
+        action=SUPERSEDED_ACTION,
+        user=user,
+        data={"replacement": {"id": replacement.pk, "title": replacement.title}},
+    )
+
+
+def current_versions(queryset: models.QuerySet) -> models.QuerySet:
+    """The documents or images of ``queryset`` that no newer version replaced (none in “已替换的旧版本”).
+
+    By collection id, the one field of theirs Wagtail's search can filter on too (the library's search).
+    """
+    superseded = Collection.objects.filter(name=SUPERSEDED_COLLECTION_NAME, depth__gt=1).values_list("pk", flat=True)
+    return queryset.exclude(collection_id__in=list(superseded))
 
 
 def _drafts_using(original: models.Model):

@@ -8,6 +8,7 @@ whichever way that happens. Deleting a file a live page uses is refused.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -16,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Page
+from wagtail.models import Collection, ModelLogEntry, Page
 from wagtail.rich_text import RichText
 
 from cms.models import HomePage, LessonPage
@@ -198,6 +199,100 @@ def test_every_draft_using_the_file_is_pointed_at_the_new_one_and_pages_the_trai
     assert "仍使用原文档" in warning and f"“{home.title}”" in warning and "您无权编辑" in warning
 
 
+# --- the library offers the current version; the replaced original is an old version ----------
+
+
+def listed_ids(response, kind: str) -> set[int]:
+    """The ids of the documents or images a library listing or chooser shows (by their edit or choose links)."""
+    html = response.content.decode()
+    if kind == "document":
+        found = re.findall(r"/cms/documents/(?:edit|chooser/chosen)/(\d+)/", html)
+    else:
+        found = re.findall(r"/cms/images/(?:chooser/chosen/)?(\d+)/", html)
+    return {int(pk) for pk in found}
+
+
+def test_the_replaced_original_leaves_the_library_and_the_chooser_but_keeps_serving_its_live_page(
+    files, trainer, learner
+):
+    original, lesson = files["document"], files["lesson"]
+    root = Collection.get_first_root_node()
+    client = sign_in(Client(), trainer)
+    edit_document(client, original, file=SimpleUploadedFile("new.pdf", NEW_PDF))
+    replacement = Document.objects.get(file__startswith="documents/new")
+
+    # Same title, but only one of them is current: the original waits in “已替换的旧版本” below its collection.
+    original.refresh_from_db()
+    assert original.title == replacement.title == "听证程序讲义"
+    assert replacement.collection == root and root.name == "默认集合"  # not Wagtail's "Root", now listed beside it
+    assert original.collection.name == "已替换的旧版本" and original.collection.get_parent() == root
+
+    listing = listed_ids(client.get(reverse("wagtaildocs:index")), "document")
+    assert replacement.pk in listing and original.pk not in listing
+    results = listed_ids(client.get(reverse("wagtaildocs:index_results") + "?q=听证"), "document")
+    assert replacement.pk in results and original.pk not in results
+    chooser = listed_ids(client.get(reverse("wagtaildocs_chooser:choose")), "document")
+    assert replacement.pk in chooser and original.pk not in chooser
+    old_versions = client.get(reverse("wagtaildocs:index") + f"?collection_id={original.collection_id}")
+    assert listed_ids(old_versions, "document") == {original.pk}
+
+    # Learners of the live lesson still get the reviewed original, title and file.
+    learner_client = sign_in(Client(), learner)
+    lesson.refresh_from_db()
+    assert uses(lesson, "document") == original.pk
+    assert mh.read(learner_client.get(original.url)) == content_of(original) != NEW_PDF
+    assert "听证程序讲义" in learner_client.get(lesson.url).content.decode()
+
+    # Its history says what happened.
+    entry = ModelLogEntry.objects.filter(object_id=str(original.pk), action="cms.media_superseded").get()
+    assert entry.user == trainer and entry.data["replacement"]["id"] == replacement.pk
+    assert entry.message == "被新版本“听证程序讲义”替换，移入“已替换的旧版本”"
+
+
+def test_a_replaced_image_leaves_the_image_library_and_chooser(files, trainer):
+    picture = files["image"]
+    client = sign_in(Client(), trainer)
+    response = client.post(
+        reverse("wagtailimages:edit", args=[picture.pk]), image_form(picture, description="新的说明")
+    )
+    assert response.status_code == 302
+    replacement = Image.objects.exclude(pk=picture.pk).get()
+    picture.refresh_from_db()
+    assert picture.collection.name == "已替换的旧版本" and picture.description == ""
+
+    for url in (reverse("wagtailimages:index"), reverse("wagtailimages_chooser:choose")):
+        listed = listed_ids(client.get(url), "image")
+        assert replacement.pk in listed and picture.pk not in listed, url
+
+
+def test_each_replacement_leaves_one_current_version_and_keeps_one_old_versions_collection(files, trainer):
+    client = sign_in(Client(), trainer)
+    first = files["document"]
+    edit_document(client, first, file=SimpleUploadedFile("new.pdf", NEW_PDF))
+    second = Document.objects.get(file__startswith="documents/new")
+    Page.objects.get(pk=files["lesson"].pk).get_latest_revision().publish()  # the new version goes live
+    edit_document(client, second, title="听证程序讲义（第三版）")
+
+    root = Collection.get_first_root_node()
+    current = Document.objects.filter(title__startswith="听证程序讲义", collection=root)
+    assert [d.title for d in current] == ["听证程序讲义（第三版）"]
+    old = Collection.objects.get(name="已替换的旧版本")
+    assert set(Document.objects.filter(collection=old).values_list("pk", flat=True)) == {first.pk, second.pk}
+
+
+def test_an_old_version_edited_again_gives_a_current_version(files, trainer):
+    client = sign_in(Client(), trainer)
+    original = files["document"]
+    edit_document(client, original, file=SimpleUploadedFile("new.pdf", NEW_PDF))
+    original.refresh_from_db()
+
+    # The live lesson still uses the original; an edit of it is again a new version, current this time.
+    edit_document(client, original, title="听证程序讲义（勘误）", collection=original.collection_id)
+    corrected = Document.objects.get(title="听证程序讲义（勘误）")
+    assert corrected.collection == Collection.get_first_root_node()
+    assert corrected.pk in listed_ids(client.get(reverse("wagtaildocs:index")), "document")
+
+
 # --- deleting a file in use is refused ----------------------------------------------------------
 
 
@@ -281,6 +376,10 @@ def test_wagtails_edit_and_delete_addresses_are_answered_by_the_guarded_views():
         reverse("wagtailimages:delete", args=[1]): media_admin.ImageDeleteView,
         reverse("wagtailimages:edit_multiple", args=[1]): media_admin.ImageMultipleEditView,
         reverse("wagtailimages:delete_multiple", args=[1]): media_admin.ImageMultipleDeleteView,
+        reverse("wagtaildocs:index"): media_admin.DocumentIndexView,
+        reverse("wagtaildocs:index_results"): media_admin.DocumentIndexView,
+        reverse("wagtailimages:index"): media_admin.ImageIndexView,
+        reverse("wagtailimages:index_results"): media_admin.ImageIndexView,
     }
     assert {url: resolve(url).func.view_class for url in expected} == expected
 
