@@ -43,6 +43,7 @@ LEARNER_MAIN = [
     ("课程中心", "/courses/"),
     ("近期培训", "/learning/sessions/"),
     ("我的考试", "/exams/"),
+    ("练习", "/exams/practice/"),
     ("法规库", "/laws/"),
     ("我的证书", "/certificates/"),
     ("搜索", "/search/"),
