@@ -3,8 +3,10 @@
 Who may: whoever may edit the exam (``ExamPermissionPolicy``, the same check as the exam's
 edit page). Every write checks its input here, whatever form or script calls it, and records
 one ``AuditLog`` row (``exams.accommodation_grant`` / ``_change`` / ``_revoke``) in the same
-transaction. An attempt already started keeps the deadline it was given: accommodations are
-read when an attempt starts (``exams.selectors.accommodations``).
+transaction. Accommodations are read when an attempt starts (``exams.selectors.accommodations``);
+a grant or change made while people covered by it are sitting the exam (extra time for someone
+whose computer failed, say) also moves the deadline of their attempts in progress to the later
+one the arrangement now gives — never to an earlier one: nobody sitting an exam loses time.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import drilldown
 from accounts.audit import record
-from exams.models import MAX_EXTRA_MINUTES, Exam, ExamAccommodation
+from exams.models import MAX_EXTRA_MINUTES, Exam, ExamAccommodation, ExamAttempt
+from exams.selectors.accommodations import arrangement_of
 from exams.wagtail_admin.permissions import ExamPermissionPolicy
 
 
@@ -123,6 +127,29 @@ def _save(row: ExamAccommodation) -> None:
         )
 
 
+def _extend_open_attempts(row: ExamAccommodation) -> int:
+    """Attempts in progress of the people ``row`` covers get the later deadline their arrangement now gives.
+
+    Locked like a save (``close_attempt``'s row lock), so a deadline is never moved under a closing attempt;
+    returns how many attempts were given more time.
+    """
+    exam = row.exam
+    attempts = ExamAttempt.objects.select_for_update(of=("self",)).filter(
+        exam=exam, status=ExamAttempt.Status.IN_PROGRESS
+    )
+    if row.user_id:
+        attempts = attempts.filter(user_id=row.user_id)
+    else:
+        attempts = attempts.filter(drilldown.in_subtree_q(row.unit, "user__org_unit"))
+    extended = 0
+    for attempt in attempts.select_related("user").order_by("pk"):
+        later = arrangement_of(exam, attempt.user).deadline(exam, attempt.started_at)
+        if later > attempt.deadline:
+            ExamAttempt.objects.filter(pk=attempt.pk).update(deadline=later)
+            extended += 1
+    return extended
+
+
 def grant_accommodation(
     *,
     exam: Exam,
@@ -142,12 +169,13 @@ def grant_accommodation(
     with transaction.atomic():
         row = ExamAccommodation(exam=exam, granted_by=actor, granted_at=timezone.now(), **values)
         _save(row)
+        extended = _extend_open_attempts(row)
         record(
             actor=actor,
             action="exams.accommodation_grant",
             summary=_("考试“%(exam)s”：为 %(who)s 设置特殊安排（%(what)s）：%(reason)s")
             % {"exam": exam.title, "who": _subject(row), "what": _describe(row), "reason": row.reason},
-            details=_details(row),
+            details={**_details(row), "extended_attempts": extended},
         )
     return row
 
@@ -181,18 +209,19 @@ def change_accommodation(
         row.granted_by = actor
         row.granted_at = timezone.now()
         _save(row)
+        extended = _extend_open_attempts(row)
         record(
             actor=actor,
             action="exams.accommodation_change",
             summary=_("考试“%(exam)s”：修改 %(who)s 的特殊安排（%(what)s）：%(reason)s")
             % {"exam": exam.title, "who": _subject(row), "what": _describe(row), "reason": row.reason},
-            details={**_details(row), "before": before},
+            details={**_details(row), "before": before, "extended_attempts": extended},
         )
     return row
 
 
 def revoke_accommodation(*, accommodation: ExamAccommodation, actor) -> None:
-    """Remove an accommodation (attempts already started keep their deadline)."""
+    """Remove an accommodation (attempts already started keep their deadline: nobody sitting loses time)."""
     exam = accommodation.exam
     _ensure_can_grant(actor, exam)
     with transaction.atomic():

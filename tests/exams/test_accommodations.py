@@ -74,6 +74,36 @@ def test_extra_fifteen_minutes_saves_after_the_others_deadline_and_the_others_ar
             _save(attempts[person], person)
 
 
+def test_extra_time_granted_during_the_exam_extends_the_attempts_in_progress_and_never_shortens_one(org_tree, trainer):
+    """A computer failed 20 minutes in: 15 more minutes, granted while the person sits, reach their attempt (and a
+    unit's grant the attempts of its subunits' people); a smaller change later takes nothing back."""
+    exam = f.exam(f.mixed_paper())
+    stuck = UserFactory(org_unit=org_tree["shache_dept"])
+    county = [UserFactory(org_unit=org_tree["shache_dept"]), UserFactory(org_unit=org_tree["shache"])]
+    elsewhere = UserFactory(org_unit=org_tree["shufu_dept"])
+    attempts = {p: start_attempt(exam_id=exam.pk, user=p) for p in [stuck, *county, elsewhere]}
+    for attempt in attempts.values():
+        _shift(attempt, 20)
+    before = {p: ExamAttempt.objects.get(pk=a.pk).deadline for p, a in attempts.items()}
+
+    own = _grant(exam, trainer, user=stuck, extra_minutes=15)
+    assert ExamAttempt.objects.get(pk=attempts[stuck].pk).deadline == before[stuck] + timedelta(minutes=15)
+    _shift(ExamAttempt.objects.get(pk=attempts[stuck].pk), 15)  # 35 minutes in: past the others' deadline
+    assert [r.accepted for r in _save(attempts[stuck], stuck).results] == [True]
+
+    _grant(exam, trainer, unit=org_tree["shache"], extra_minutes=10)
+    assert [ExamAttempt.objects.get(pk=attempts[p].pk).deadline for p in county] == [
+        before[p] + timedelta(minutes=10) for p in county
+    ]
+    assert ExamAttempt.objects.get(pk=attempts[elsewhere].pk).deadline == before[elsewhere]
+
+    extended = ExamAttempt.objects.get(pk=attempts[stuck].pk).deadline
+    change_accommodation(accommodation=own, actor=trainer, user=stuck, extra_minutes=5, reason="改为 5 分钟")
+    assert ExamAttempt.objects.get(pk=attempts[stuck].pk).deadline == extended  # nobody sitting loses time
+    grant = AuditLog.objects.filter(action="exams.accommodation_grant").order_by("pk")
+    assert [row.details["extended_attempts"] for row in grant] == [1, 2]
+
+
 def test_extra_time_runs_past_the_exams_close_for_that_person_only(org_tree, trainer):
     now = timezone.now()
     exam = f.exam(f.mixed_paper(), closes_at=now + timedelta(minutes=10))
