@@ -111,6 +111,9 @@ MIDDLEWARE = [
     # The sign-in page may send its single sign-on form on to the identity provider (CSP form-action).
     "accounts.sso.FormActionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so its process_exception runs first: a CMS id its model cannot hold (``…/chosen/x/``)
+    # is a 404, not a 500; tightly scoped, see cms/malformed_ids.py.
+    "cms.malformed_ids.MalformedIdNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

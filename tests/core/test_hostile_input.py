@@ -77,13 +77,6 @@ def test_every_url_refuses_nul_and_deep_json_with_400(signed_in, org_tree):
 
 #: Routes that raise on purpose: Wagtail's page for trying out the error reporting.
 RAISES_ON_PURPOSE = {"wagtailadmin_error_test"}
-#: Known server errors still to fix (the list only shrinks: a route fixed here fails the sweep until removed).
-#: Wagtail's choosers look the chosen id up with ``objects.get(pk=…)``, so a non-numeric id is a ValueError.
-KNOWN_SERVER_ERRORS = {
-    "/cms/documents/chooser/chosen/x/",
-    "/cms/images/chooser/chosen/x/",
-    "/cms/law-article-chooser/chosen/x/",
-}
 
 
 def test_every_url_answers_an_administrator_without_a_server_error(admin_user, org_tree, settings):
@@ -96,10 +89,8 @@ def test_every_url_answers_an_administrator_without_a_server_error(admin_user, o
             continue
         status = client.get(url).status_code
         drawn += status == 200
-        if status >= 500 and url not in KNOWN_SERVER_ERRORS:
+        if status >= 500:
             failures.append(f"GET {url} ({route}): {status}")
-        if url in KNOWN_SERVER_ERRORS and status < 500:
-            failures.append(f"GET {url} ({route}) is fixed ({status}): remove it from KNOWN_SERVER_ERRORS")
         cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
         if cookie is None or not cookie.value:
             signed_out.append(route)
