@@ -210,3 +210,13 @@ def test_a_rename_costs_a_bounded_number_of_queries_per_unit_below(tree, django_
     # The checks and the move: 14 statements; then each of the 4 units is read and saved (its post_save is sent).
     with django_assert_max_num_queries(14 + 2 * 4):
         change_unit(unit=shache, name="莎车", code=shache.code, kind=shache.kind, parent=tree["pref"])
+
+
+def test_the_drag_tooltips_of_the_tree_are_chinese(admin_client, tree):
+    """treebeard's script reads them with gettext() from the admin's catalogue, which the page loads."""
+    page = admin_client.get("/admin/accounts/orgunit/").content.decode()
+    catalogue = admin_client.get("/admin/jsi18n/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert 'src="/admin/jsi18n/"' in page
+    for chinese in ("取消", "作为同级", "作为下级"):
+        assert chinese.encode("unicode_escape").decode() in catalogue or chinese in catalogue
