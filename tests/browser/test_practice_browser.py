@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from exams.models import Mistake, MockPaper, PracticeRecord
@@ -15,7 +12,6 @@ from tests.exams import factories_exams as f
 from tests.exams.practice_helpers import law_with_articles, open_bank
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("PRACTICE_SCREENSHOTS")  # a folder to keep screenshots of each page in, when set
 
 
 @pytest.fixture(autouse=True)
@@ -24,13 +20,10 @@ def _private_media(settings, tmp_path):
 
 
 def _look(page, name: str) -> None:
-    """No English on the Chinese page, nothing wider than the screen; keep a screenshot when asked."""
+    """No English on the Chinese page, nothing wider than the screen."""
     assert not english_words(" ".join(visible_latin_text(page)), ignore=("XYZ",)), visible_latin_text(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{name}: {overflow}px wider than the screen"
-    if SHOTS:
-        width = page.viewport_size["width"]
-        page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
 
 
 def test_practise_five_questions_and_clear_a_mistake_on_a_phone(page_at, login_as, live_server, learner):
