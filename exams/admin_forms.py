@@ -7,6 +7,7 @@ attempt has used makes a new version instead of changing what was shown.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django import forms
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from exams import qtypes
 from exams.formats.xlsx import FILL_SPLIT_RE
 from exams.models import Difficulty, Question, QuestionCategory, QuestionType
 from exams.richtext import html_to_text_exact, is_plain_html, looks_like_html, plain_to_html, sanitize_html
@@ -27,6 +29,14 @@ FIELD_BY_ERROR = {
     "points": "points",
     "difficulty": "difficulty",
     "accepted_answers": "accepted_answers",
+    "data": "answer_spec",
+}
+#: The form's answer fields each editor kind (``QType.editor_fields``) uses.
+EDITOR_FIELDS = {
+    "options": "option_A",
+    "truefalse": "truefalse_answer",
+    "accepted": "accepted_answers",
+    "spec": "answer_spec",
 }
 
 
@@ -84,6 +94,12 @@ class QuestionAdminForm(WagtailAdminModelForm, OptionFields):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("填空题：每行一个可接受的答案（判分忽略全角半角、空格和大小写）。简答题：给阅卷人的参考答案。"),
     )
+    answer_spec = forms.CharField(
+        label=_("答案设置"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("匹配题、排序题、数值题、完形填空和选词填空的答案，写法见下方说明。"),
+    )
     points = forms.DecimalField(
         label=_("分值"), min_value=Decimal("0.01"), max_value=Decimal("1000"), decimal_places=2, initial=Decimal("1")
     )
@@ -108,6 +124,15 @@ class QuestionAdminForm(WagtailAdminModelForm, OptionFields):
         version = self.instance.current_version if self.instance.pk else None
         if version is not None:
             self._load(version)
+        kinds = qtypes.all_types()
+        self.fields["type"].widget.attrs.update(
+            {
+                "data-editor-fields": json.dumps(
+                    {t.name: [EDITOR_FIELDS[f] for f in t.editor_fields] for t in kinds}, ensure_ascii=False
+                ),
+                "data-editor-help": json.dumps({t.name: str(t.editor_help) for t in kinds}, ensure_ascii=False),
+            }
+        )
 
     def _load(self, version) -> None:
         initial = {
@@ -120,7 +145,12 @@ class QuestionAdminForm(WagtailAdminModelForm, OptionFields):
                 format_citation(a) for a in self.instance.law_articles.select_related("version__law")
             ),
         }
-        if self.instance.type == QuestionType.TRUEFALSE:
+        kind = qtypes.get(self.instance.type)
+        if "spec" in kind.editor_fields:
+            initial["answer_spec"] = kind.editor_text(
+                stem=version.stem, options=version.options, accepted=version.accepted_answers, data=version.data
+            )
+        elif self.instance.type == QuestionType.TRUEFALSE:
             initial["truefalse_answer"] = "T" if any(o["key"] == "T" and o["correct"] for o in version.options) else "F"
         else:
             for letter, option in zip(OPTION_LETTERS, version.options, strict=False):
@@ -136,7 +166,7 @@ class QuestionAdminForm(WagtailAdminModelForm, OptionFields):
             if not answer:
                 self.add_error("truefalse_answer", _("请选择判断题的答案。"))
             return [{"key": "T", "correct": answer == "T"}, {"key": "F", "correct": answer == "F"}]
-        if qtype not in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        if "options" not in qtypes.get(qtype).editor_fields:
             return []
         options = []
         for letter in OPTION_LETTERS:
@@ -158,16 +188,28 @@ class QuestionAdminForm(WagtailAdminModelForm, OptionFields):
         qtype = cleaned.get("type")
         if not qtype:
             return cleaned
+        kind = qtypes.find(qtype)
+        if kind is None:
+            return cleaned
+        data = {}
         lines = (cleaned.get("accepted_answers") or "").splitlines()
         if qtype == QuestionType.FILL:
             lines = [a for line in lines for a in FILL_SPLIT_RE.split(line)]
         elif qtype == QuestionType.SHORT:
             lines = ["\n".join(lines).strip()] if "".join(lines).strip() else []
+        options = self._options(qtype)
+        if "spec" in kind.editor_fields:
+            try:
+                options, lines, data = kind.parse_editor(cleaned.get("answer_spec") or "")
+            except ValueError as exc:
+                self.add_error("answer_spec", str(exc))
+                return cleaned
         try:
             content = build_content(
                 qtype=qtype,
                 stem=html_from_editing(cleaned.get("stem", "")),
-                options=self._options(qtype),
+                options=options,
+                data=data,
                 accepted_answers=lines,
                 # An unparsable points value already has its own field error.
                 points=cleaned.get("points") or (Decimal("1") if "points" in self.errors else Decimal("0")),
@@ -179,7 +221,7 @@ class QuestionAdminForm(WagtailAdminModelForm, OptionFields):
             for field, messages in exc.message_dict.items():
                 target = FIELD_BY_ERROR.get(field)
                 if field == "options":
-                    target = "truefalse_answer" if qtype == QuestionType.TRUEFALSE else "option_A"
+                    target = EDITOR_FIELDS[kind.editor_fields[0]] if kind.editor_fields else "option_A"
                 if target in self.errors:  # the field's own error says it already
                     continue
                 for message in messages:

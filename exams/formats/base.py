@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from exams.models import Difficulty, QuestionType
+from exams.models import Difficulty
 from exams.richtext import excerpt, html_to_text
 
 ERROR, WARNING, UNSUPPORTED = "error", "warning", "unsupported"
@@ -56,6 +56,8 @@ class DraftQuestion:
     category: list[str] = field(default_factory=list)
     law_refs: list[str] = field(default_factory=list)
     is_archived: bool = False
+    #: The type's own settings (``QuestionVersion.data``), as far as the file sets them.
+    data: dict = field(default_factory=dict)
     #: How the file wrote it when that matters later (GIFT "missing_word": the answer braces sat inside the stem).
     form: str = ""
 
@@ -204,7 +206,7 @@ def normalise_multiple_fractions(draft: DraftQuestion, result: ParseResult, *, l
     marks there) or to less than 100%; our rule is that all right options
     together earn full marks. Wrong options keep their (negative) fractions.
     """
-    if draft.qtype != QuestionType.MULTIPLE:
+    if draft.qtype != "multiple":
         return
     fractions = [Decimal(o.get("fraction", 0)) for o in draft.options]
     total = sum((f for f in fractions if f > 0), Decimal(0))

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from exams import qtypes
 from exams.formats.base import (
     DeferredQuestion,
     DraftQuestion,
@@ -429,6 +430,14 @@ def _rich(html: str) -> str:
     return "[html]" + _repchar(html)
 
 
+class GiftWriter:
+    """What a question type writes its GIFT answer block with (``QType.write_gift``)."""
+
+    repchar = staticmethod(lambda text: _repchar(text))
+    rich = staticmethod(lambda html: _rich(html))
+    percent = staticmethod(lambda fraction: percent(fraction))
+
+
 def export(questions, *, category_of) -> bytes:
     out: list[str] = []
     current = None
@@ -450,28 +459,5 @@ def _export_question(question) -> str:
     lines = [f"// question: {question.pk}  name: {question.name}".rstrip(), "// " + " ".join(meta)]
     head = (f"::{_repchar(question.name)}::" if question.name else "") + _rich(version.stem)
     general = ("####" + _rich(version.explanation)) if version.explanation else ""
-    qtype = question.type
-    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        body = [head + "{"]
-        for option in version.options:
-            fraction = Decimal(option["fraction"])
-            if qtype == QuestionType.SINGLE and fraction == 1:
-                mark = "="
-            elif fraction == 0:
-                mark = "~"
-            else:
-                mark = f"~%{percent(fraction)}%"
-            body.append(f"\t{mark}[plain]{_repchar(option['text'])}")
-        if general:
-            body.append("\t" + general)
-        body.append("}")
-        lines += body
-    elif qtype == QuestionType.TRUEFALSE:
-        correct_t = any(o["key"] == "T" and o["correct"] for o in version.options)
-        lines.append(head + "{" + ("TRUE" if correct_t else "FALSE") + general + "}")
-    elif qtype == QuestionType.FILL:
-        answers = " ".join("=" + _repchar(a.replace("*", "\\*")) for a in version.accepted_answers)
-        lines.append(head + "{" + answers + general + "}")
-    else:
-        lines.append(head + "{" + general + "}")
+    lines += qtypes.get(question.type).write_gift(version, head=head, general=general, ctx=GiftWriter)
     return "\n".join(lines) + "\n"

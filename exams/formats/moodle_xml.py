@@ -27,6 +27,7 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from django.utils.translation import gettext as _
 
+from exams import qtypes
 from exams.formats.base import (
     DeferredQuestion,
     DraftQuestion,
@@ -38,7 +39,6 @@ from exams.formats.base import (
     percent,
     question_label,
 )
-from exams.models import QuestionType
 from exams.richtext import (
     DATA_URI_RE,
     ImageError,
@@ -365,7 +365,8 @@ def _read_question(element, qtype: str, number: int, category: list[str], result
         return
     if qtype in ("cloze", "multianswer") and not _check_cloze(_text(stem_element), result, line, label):
         return
-    if qtype not in ("multichoice", "truefalse", "shortanswer", "essay"):
+    reader_type = qtypes.for_moodle(qtype)
+    if reader_type is None:
         kind = UNSUPPORTED_TYPES.get(qtype, qtype or "?")
         result.unsupported(
             _("不支持的题型：%(kind)s（%(type)s）。") % {"kind": kind, "type": qtype}, line=line, question=label
@@ -385,7 +386,7 @@ def _read_question(element, qtype: str, number: int, category: list[str], result
         return
     files = _Files(result, label)
     draft = DraftQuestion(
-        qtype=QuestionType.SINGLE,
+        qtype="single",
         stem=_rich(stem_element, files, result, label),
         number=number,
         line=line,
@@ -410,14 +411,57 @@ def _read_question(element, qtype: str, number: int, category: list[str], result
         else:
             draft.points = points
     _warn_lost(element, qtype, result, label)
-    reader = {
-        "multichoice": _read_multichoice,
-        "truefalse": _read_truefalse,
-        "shortanswer": _read_shortanswer,
-        "essay": _read_essay,
-    }[qtype]
-    if reader(element, draft, files, result, label):
+    if reader_type.read_moodle(element, draft, MoodleReader(files, result, label)):
         result.questions.append(draft)
+
+
+class MoodleReader:
+    """What a question type reads a Moodle XML question with (``QType.read_moodle``): the file's
+    helpers bound to one question, so that warnings and errors name it."""
+
+    def __init__(self, files: _Files, result: ParseResult, label: str):
+        self.files, self.result, self.label = files, result, label
+
+    def text(self, element, path: str = "text") -> str:
+        return _text(element, path)
+
+    def format(self, element) -> str:
+        return _format(element)
+
+    def plain(self, element, path: str = "text") -> str:
+        """A text element's words without markup (``""`` for a missing element)."""
+        return html_to_text(_text(element, path)) if element is not None else ""
+
+    def rich(self, element) -> str:
+        """A text element with its images, as our sanitised HTML."""
+        return _rich(element, self.files, self.result, self.label)
+
+    def option_text(self, answer) -> str:
+        return _option_text(answer, self.files, self.result, self.label)
+
+    def fraction(self, answer) -> Decimal | None:
+        return _fraction(answer, self.result, self.label)
+
+    def flag(self, element, tag: str, default: bool) -> bool:
+        return _flag(element, tag, default)
+
+    def decimal(self, text: str) -> Decimal | None:
+        return _decimal(text)
+
+    def percent(self, fraction: Decimal) -> str:
+        return percent(fraction)
+
+    def lost_markup(self, raw: str) -> list[str]:
+        return lost_markup(raw)
+
+    def warn(self, message: str, *, line: int | None = None) -> None:
+        self.result.warn(message, line=line, question=self.label)
+
+    def error(self, message: str, *, line: int | None = None) -> None:
+        self.result.error(message, line=line, question=self.label)
+
+    def normalise_multiple_fractions(self, draft: DraftQuestion, *, line: int | None) -> None:
+        normalise_multiple_fractions(draft, self.result, line=line, label=self.label)
 
 
 def _warn_lost(element, qtype: str, result: ParseResult, label: str) -> None:
@@ -463,108 +507,6 @@ def _flag(element, tag: str, default: bool) -> bool:
     if value in ("false", "0", "no"):
         return False
     return default
-
-
-def _read_multichoice(element, draft, files, result, label) -> bool:
-    single = _flag(element, "single", True)  # Moodle's import: a missing <single> is single choice
-    draft.qtype = QuestionType.SINGLE if single else QuestionType.MULTIPLE
-    if not _flag(element, "shuffleanswers", True):
-        result.warn(
-            _("原题要求选项保持原顺序（shuffleanswers=0）；本平台按试卷设置打乱选项，“以上都对”一类选项请改写。"),
-            line=element.line,
-            question=label,
-        )
-    ok = True
-    for answer in element.findall("answer"):
-        fraction = _fraction(answer, result, label)
-        ok = ok and fraction is not None
-        draft.options.append(
-            {"text": _option_text(answer, files, result, label), "fraction": fraction if fraction is not None else 0}
-        )
-    if single and any(Decimal(o["fraction"]) < 0 for o in draft.options):
-        result.warn(_("单选题的负分选项按 0 分计（本平台单题得分不为负）。"), line=element.line, question=label)
-    if ok:
-        normalise_multiple_fractions(draft, result, line=element.line, label=label)
-    return ok
-
-
-def _read_truefalse(element, draft, files, result, label) -> bool:
-    draft.qtype = QuestionType.TRUEFALSE
-    correct = None
-    for index, answer in enumerate(element.findall("answer")[:2]):
-        text = html_to_text(_text(answer)).strip().lower()
-        value = _decimal(answer.get("fraction", "0"))
-        if text not in ("true", "正确", "对", "false", "错误", "错"):
-            # Moodle reads an old file's answers in order, true then false, and warns.
-            result.warn(
-                _("判断题的答案“%(a)s”不是 true 或 false，按 Moodle 的做法把第一个答案当作“正确”、第二个当作“错误”。")
-                % {"a": html_to_text(_text(answer)).strip()},
-                line=answer.line,
-                question=label,
-            )
-            text = "true" if index == 0 else "false"
-        if text in ("true", "正确", "对") and value and value > 0:
-            correct = True
-        elif text in ("false", "错误", "错") and value and value > 0:
-            correct = False
-    if correct is None:
-        result.error(_("判断题没有标明正确答案（true 或 false 的分数应为 100）。"), line=element.line, question=label)
-        return False
-    draft.options = [{"key": "T", "correct": correct}, {"key": "F", "correct": not correct}]
-    return True
-
-
-def _read_shortanswer(element, draft, files, result, label) -> bool:
-    draft.qtype = QuestionType.FILL
-    if _text(element, "usecase").strip() == "1":
-        result.warn(_("原题区分大小写，本平台判分不区分大小写与全角半角。"), line=element.line, question=label)
-    ok = True
-    for answer in element.findall("answer"):
-        text = _text(answer).strip()  # Moodle keeps short-answer answers as plain text
-        fraction = _fraction(answer, result, label)
-        if fraction is None:
-            ok = False
-            continue
-        if fraction > 0 and "*" in text.replace("\\*", ""):
-            result.warn(_("含通配符 * 的答案“%(a)s”无法表示，已忽略。") % {"a": text}, line=answer.line, question=label)
-        elif fraction < 1:
-            if fraction > 0:
-                result.warn(
-                    _("部分得分的答案“%(a)s”（%(p)s%%）无法表示，已忽略（只保留满分答案）。")
-                    % {"a": text, "p": percent(fraction)},
-                    line=answer.line,
-                    question=label,
-                )
-        elif text:
-            draft.accepted_answers.append(text.replace("\\*", "*"))
-    return ok
-
-
-def _read_essay(element, draft, files, result, label) -> bool:
-    draft.qtype = QuestionType.SHORT
-    grader = element.find("graderinfo")
-    raw = _text(grader)
-    info = raw.strip() if _format(grader) == "plain_text" else html_to_text(raw)
-    lost = lost_markup(raw) if _format(grader) != "plain_text" else []
-    if lost:
-        result.warn(
-            _("评分参考（graderinfo）中的%(what)s无法保留，仅导入文字。") % {"what": "、".join(lost)},
-            line=grader.line,
-            question=label,
-        )
-    if _text(element, "responseformat").strip() == "noinline":
-        result.warn(
-            _("原题只收附件、不要求输入文字（responseformat=noinline）；本平台简答题以文字作答。"),
-            line=element.line,
-            question=label,
-        )
-    if info:
-        draft.accepted_answers = [info]
-    if html_to_text(_text(element.find("responsetemplate"))):
-        result.warn(_("作答模板（responsetemplate）无法保留，已忽略。"), line=element.line, question=label)
-    if _text(element, "attachments").strip() not in ("", "0"):
-        result.warn(_("本平台简答题不接受附件，附件设置已忽略。"), line=element.line, question=label)
-    return True
 
 
 # --- types we cannot hold yet, read far enough for a later question type ----------------
@@ -748,13 +690,27 @@ def _category_entry(quiz: ET.Element, path: list[str], description: str) -> None
         _text_child(ET.SubElement(cat, "info"), description, "plain_text", cdata=False)
 
 
-MOODLE_TYPES = {
-    QuestionType.SINGLE: "multichoice",
-    QuestionType.MULTIPLE: "multichoice",
-    QuestionType.TRUEFALSE: "truefalse",
-    QuestionType.FILL: "shortanswer",
-    QuestionType.SHORT: "essay",
-}
+class MoodleWriter:
+    """What a question type writes its part of a Moodle XML question with (``QType.write_moodle``)."""
+
+    def sub(self, node: ET.Element, tag: str, text: str) -> ET.Element:
+        child = ET.SubElement(node, tag)
+        child.text = text
+        return child
+
+    def answer(self, node: ET.Element, text: str, fraction: Decimal, *, fmt: str = "plain_text", tag: str = "answer"):
+        """``<answer fraction="…" format="…"><text>…</text></answer>`` (plain text, as Moodle writes options)."""
+        element = ET.SubElement(node, tag, {"fraction": percent(Decimal(fraction)), "format": fmt})
+        _text_child(element, text, None, cdata=False)
+        return element
+
+    def plain_child(self, node: ET.Element, tag: str, text: str) -> ET.Element:
+        element = ET.SubElement(node, tag)
+        _text_child(element, text, "plain_text", cdata=False)
+        return element
+
+    def rich_child(self, node: ET.Element, tag: str, html: str) -> None:
+        _rich_child(tag, node, html)
 
 
 def export(questions, *, category_of, description_of=None) -> bytes:
@@ -787,8 +743,8 @@ def export(questions, *, category_of, description_of=None) -> bytes:
 
 def _export_question(question) -> ET.Element:
     version = question.current_version
-    qtype = question.type
-    node = ET.Element("question", {"type": MOODLE_TYPES[qtype]})
+    qtype = qtypes.get(question.type)
+    node = ET.Element("question", {"type": qtype.moodle_names[0]})
     ET.SubElement(ET.SubElement(node, "name"), "text").text = question.name
     _rich_child("questiontext", node, version.stem)
     _rich_child("generalfeedback", node, version.explanation)
@@ -796,32 +752,7 @@ def _export_question(question) -> ET.Element:
     ET.SubElement(node, "penalty").text = "0"
     ET.SubElement(node, "hidden").text = "1" if question.is_archived else "0"
     ET.SubElement(node, "idnumber").text = question.idnumber
-    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        ET.SubElement(node, "single").text = "true" if qtype == QuestionType.SINGLE else "false"
-        ET.SubElement(node, "shuffleanswers").text = "true"
-        ET.SubElement(node, "answernumbering").text = "ABCD"
-        for option in version.options:
-            attrs = {"fraction": percent(Decimal(option["fraction"])), "format": "plain_text"}
-            _text_child(ET.SubElement(node, "answer", attrs), option["text"], None, cdata=False)
-    elif qtype == QuestionType.TRUEFALSE:
-        correct_t = any(o["key"] == "T" and o["correct"] for o in version.options)
-        for text, is_true in (("true", True), ("false", False)):
-            attrs = {"fraction": "100" if correct_t == is_true else "0", "format": "moodle_auto_format"}
-            _text_child(ET.SubElement(node, "answer", attrs), text, None, cdata=False)
-    elif qtype == QuestionType.FILL:
-        ET.SubElement(node, "usecase").text = "0"
-        for accepted in version.accepted_answers:
-            attrs = {"fraction": "100", "format": "plain_text"}
-            _text_child(ET.SubElement(node, "answer", attrs), accepted.replace("*", "\\*"), None, cdata=False)
-    else:
-        for tag, value in (
-            ("responseformat", "editor"),
-            ("responserequired", "1"),
-            ("responsefieldlines", "10"),
-            ("attachments", "0"),
-        ):
-            ET.SubElement(node, tag).text = value
-        _text_child(ET.SubElement(node, "graderinfo"), (version.accepted_answers or [""])[0], "plain_text", cdata=False)
+    qtype.write_moodle(node, version, MoodleWriter())
     tags = [t.name for t in question.tags.all()]
     if tags:
         tags_node = ET.SubElement(node, "tags")

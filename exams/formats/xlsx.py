@@ -28,8 +28,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.xlsx import FORMULA_PREFIXES, ImportFailed, count_rows, read_table, write_workbook
+from exams import qtypes
 from exams.formats.base import DraftQuestion, FormatError, ParseResult, question_label
-from exams.models import Difficulty, QuestionType
+from exams.models import Difficulty
 from exams.richtext import html_to_text_exact, is_plain_html, looks_like_html, plain_to_html, sanitize_html
 
 COL_CATEGORY, COL_TYPE, COL_NAME, COL_STEM = "分类", "题型", "题目名称", "题干"
@@ -58,22 +59,12 @@ ALIASES = {
     },
 }
 
-TYPE_BY_LABEL = {
-    "单选题": QuestionType.SINGLE,
-    "单选": QuestionType.SINGLE,
-    "单项选择题": QuestionType.SINGLE,
-    "多选题": QuestionType.MULTIPLE,
-    "多选": QuestionType.MULTIPLE,
-    "多项选择题": QuestionType.MULTIPLE,
-    "判断题": QuestionType.TRUEFALSE,
-    "判断": QuestionType.TRUEFALSE,
-    "填空题": QuestionType.FILL,
-    "填空": QuestionType.FILL,
-    "简答题": QuestionType.SHORT,
-    "简答": QuestionType.SHORT,
-    "问答题": QuestionType.SHORT,
-    **{t.value: t for t in QuestionType},
-}
+
+def type_by_label() -> dict[str, str]:
+    """What the 题型 column may say (each type's Chinese names, and its own name), for the types Excel can hold."""
+    return {alias: t.name for t in qtypes.all_types() if t.xlsx for alias in (*t.aliases, t.name)}
+
+
 DIFFICULTY_BY_LABEL = {
     "": Difficulty.MEDIUM,
     "容易": Difficulty.EASY,
@@ -142,11 +133,12 @@ def _read_row(row: dict, line: int, number: int, result: ParseResult) -> DraftQu
     def error(column: str, message: str) -> None:
         result.error(_("「%(c)s」列：%(m)s") % {"c": column, "m": message}, line=line, question=label)
 
-    qtype = TYPE_BY_LABEL.get(row.get(COL_TYPE, "").replace(" ", ""))
+    qtype = type_by_label().get(row.get(COL_TYPE, "").replace(" ", ""))
     if qtype is None:
         error(
             COL_TYPE,
-            _("“%(v)s”不是题型，应为 单选题、多选题、判断题、填空题 或 简答题。") % {"v": row.get(COL_TYPE, "")},
+            _("“%(v)s”不是题型，应为 %(types)s。")
+            % {"v": row.get(COL_TYPE, ""), "types": "、".join(type_labels().values())},
         )
         return None
     draft = DraftQuestion(
@@ -176,26 +168,12 @@ def _read_row(row: dict, line: int, number: int, result: ParseResult) -> DraftQu
     else:
         draft.difficulty = difficulty
     answer = unicodedata.normalize("NFKC", row.get(COL_ANSWER, "")).strip()
-    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        ok = _read_choice(row, qtype, answer, draft, error) and ok
-    elif qtype == QuestionType.TRUEFALSE:
-        word = answer.upper()
-        if word not in TRUE_WORDS | FALSE_WORDS:
-            error(COL_ANSWER, _("判断题的答案应为“正确”或“错误”，现为“%(v)s”。") % {"v": answer})
-            ok = False
-        draft.options = [{"key": "T", "correct": word in TRUE_WORDS}, {"key": "F", "correct": word in FALSE_WORDS}]
-    elif qtype == QuestionType.FILL:
-        draft.accepted_answers = [a.strip() for a in FILL_SPLIT_RE.split(row.get(COL_ANSWER, "")) if a.strip()]
-        if not draft.accepted_answers:
-            error(COL_ANSWER, _("填空题需要答案，多个可接受的答案用 | 分隔。"))
-            ok = False
-    else:
-        reference = row.get(COL_ANSWER, "").strip()
-        draft.accepted_answers = [reference] if reference else []
+    ok = qtypes.get(qtype).read_xlsx(row, answer, draft, error) and ok
     return draft if ok else None
 
 
-def _read_choice(row: dict, qtype: str, answer: str, draft: DraftQuestion, error) -> bool:
+def read_choice(row: dict, qtype: str, answer: str, draft: DraftQuestion, error) -> bool:
+    """The 选项A… columns and the answer's letters of a choice question."""
     texts = [(letter, row.get(f"选项{letter}", "").strip()) for letter in OPTION_LETTERS]
     last = max((i for i, (_l, t) in enumerate(texts) if t), default=-1)
     texts = texts[: last + 1]
@@ -211,7 +189,7 @@ def _read_choice(row: dict, qtype: str, answer: str, draft: DraftQuestion, error
     if unknown:
         error(COL_ANSWER, _("答案 %(a)s 没有对应的选项。") % {"a": "、".join(unknown)})
         return False
-    if qtype == QuestionType.SINGLE and len(set(letters)) > 1:
+    if qtype == "single" and len(set(letters)) > 1:
         error(COL_ANSWER, _("单选题只能有一个答案，现为 %(a)s。") % {"a": "".join(letters)})
         return False
     draft.options = [{"text": text, "correct": letter in letters} for letter, text in texts]
@@ -225,13 +203,11 @@ def _plain_or_html(value: str) -> str:
     return html_to_text_exact(value) if is_plain_html(value) else value
 
 
-TYPE_LABELS = {
-    QuestionType.SINGLE: "单选题",
-    QuestionType.MULTIPLE: "多选题",
-    QuestionType.TRUEFALSE: "判断题",
-    QuestionType.FILL: "填空题",
-    QuestionType.SHORT: "简答题",
-}
+def type_labels() -> dict[str, str]:
+    """The 题型 column's word for each type Excel can hold (the template's list)."""
+    return {t.name: t.aliases[0] for t in qtypes.all_types() if t.xlsx}
+
+
 DIFFICULTY_LABELS = {Difficulty.EASY: "容易", Difficulty.MEDIUM: "中等", Difficulty.HARD: "困难"}
 
 
@@ -253,32 +229,24 @@ def headers(option_count: int = len(TEMPLATE_OPTIONS)) -> list[str]:
     ]
 
 
-def _answer(question) -> str:
-    version = question.current_version
-    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return "".join(o["key"] for o in version.options if o["correct"])
-    if question.type == QuestionType.TRUEFALSE:
-        return "正确" if any(o["key"] == "T" and o["correct"] for o in version.options) else "错误"
-    return "|".join(version.accepted_answers)
-
-
 def export(questions, *, category_of, citation_of) -> bytes:
     questions = list(questions)
-    width = max((len(q.current_version.options) for q in questions if q.type != QuestionType.TRUEFALSE), default=0)
+    cells = {q.pk: qtypes.get(q.type).write_xlsx(q.current_version) for q in questions}
+    width = max((len(cells[q.pk][0]) for q in questions), default=0)
     cols = headers(width)
     n_options = len([c for c in cols if c.startswith("选项")])
 
     def rows():
         for q in questions:
             v = q.current_version
-            options = [o["text"] for o in v.options] if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE) else []
+            options, answer = cells[q.pk]
             yield [
                 "/".join(category_of(q)),
-                TYPE_LABELS[q.type],
+                type_labels()[q.type],
                 q.name,
                 _plain_or_html(v.stem),
                 *(options + [""] * (n_options - len(options))),
-                _answer(q),
+                answer,
                 Decimal(v.points),
                 DIFFICULTY_LABELS.get(v.difficulty, "中等"),
                 _plain_or_html(v.explanation),
@@ -407,7 +375,7 @@ def template() -> bytes:
     for index, name in enumerate(cols, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = widths.get(name, 12)
     sheet.freeze_panes = "A2"
-    for name, values in ((COL_TYPE, list(TYPE_LABELS.values())), (COL_DIFFICULTY, list(DIFFICULTY_LABELS.values()))):
+    for name, values in ((COL_TYPE, list(type_labels().values())), (COL_DIFFICULTY, list(DIFFICULTY_LABELS.values()))):
         letter = sheet.cell(row=1, column=cols.index(name) + 1).column_letter
         validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
         validation.add(f"{letter}2:{letter}2000")

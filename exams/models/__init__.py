@@ -4,8 +4,6 @@ from .exams import *  # noqa: F403
 from .law_flags import QuestionLawFlag  # noqa: F401
 from .practice import *  # noqa: F403
 from .questions import (  # noqa: F401
-    CHOICE_TYPES,
-    OBJECTIVE_TYPES,
     Difficulty,
     DuplicatePolicy,
     PendingQuestionImport,

@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .questions import QuestionType
+from exams import qtypes
 
 __all__ = ["AttemptAnswer", "AttemptEvent", "AttemptQuestion", "ExamAttempt"]
 
@@ -117,7 +117,7 @@ class AttemptQuestion(models.Model):
         "exams.QuestionVersion", verbose_name=_("题目版本"), on_delete=models.PROTECT, related_name="attempt_items"
     )
     position = models.PositiveSmallIntegerField(_("题号"))
-    qtype = models.CharField(_("题型"), max_length=16, choices=QuestionType.choices)
+    qtype = models.CharField(_("题型"), max_length=16, choices=qtypes.type_choices)
     option_order = models.JSONField(_("选项顺序"), default=list, blank=True, help_text=_("按显示顺序排列的选项键。"))
     points = models.DecimalField(_("分值"), max_digits=6, decimal_places=2)
 

@@ -25,8 +25,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
 from accounts import audience
-
-from .questions import QuestionType
+from exams import qtypes
 
 __all__ = ["Exam", "ExamQuestion", "PaperRule"]
 
@@ -250,7 +249,7 @@ class PaperRule(Orderable):
         "exams.QuestionCategory", verbose_name=_("题目分类"), on_delete=models.PROTECT, related_name="+"
     )
     include_subcategories = models.BooleanField(_("包含下级分类"), default=True)
-    question_type = models.CharField(_("题型"), max_length=16, choices=QuestionType.choices)
+    question_type = models.CharField(_("题型"), max_length=16, choices=qtypes.type_choices)
     count = models.PositiveSmallIntegerField(_("抽题数量"), validators=[MinValueValidator(1)])
     points_each = models.DecimalField(
         _("每题分值"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .questions import QuestionType
+from exams import qtypes
 
 __all__ = ["Mistake", "MockItem", "MockPaper", "PracticeRecord"]
 
@@ -108,7 +108,7 @@ class MockItem(models.Model):
         "exams.QuestionVersion", verbose_name=_("题目版本"), on_delete=models.CASCADE, related_name="+"
     )
     position = models.PositiveSmallIntegerField(_("题号"))
-    qtype = models.CharField(_("题型"), max_length=16, choices=QuestionType.choices)
+    qtype = models.CharField(_("题型"), max_length=16, choices=qtypes.type_choices)
     option_order = models.JSONField(_("选项顺序"), default=list, blank=True)
     points = models.DecimalField(_("分值"), max_digits=6, decimal_places=2)
     response = models.JSONField(_("作答"), null=True, blank=True)

@@ -21,6 +21,8 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 from treebeard.mp_tree import MP_Node
 
+from exams import qtypes
+
 CATEGORY_SEPARATOR = "/"
 
 
@@ -53,16 +55,35 @@ class QuestionCategory(MP_Node):
         super().save(*args, **kwargs)
 
 
-class QuestionType(models.TextChoices):
-    SINGLE = "single", _("单选题")
-    MULTIPLE = "multiple", _("多选题")
-    TRUEFALSE = "truefalse", _("判断题")
-    FILL = "fill", _("填空题")
-    SHORT = "short", _("简答题")
+class _QuestionTypeNames(type):
+    """``QuestionType.choices``/``.values`` and ``QuestionType("single").label`` come from the registry."""
+
+    @property
+    def choices(cls) -> list[tuple[str, object]]:
+        return qtypes.type_choices()
+
+    @property
+    def values(cls) -> list[str]:
+        return [name for name, _label in qtypes.type_choices()]
+
+    def __call__(cls, name: str):
+        return qtypes.get(name)
 
 
-OBJECTIVE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUEFALSE, QuestionType.FILL})
-CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUEFALSE})
+class QuestionType(metaclass=_QuestionTypeNames):
+    """The names of the question types (``exams.qtypes`` holds the types themselves)."""
+
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TRUEFALSE = "truefalse"
+    FILL = "fill"
+    SHORT = "short"
+    MATCHING = "matching"
+    NUMERICAL = "numerical"
+    CLOZE = "cloze"
+    ORDERING = "ordering"
+    GAPSELECT = "gapselect"
+    DDWTOS = "ddwtos"
 
 
 class Difficulty(models.TextChoices):
@@ -88,7 +109,7 @@ class Question(models.Model):
         on_delete=models.PROTECT,
         related_name="questions",
     )
-    type = models.CharField(_("题型"), max_length=16, choices=QuestionType.choices)
+    type = models.CharField(_("题型"), max_length=16, choices=qtypes.type_choices)
     name = models.CharField(
         _("题目名称"),
         max_length=255,
@@ -155,6 +176,8 @@ class QuestionVersion(models.Model):
     Moodle grade for that option; used only for partial credit). True/false
     questions have the two options ``T`` (正确) and ``F`` (错误).
     ``accepted_answers``: list of strings for fill-in-the-blank (one blank).
+    ``data``: the type's own settings (``exams.qtypes``: each type says what its options,
+    accepted answers and data hold).
     ``stem`` and ``explanation`` are sanitised HTML.
     """
 
@@ -163,6 +186,7 @@ class QuestionVersion(models.Model):
     stem = models.TextField(_("题干"))
     options = models.JSONField(_("选项"), default=list, blank=True)
     accepted_answers = models.JSONField(_("参考答案"), default=list, blank=True)
+    data = models.JSONField(_("题型设置"), default=dict, blank=True)
     points = models.DecimalField(
         _("分值"),
         max_digits=6,

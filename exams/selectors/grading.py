@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from exams.models import AttemptAnswer, Exam, ExamAttempt, QuestionType
+from exams import qtypes
+from exams.models import AttemptAnswer, Exam, ExamAttempt
 
 Status = ExamAttempt.Status
 PENDING = Q(
-    item__qtype=QuestionType.SHORT,
+    item__qtype__in=sorted(qtypes.names(manual=True)),
     score__isnull=True,
     item__attempt__status__in=[Status.SUBMITTED, Status.FINALISED],
 )
@@ -31,7 +32,7 @@ def grader_exams(user) -> QuerySet:
             pending=Count(
                 "attempts__items__answer",
                 filter=Q(
-                    attempts__items__qtype=QuestionType.SHORT,
+                    attempts__items__qtype__in=sorted(qtypes.names(manual=True)),
                     attempts__items__answer__score__isnull=True,
                     attempts__status__in=[Status.SUBMITTED, Status.FINALISED],
                 ),

@@ -8,6 +8,7 @@ few queries whatever the size of the bank or of the learner's book.
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass, field
 
@@ -17,9 +18,9 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from core.db import QueryTemplate
-from exams.models import Mistake, MockItem, MockPaper, Question, QuestionCategory, QuestionType, QuestionVersion
+from exams import qtypes
+from exams.models import Mistake, MockItem, MockPaper, Question, QuestionCategory, QuestionVersion
 from exams.selectors.attempts import PageItem, question_item, reveal_key
-from exams.services.attempts import TEXT_TYPES
 
 SEQUENCE, RANDOM = "seq", "random"
 
@@ -207,9 +208,16 @@ class PracticeQuestion:
     number: int
 
 
+def practice_order(version: QuestionVersion, qtype: str) -> list[str]:
+    """The option order practice shows a version in: the stored order, except where the type always
+    shuffles (ordering), then one fixed shuffle per version, so that the answer posted back reads the
+    same order the page showed."""
+    return qtypes.get(qtype).freeze(version.options, shuffle_options=False, rng=random.Random(version.pk))
+
+
 def practice_item(version: QuestionVersion, *, position: int = 1, response=None, qtype: str = "") -> PageItem:
     qtype = qtype or version.question.type
-    order = [] if qtype in TEXT_TYPES else [o["key"] for o in version.options]
+    order = practice_order(version, qtype)
     return question_item(
         position=position,
         qtype=qtype,
@@ -278,7 +286,7 @@ def mistake_book(user, *, now=None) -> tuple[list[MistakeGroup], int]:
     )
     cleared = Mistake.objects.filter(user=user, resolved_at__isnull=False).count()
     labels = {value: str(label) for value, label in Mistake.Source.choices}
-    types = {value: str(label) for value, label in QuestionType.choices}
+    types = {value: str(label) for value, label in qtypes.type_choices()}
     groups: dict[str, list[MistakeEntry]] = {}
     for mistake in mistakes:
         question = mistake.question
@@ -341,6 +349,7 @@ def mock_page(paper_id: int, user) -> MockPage | None:
             "question_version__options",
             "question_version__accepted_answers",
             "question_version__explanation",
+            "question_version__data",
         )
     )
     items = []
@@ -363,6 +372,7 @@ def mock_page(paper_id: int, user) -> MockPage | None:
                 options=version.options,
                 accepted_answers=version.accepted_answers,
                 explanation=version.explanation,
+                data=version.data,
             )
         items.append(item)
     return MockPage(paper, items)

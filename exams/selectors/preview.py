@@ -13,10 +13,10 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
-from exams.models import Exam, Question, QuestionType, QuestionVersion
-from exams.selectors.attempts import LETTERS, TEXT_TYPES, PageItem, question_item
+from exams import qtypes
+from exams.models import Exam, Question, QuestionVersion
+from exams.selectors.attempts import PageItem, question_item
+from exams.selectors.practice import practice_order
 from exams.services.attempts import AttemptError, FrozenItem, draw_paper
 
 
@@ -40,16 +40,8 @@ class PaperPreview:
     problem: str = ""
 
 
-def _answer(qtype: str, option_order: list[str], options: list[dict], accepted: list[str]) -> str:
-    if qtype == QuestionType.TRUEFALSE:
-        correct = {o["key"] for o in options if o.get("correct")}
-        return _("正确") if "T" in correct else _("错误")
-    if qtype in TEXT_TYPES:
-        if qtype == QuestionType.SHORT:
-            return _("人工评分") + ("：" + accepted[0] if accepted else "")
-        return " | ".join(accepted)
-    correct = {o["key"] for o in options if o.get("correct")}
-    return "".join(LETTERS[i] for i, key in enumerate(option_order) if key in correct)
+def _answer(qtype: str, option_order: list[str], options: list[dict], accepted: list[str], data: dict) -> str:
+    return qtypes.get(qtype).key_text(option_order=option_order, options=options, accepted=accepted, data=data or {})
 
 
 def _item(position: int, frozen: FrozenItem, version: dict) -> PreviewItem:
@@ -67,7 +59,7 @@ def _item(position: int, frozen: FrozenItem, version: dict) -> PreviewItem:
         question_id=version["question_id"],
         name=version["question__name"],
         version_number=version["number"],
-        answer=_answer(qtype, frozen.option_order, version["options"], version["accepted_answers"]),
+        answer=_answer(qtype, frozen.option_order, version["options"], version["accepted_answers"], version["data"]),
         explanation=version["explanation"],
     )
 
@@ -78,6 +70,7 @@ _VERSION_FIELDS = (
     "options",
     "accepted_answers",
     "explanation",
+    "data",
     "number",
     "question_id",
     "question__name",
@@ -97,13 +90,14 @@ def question_preview(question: Question) -> PreviewItem | None:
     version = question.current_version
     if version is None:
         return None
-    keys = [o["key"] for o in version.options] if question.type not in TEXT_TYPES else []
+    keys = practice_order(version, question.type)
     frozen = FrozenItem(version.pk, question.type, keys, Decimal(version.points))
     values = {
         "stem": version.stem,
         "options": version.options,
         "accepted_answers": version.accepted_answers,
         "explanation": version.explanation,
+        "data": version.data,
         "number": version.number,
         "question_id": question.pk,
         "question__name": question.name,

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from core import timeutil
 from core.db import execute_prepared
+from exams import qtypes
 from exams.grading import score_fraction
 from exams.models import (
     AttemptAnswer,
@@ -43,10 +44,10 @@ from exams.models import (
     ExamAttempt,
     Question,
     QuestionCategory,
-    QuestionType,
     QuestionVersion,
 )
 from exams.notifications import announce_graded_on_commit
+from exams.qtypes.base import TEXT, BadAnswer
 from exams.selectors.accommodations import arrangement_of
 from exams.selectors.exams import (
     AttemptsSummary,
@@ -62,9 +63,6 @@ from exams.services.mistakes import record_exam_mistakes
 from exams.signals import exam_passed, pass_recorded
 
 CENT = Decimal("0.01")
-SHUFFLED_OPTION_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE})
-TEXT_TYPES = frozenset({QuestionType.FILL, QuestionType.SHORT})
-MAX_TEXT_CHARS = {QuestionType.FILL: 500, QuestionType.SHORT: 10_000}
 MAX_SEQ = 2**62
 MAX_ANSWERS_PER_SAVE = 200
 Status = ExamAttempt.Status
@@ -215,9 +213,7 @@ def draw_paper(exam: Exam, rng=None) -> list[FrozenItem]:
     for vid, points in slots:
         version = versions[vid]
         qtype = version["question__type"]
-        keys = [o["key"] for o in version["options"]] if qtype not in TEXT_TYPES else []
-        if exam.shuffle_options and qtype in SHUFFLED_OPTION_TYPES:
-            rng.shuffle(keys)
+        keys = qtypes.get(qtype).freeze(version["options"], shuffle_options=exam.shuffle_options, rng=rng)
         items.append(FrozenItem(vid, qtype, keys, Decimal(points if points is not None else version["points"])))
     if exam.shuffle_questions:
         rng.shuffle(items)
@@ -337,8 +333,9 @@ rules AS (
 # The start in one statement: the paper (``slots``: the current version of each slot's question and
 # the points it carries, nothing when ``complete`` is false), the attempt with the paper's total
 # (not inserted when there is no paper), the frozen rows — position in paper order or shuffled, the
-# option keys in the version's order (shuffled for single and multiple choice when the exam says
-# so; none for text answers) — and one empty answer per frozen question (so that a save is one
+# option keys group by group (``group``, in ascending order), each group shuffled when its options
+# say ``"shuffle": "always"`` or when the exam shuffles options, the type allows it and they do not
+# say ``"never"`` (``QType.freeze``); none for typed answers — and one empty answer per frozen question (so that a save is one
 # UPDATE). ``{columns}``/``{values}`` are the attempt's other fields (``_attempt_columns``).
 START_SQL = """WITH RECURSIVE {slots}, paper AS (
     SELECT slots.n, slots.ord, q.type, v.id AS version_id, v.options, coalesce(slots.points, v.points) AS points
@@ -360,7 +357,10 @@ START_SQL = """WITH RECURSIVE {slots}, paper AS (
                SELECT coalesce(
                    jsonb_agg(
                        opt.value -> 'key'
-                       ORDER BY CASE WHEN %(shuffle_options)s AND paper.type = ANY (%(shuffled_types)s::text[])
+                       ORDER BY coalesce((opt.value ->> 'group')::int, 0),
+                                CASE WHEN opt.value ->> 'shuffle' = 'always'
+                                          OR (%(shuffle_options)s AND paper.type = ANY (%(shuffled_types)s::text[])
+                                              AND coalesce(opt.value ->> 'shuffle', '') <> 'never')
                                      THEN random() END,
                                 opt.ord
                    ),
@@ -413,8 +413,8 @@ def _start_in_database(attempt: ExamAttempt, exam: Exam) -> ExamAttempt:
         "exam": exam.pk,
         "shuffle_questions": exam.shuffle_questions,
         "shuffle_options": exam.shuffle_options,
-        "text_types": sorted(t.value for t in TEXT_TYPES),
-        "shuffled_types": sorted(t.value for t in SHUFFLED_OPTION_TYPES),
+        "text_types": sorted(qtypes.names(answer_kind=TEXT)),
+        "shuffled_types": sorted(qtypes.names(shuffle_on_request=True)),
     }
     for name in _attempt_columns():
         field = ExamAttempt._meta.get_field(name)
@@ -516,42 +516,22 @@ def _int(value, message: str) -> int:
 
 
 def response_from_client(qtype: str, option_order: list[str], raw, *, position: int):
-    """Turn what the page sent (display indices or text) into the stored answer (option keys or text)."""
-    bad = _("第 %(n)s 题的作答无效，请刷新页面后重新作答。") % {"n": position}
-    if raw is None or raw == "" or raw == []:
-        return None
-    if qtype in MAX_TEXT_CHARS:
-        if not isinstance(raw, str):
-            raise AttemptError(bad)
-        text = raw.strip()
-        if len(text) > MAX_TEXT_CHARS[qtype]:
+    """Turn what the page sent (display indices, text, or one value per part) into the stored answer."""
+    try:
+        return qtypes.get(qtype).from_client(option_order, raw)
+    except BadAnswer as exc:
+        if exc.too_long:
             raise AttemptError(
-                _("第 %(n)s 题的答案过长（最多 %(max)s 字）。") % {"n": position, "max": MAX_TEXT_CHARS[qtype]}
-            )
-        return text or None
-    indices = raw if isinstance(raw, list) else [raw]
-    picked = []
-    for value in indices:
-        index = _int(value, bad)
-        if not 0 <= index < len(option_order) or option_order[index] in picked:
-            raise AttemptError(bad)
-        picked.append(option_order[index])
-    if qtype == QuestionType.MULTIPLE:
-        return sorted(picked)
-    if len(picked) != 1:
-        raise AttemptError(bad)
-    return picked[0]
+                _("第 %(n)s 题的答案过长（最多 %(max)s 字）。") % {"n": position, "max": exc.too_long}
+            ) from None
+        raise AttemptError(_("第 %(n)s 题的作答无效，请刷新页面后重新作答。") % {"n": position}) from None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise AttemptError(_("第 %(n)s 题的作答无效，请刷新页面后重新作答。") % {"n": position}) from None
 
 
 def response_to_client(qtype: str, option_order: list[str], response):
-    """The stored answer as the page shows it (display indices or text)."""
-    if response is None:
-        return None
-    if qtype in MAX_TEXT_CHARS:
-        return response
-    keys = response if isinstance(response, list) else [response]
-    indices = [option_order.index(k) for k in keys if k in option_order]
-    return indices if qtype == QuestionType.MULTIPLE else (indices[0] if indices else None)
+    """The stored answer as the page shows it (display indices, text, or one value per part)."""
+    return qtypes.get(qtype).to_client(option_order, response)
 
 
 def _parse_entry(entry) -> tuple[int, int, object, bool | None]:
@@ -784,7 +764,7 @@ def _auto_grade(attempt: ExamAttempt, *, now) -> int:
     for answer in rows:
         item = answer.item
         version = item.question_version
-        if item.qtype == QuestionType.SHORT:
+        if qtypes.get(item.qtype).manual:
             if answer.response:
                 pending += 1
                 continue
@@ -796,6 +776,7 @@ def _auto_grade(attempt: ExamAttempt, *, now) -> int:
                 version.accepted_answers,
                 answer.response,
                 partial_credit=attempt.exam.partial_credit,
+                data=version.data,
             )
             answer.score = (item.points * fraction).quantize(CENT, rounding=ROUND_HALF_UP)
         answer.graded_at = now

@@ -18,7 +18,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from core.db import execute_prepared
-from exams.models import AttemptAnswer, Exam, ExamAttempt, Mistake, PracticeRecord, QuestionType
+from exams import qtypes
+from exams.models import AttemptAnswer, Exam, ExamAttempt, Mistake, PracticeRecord
 
 FEEDS_BOOK = frozenset({Exam.ReviewPolicy.FULL, Exam.ReviewPolicy.RESPONSES})
 
@@ -174,7 +175,7 @@ def record_exam_mistakes(*, attempt: ExamAttempt, now) -> None:
         return
     missed = (
         AttemptAnswer.objects.filter(item__attempt_id=attempt.pk, score__lt=F("item__points"))
-        .exclude(item__qtype=QuestionType.SHORT)
+        .exclude(item__qtype__in=qtypes.names(manual=True))
         .values_list("item__question_version__question_id", flat=True)
     )
     record_misses(

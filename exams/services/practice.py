@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import LawArticle
+from exams import qtypes
 from exams.grading import score_fraction
-from exams.models import ExamAttempt, Mistake, MockItem, MockPaper, QuestionType
+from exams.models import ExamAttempt, Mistake, MockItem, MockPaper
 from exams.selectors.attempts import PageItem, reveal_key
 from exams.selectors.exams import in_audience, published_exam_for
-from exams.selectors.practice import practice_item, practice_version, visible_mistakes
+from exams.selectors.practice import practice_item, practice_order, practice_version, visible_mistakes
 from exams.services import mistakes
 from exams.services.attempts import AttemptError, draw_paper, response_from_client
 
@@ -67,14 +68,16 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
     # Reached only through an exam's mistake: its key is shown as the exam's result page would show it, which
     # is never while the learner sits an exam (``review_rights``: no key with an attempt in progress).
     key_shown = open_ or (not mistake.key_hidden and not _sitting_an_exam(user))
-    order = [] if qtype in (QuestionType.FILL, QuestionType.SHORT) else [o["key"] for o in version.options]
+    order = practice_order(version, qtype)
     try:
         value = response_from_client(qtype, order, raw, position=1)
     except AttemptError as exc:
         raise PracticeError(exc.message)
     if value is None:
         raise PracticeError(_("请先作答再提交。"))
-    fraction = score_fraction(qtype, version.options, version.accepted_answers, value, partial_credit=False)
+    fraction = score_fraction(
+        qtype, version.options, version.accepted_answers, value, partial_credit=False, data=version.data
+    )
     correct = None if fraction is None else fraction == 1
     left_book = mistakes.record_practice_answer(
         user_id=user.pk, question_id=question_id, correct=correct, now=now, key_hidden=not key_shown
@@ -87,6 +90,7 @@ def answer_question(*, user, question_id: int, version_id: int, raw) -> Practice
             options=version.options,
             accepted_answers=version.accepted_answers,
             explanation=version.explanation,
+            data=version.data,
         )
     articles = list(
         LawArticle.objects.filter(questions=question_id)
@@ -117,7 +121,7 @@ def start_mock(*, exam_id: int, user) -> MockPaper:
             exam=exam,
             user=user,
             started_at=timezone.now(),
-            max_score=sum((i.points for i in paper if i.qtype != QuestionType.SHORT), Decimal("0")),
+            max_score=sum((i.points for i in paper if not qtypes.get(i.qtype).manual), Decimal("0")),
         )
         MockItem.objects.bulk_create(
             [
@@ -169,6 +173,7 @@ def submit_mock(*, paper_id: int, user, answers: dict[int, object]) -> MockPaper
                 version.accepted_answers,
                 item.response,
                 partial_credit=mock.exam.partial_credit,
+                data=version.data,
             )
             if fraction is None:
                 item.score = None

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from exams.models import Exam, PaperRule, Question, QuestionType
+from exams import qtypes
+from exams.models import Exam, PaperRule, Question
 from exams.services.attempts import rule_candidates
 
 
@@ -44,8 +45,8 @@ def paper_problems(*, mode: str, questions: Sequence[Question | None], rules: Se
 def _may_hold_short_answers(*, mode: str, questions: Sequence[Question | None], rules: Sequence[PaperRule]) -> bool:
     """Whether some learner's paper can hold a short answer, which only a person can grade."""
     if mode == Exam.PaperMode.FIXED:
-        return any(q is not None and q.type == QuestionType.SHORT for q in questions)
-    return any(rule.question_type == QuestionType.SHORT for rule in rules)
+        return any(q is not None and qtypes.get(q.type).manual for q in questions)
+    return any(qtypes.get(rule.question_type).manual for rule in rules)
 
 
 def grader_problems(

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from cms.models import LawArticle
 from core.xlsx import ProblemList
+from exams import qtypes
 from exams.formats import aiken, gift, moodle_xml, xlsx
 from exams.formats.base import ERROR, UNSUPPORTED, WARNING, DraftQuestion, FormatError, Issue, ParseResult
-from exams.models import DuplicatePolicy, PendingQuestionImport, Question, QuestionCategory, QuestionType
+from exams.models import DuplicatePolicy, PendingQuestionImport, Question, QuestionCategory
 from exams.selectors.questions import (
     DuplicateMatch,
     ImportCandidate,
@@ -140,14 +141,14 @@ class QuestionImportFailed(Exception):
         super().__init__("\n".join(outcome.errors.lines()))
 
 
-def _answer_summary(draft: DraftQuestion, options: list[dict], answers: list[str]) -> str:
-    if draft.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return "".join(o["key"] for o in options if o["correct"])
-    if draft.qtype == QuestionType.TRUEFALSE:
-        return _("正确") if any(o["key"] == "T" and o["correct"] for o in options) else _("错误")
-    if draft.qtype == QuestionType.FILL:
-        return " | ".join(answers)
-    return _("人工评分")
+def _answer_summary(draft: DraftQuestion, content) -> str:
+    """The key in one line, as the preview shows it (the type says how)."""
+    return qtypes.get(draft.qtype).key_text(
+        option_order=[o["key"] for o in content.options],
+        options=content.options,
+        accepted=content.accepted_answers,
+        data=content.data,
+    )
 
 
 def _read(data: bytes, fmt: str) -> ParseResult:
@@ -209,10 +210,10 @@ def import_questions(
             PreviewRow(
                 label=draft.label,
                 line=draft.line,
-                type_label=str(QuestionType(draft.qtype).label),
+                type_label=str(qtypes.get(draft.qtype).label),
                 category=path,
                 points=format(content.points, "f"),
-                answer=_answer_summary(draft, content.options, content.accepted_answers),
+                answer=_answer_summary(draft, content),
             )
         )
     outcome.by_type = dict(Counter(row.type_label for row in outcome.preview))
@@ -299,6 +300,7 @@ def _import_duplicates(checked: list, paths: list[str], outcome: ImportOutcome, 
                 points=content.points,
                 difficulty=content.difficulty,
                 explanation=content.explanation,
+                data=content.data,
                 name=draft.name or question.name,
                 idnumber=draft.idnumber or question.idnumber,
                 tags=draft.tags,
@@ -324,6 +326,7 @@ def _check(draft: DraftQuestion, outcome: ImportOutcome, citations: dict[str, La
             points=draft.points,
             difficulty=draft.difficulty,
             explanation=draft.explanation,
+            data=draft.data,
         )
         validate_content(draft.qtype, content)
     except ValidationError as exc:

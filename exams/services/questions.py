@@ -22,24 +22,21 @@ from wagtail.log_actions import log
 
 from accounts import audit
 from core.html import validate_html
-from exams.grading import FRACTION_TOLERANCE, normalise_fill
+from exams import qtypes
 from exams.models import (
     Difficulty,
     Question,
     QuestionCategory,
-    QuestionType,
     QuestionVersion,
 )
 from exams.models.questions import CATEGORY_SEPARATOR
+from exams.qtypes.choice import OPTION_KEYS, TRUEFALSE_TEXT, fraction_str, truefalse_options  # noqa: F401
 from exams.richtext import html_to_text, sanitize_html
 
 #: Reverse relations from QuestionVersion that mean "an attempt has shown this version".
 #: ``attempt_items`` is the related_name of the attempt's frozen paper rows.
 USAGE_RELATIONS: tuple[str, ...] = ("attempt_items",)
-OPTION_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-TRUEFALSE_TEXT = {"T": "正确", "F": "错误"}
 MAX_POINTS = Decimal("1000")
-FRACTION_PLACES = Decimal("0.0000001")
 CENT = Decimal("0.01")
 DEFAULT_CATEGORY = "未分类"
 
@@ -54,6 +51,7 @@ class QuestionContent:
     points: Decimal = Decimal("1")
     difficulty: str = Difficulty.MEDIUM
     explanation: str = ""
+    data: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, version: QuestionVersion) -> QuestionContent:
@@ -64,105 +62,27 @@ class QuestionContent:
             points=Decimal(version.points),
             difficulty=version.difficulty,
             explanation=version.explanation,
+            data=dict(version.data or {}),
         )
 
 
-# --- options -----------------------------------------------------------------
-
-
-def fraction_str(value: Decimal) -> str:
-    """Canonical text of a fraction ("1", "0.5", "-1", "0.3333333")."""
-    value = Decimal(value).quantize(FRACTION_PLACES, rounding=ROUND_HALF_UP).normalize()
-    text = format(value, "f")
-    return "0" if text in ("-0", "0") else text
-
-
-def truefalse_options(correct: bool) -> list[dict]:
-    return [
-        {"key": "T", "text": TRUEFALSE_TEXT["T"], "correct": correct, "fraction": "1" if correct else "0"},
-        {"key": "F", "text": TRUEFALSE_TEXT["F"], "correct": not correct, "fraction": "0" if correct else "1"},
-    ]
-
-
-def _as_fraction(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"options": _("选项的得分比例“%(v)s”不是数字。") % {"v": value}}) from None
+# --- content, by the question's type ------------------------------------------
 
 
 def normalise_options(qtype: str, options: Sequence[dict]) -> list[dict]:
-    """Give options keys A, B, … and fractions; ``correct`` follows the fraction when one is given.
-
-    Default fractions: single choice 1 for the correct option, 0 otherwise;
-    multiple choice 1/k for each of the k correct options and -1 for each wrong
-    one (so under partial credit a wrong pick zeroes the question — the usual
-    “少选得部分分，错选不得分” rule, expressed in Moodle's terms).
-    """
-    if qtype == QuestionType.TRUEFALSE:
-        correct_t = next((bool(o.get("correct")) for o in options if o.get("key") == "T"), None)
-        if correct_t is None:
-            correct_t = not next((bool(o.get("correct")) for o in options if o.get("key") == "F"), True)
-        return truefalse_options(correct_t)
-    if qtype not in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return []
-    items = []
-    for option in options:
-        fraction = _as_fraction(option.get("fraction"))
-        correct = bool(option.get("correct")) if fraction is None else fraction > 0
-        if qtype == QuestionType.SINGLE and fraction is not None:
-            correct = fraction >= 1 - FRACTION_TOLERANCE
-        items.append({"text": str(option.get("text", "")).strip(), "correct": correct, "fraction": fraction})
-    k = sum(1 for o in items if o["correct"])
-    result = []
-    for i, option in enumerate(items):
-        fraction = option["fraction"]
-        if fraction is None:
-            if qtype == QuestionType.SINGLE:
-                fraction = Decimal(1) if option["correct"] else Decimal(0)
-            else:
-                fraction = (Decimal(1) / k) if option["correct"] and k else Decimal(-1)
-        key = OPTION_KEYS[i] if i < len(OPTION_KEYS) else f"#{i + 1}"
-        result.append(
-            {"key": key, "text": option["text"], "correct": option["correct"], "fraction": fraction_str(fraction)}
-        )
-    return result
-
-
-# --- validation --------------------------------------------------------------
-
-
-def _validate_choice(qtype: str, options: list[dict], errors: dict) -> None:
-    if len(options) < 2:
-        errors.setdefault("options", []).append(_("至少需要两个选项。"))
-    if len(options) > len(OPTION_KEYS):
-        errors.setdefault("options", []).append(_("选项不能超过 26 个。"))
-    texts = [o["text"] for o in options]
-    if any(not t for t in texts):
-        errors.setdefault("options", []).append(_("选项内容不能为空。"))
-    duplicates = sorted({t for t in texts if t and texts.count(t) > 1})
-    if duplicates:
-        errors.setdefault("options", []).append(_("选项重复：%(t)s。") % {"t": "、".join(duplicates)})
-    fractions = [Decimal(o["fraction"]) for o in options]
-    if any(f > 1 or f < -1 for f in fractions):
-        errors.setdefault("options", []).append(_("选项的得分比例应在 -100% 到 100% 之间。"))
-    correct = [o for o in options if o["correct"]]
-    if not correct:
-        errors.setdefault("options", []).append(_("没有正确选项。"))
-    if qtype == QuestionType.MULTIPLE and correct:
-        total = sum((f for f in fractions if f > 0), Decimal(0))
-        if abs(total - 1) > FRACTION_TOLERANCE * len(options):
-            errors.setdefault("options", []).append(
-                _("正确选项的得分比例之和应为 100%%，现在是 %(t)s%%。") % {"t": fraction_str(total * 100)}
-            )
+    """The stored options of a question of ``qtype`` (keys A, B, …, fractions; see the type's ``normalise``)."""
+    try:
+        stored, _accepted, _data = qtypes.get(qtype).normalise(stem="", options=list(options), accepted=[], data={})
+    except ValueError as exc:
+        raise ValidationError({"options": str(exc)}) from None
+    return stored
 
 
 def validate_content(qtype: str, content: QuestionContent) -> None:
     """Raise ``ValidationError`` (field → messages, in Chinese) if the content cannot be saved."""
     errors: dict[str, list[str]] = {}
-    if qtype not in QuestionType.values:
+    kind = qtypes.find(qtype)
+    if kind is None:
         raise ValidationError({"type": _("未知题型“%(t)s”。") % {"t": qtype}})
     if not html_to_text(content.stem) and "<img" not in content.stem:
         errors.setdefault("stem", []).append(_("题干不能为空。"))
@@ -175,13 +95,9 @@ def validate_content(qtype: str, content: QuestionContent) -> None:
             validate_html(getattr(content, name))
         except ValidationError as exc:
             errors.setdefault(name, []).extend(exc.messages)
-    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        _validate_choice(qtype, content.options, errors)
-    elif qtype == QuestionType.FILL:
-        if not [a for a in content.accepted_answers if normalise_fill(a)]:
-            errors.setdefault("accepted_answers", []).append(_("填空题至少需要一个参考答案。"))
-    elif qtype == QuestionType.SHORT and len(content.accepted_answers) > 1:
-        errors.setdefault("accepted_answers", []).append(_("简答题只能有一个参考答案。"))
+    kind.validate(
+        stem=content.stem, options=content.options, accepted=content.accepted_answers, data=content.data, errors=errors
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -195,29 +111,31 @@ def build_content(
     points=Decimal("1"),
     difficulty: str = Difficulty.MEDIUM,
     explanation: str = "",
+    data: dict | None = None,
 ) -> QuestionContent:
-    """Normalise raw input into the stored shape (sanitised HTML, keyed options, cents)."""
+    """Normalise raw input into the stored shape (sanitised HTML, the type's options and data, cents)."""
     try:
         points = Decimal(str(points)).quantize(CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         raise ValidationError({"points": _("分值“%(v)s”不是数字。") % {"v": points}}) from None
-    answers: list[str] = []
-    seen = set()
-    for answer in accepted_answers:
-        text = str(answer).strip()
-        key = normalise_fill(text) if qtype == QuestionType.FILL else text
-        if text and key not in seen:
-            seen.add(key)
-            answers.append(text)
-    if qtype not in (QuestionType.FILL, QuestionType.SHORT):
-        answers = []
+    kind = qtypes.find(qtype)
+    if kind is None:
+        raise ValidationError({"type": _("未知题型“%(t)s”。") % {"t": qtype}})
+    stem = sanitize_html(stem)
+    try:
+        stored, accepted, stored_data = kind.normalise(
+            stem=stem, options=list(options), accepted=[str(a) for a in accepted_answers], data=dict(data or {})
+        )
+    except ValueError as exc:
+        raise ValidationError({"options": str(exc)}) from None
     return QuestionContent(
-        stem=sanitize_html(stem),
-        options=normalise_options(qtype, options),
-        accepted_answers=answers,
+        stem=stem,
+        options=stored,
+        accepted_answers=accepted,
         points=points,
         difficulty=difficulty or Difficulty.MEDIUM,
         explanation=sanitize_html(explanation),
+        data=stored_data,
     )
 
 
@@ -279,6 +197,7 @@ def save_question(
     points=Decimal("1"),
     difficulty: str = Difficulty.MEDIUM,
     explanation: str = "",
+    data: dict | None = None,
     name: str = "",
     idnumber: str = "",
     tags: Iterable[str] | None = None,
@@ -301,6 +220,7 @@ def save_question(
         points=points,
         difficulty=difficulty,
         explanation=explanation,
+        data=data,
     )
     validate_content(qtype, content)
     if question is None:

@@ -191,12 +191,7 @@ def attempt_state(request, attempt_id: int):
     items = paper_for_page(attempt) if attempt.status == ExamAttempt.Status.IN_PROGRESS else []
     answers = {}
     for item in items:
-        if item.qtype in ("fill", "short"):
-            response = item.text or None
-        else:
-            chosen = [o.index for o in item.options if o.chosen]
-            response = chosen if item.qtype == "multiple" else (chosen[0] if chosen else None)
-        answers[str(item.position)] = {"seq": item.seq, "response": response, "flagged": item.flagged}
+        answers[str(item.position)] = {"seq": item.seq, "response": item.client_response, "flagged": item.flagged}
     device = _device(request)
     return JsonResponse(
         {

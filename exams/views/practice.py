@@ -25,11 +25,20 @@ from exams.services.practice import PracticeError, answer_question, start_mock, 
 
 
 def _answer_from(post, name: str):
-    """What one question's inputs sent: a list for several ticked boxes, else the one value (or None)."""
+    """What one question's inputs sent: a list for several ticked boxes, else the one value (or None); for a
+    multi-part question (parts named ``<name>-<i>``), one value per part in part order ("" for a part left empty)."""
     values = post.getlist(name)
-    if not values:
+    if values:
+        return values if len(values) > 1 else values[0]
+    prefix = name + "-"
+    parts = {}
+    for key in post:
+        index = key[len(prefix) :]
+        if key.startswith(prefix) and index.isdigit() and len(index) < 4:
+            parts[int(index)] = post.get(key, "")
+    if not parts:
         return None
-    return values if len(values) > 1 else values[0]
+    return [parts.get(i, "") for i in range(max(parts) + 1)]
 
 
 def _int(value) -> int | None:
@@ -148,6 +157,7 @@ def mock_paper(request, paper_id: int):
 def mock_submit(request, paper_id: int):
     answers = {}
     for name in request.POST:
+        name = name.split("-", 1)[0]
         if name.startswith("q") and name[1:].isdigit() and len(name) < 8:
             answers[int(name[1:])] = _answer_from(request.POST, name)
     try:

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail.admin.filters import WagtailFilterSet
 
-from exams.models import Question, QuestionCategory, QuestionType
+from exams import qtypes
+from exams.models import Question, QuestionCategory
 
 
 class QuestionFilterSet(WagtailFilterSet):
@@ -16,7 +17,7 @@ class QuestionFilterSet(WagtailFilterSet):
         queryset=QuestionCategory.objects.order_by("path"),
         method="filter_category",
     )
-    type = django_filters.ChoiceFilter(label=_("题型"), choices=QuestionType.choices)
+    type = django_filters.ChoiceFilter(label=_("题型"), choices=qtypes.type_choices)
     tag = django_filters.ModelChoiceFilter(
         label=_("标签"),
         queryset=Tag.objects.filter(exams_questiontag_items__isnull=False).distinct().order_by("name"),

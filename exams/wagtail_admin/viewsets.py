@@ -96,6 +96,7 @@ class QuestionViewSet(ModelViewSet):
             ),
             FieldPanel("truefalse_answer"),
             FieldPanel("accepted_answers"),
+            FieldPanel("answer_spec"),
             FieldRowPanel([FieldPanel("points"), FieldPanel("difficulty")]),
             FieldPanel("explanation"),
             FieldPanel("law_citations"),

@@ -100,33 +100,9 @@
   }
 
   // --- reading and writing answers -----------------------------------------------
-  function isText(section) {
-    var q = section.getAttribute("data-qtype");
-    return q === "fill" || q === "short";
-  }
-
-  function readResponse(section) {
-    if (isText(section)) {
-      var value = section.querySelector("[data-answer]").value;
-      return value.trim() ? value : null;
-    }
-    var picked = Array.prototype.map.call(section.querySelectorAll("[data-answer]:checked"), function (el) {
-      return parseInt(el.value, 10);
-    });
-    if (section.getAttribute("data-qtype") === "multiple") return picked.length ? picked : null;
-    return picked.length ? picked[0] : null;
-  }
-
-  function writeResponse(section, response) {
-    if (isText(section)) {
-      section.querySelector("[data-answer]").value = response || "";
-      return;
-    }
-    var chosen = response === null || response === undefined ? [] : [].concat(response);
-    Array.prototype.forEach.call(section.querySelectorAll("[data-answer]"), function (el) {
-      el.checked = chosen.indexOf(parseInt(el.value, 10)) !== -1;
-    });
-  }
+  var isText = window.FazhiAnswers.isText;
+  var readResponse = window.FazhiAnswers.read;
+  var writeResponse = window.FazhiAnswers.write;
 
   function nextSeq(pos) {
     var seq = Math.max(Date.now(), (lastSeq[pos] || 0) + 1, (serverSeq[pos] || 0) + 1);
@@ -395,7 +371,7 @@
   function timeUp(message) {
     if (closed) return;
     closed = true;
-    Array.prototype.forEach.call(paper.querySelectorAll("input, textarea"), function (el) { el.disabled = true; });
+    Array.prototype.forEach.call(paper.querySelectorAll("input, textarea, select"), function (el) { el.disabled = true; });
     var button = submitForm.querySelector("[data-submit]");
     if (button) button.disabled = true;
     try { localStorage.removeItem(STORE); } catch (e) { /* ignore */ }
@@ -414,7 +390,7 @@
   function takenOver(message) {
     if (closed) return;
     closed = true;
-    Array.prototype.forEach.call(paper.querySelectorAll("input, textarea, button"), function (el) { el.disabled = true; });
+    Array.prototype.forEach.call(paper.querySelectorAll("input, textarea, select, button"), function (el) { el.disabled = true; });
     var button = submitForm.querySelector("[data-submit]");
     if (button) button.disabled = true;
     showAlert(message);

@@ -2,14 +2,8 @@
 // and preview the stem (rendered in a sandboxed iframe: no scripts run).
 (function () {
   "use strict";
-  var SECTIONS = {
-    single: ["option_A"],
-    multiple: ["option_A"],
-    truefalse: ["truefalse_answer"],
-    fill: ["accepted_answers"],
-    short: ["accepted_answers"],
-  };
-  var ALL = ["option_A", "truefalse_answer", "accepted_answers"];
+  // Which answer fields each type uses, and how its 答案设置 is written: from the type select (exams.qtypes).
+  var ALL = ["option_A", "truefalse_answer", "accepted_answers", "answer_spec"];
   var HTML_RE = /<\/?(p|br|div|span|b|strong|i|em|u|s|sub|sup|ol|ul|li|a|img|table|thead|tbody|tr|th|td|h[1-6]|pre|code|blockquote|hr)(\s[^<>]*)?\/?>/i;
 
   function section(name) {
@@ -17,12 +11,27 @@
     return field ? field.closest("section.w-panel") || field.closest("[data-field-wrapper]") : null;
   }
 
+  function json(select, name) {
+    try { return JSON.parse(select.getAttribute(name) || "{}"); } catch (e) { return {}; }
+  }
+
   function applyType(select) {
-    var wanted = SECTIONS[select.value] || ALL;
+    var wanted = json(select, "data-editor-fields")[select.value] || ALL;
     ALL.forEach(function (name) {
       var el = section(name);
       if (el) el.hidden = wanted.indexOf(name) === -1;
     });
+    var spec = document.getElementById("id_answer_spec");
+    if (!spec) return;
+    var help = document.getElementById("answer-spec-help");
+    if (!help) {
+      help = document.createElement("pre");
+      help.id = "answer-spec-help";
+      help.className = "help";
+      help.style.cssText = "white-space:pre-wrap;font:inherit;margin:.5rem 0 0";
+      spec.insertAdjacentElement("afterend", help);
+    }
+    help.textContent = json(select, "data-editor-help")[select.value] || "";
   }
 
   function escapeText(text) {
