@@ -438,8 +438,21 @@ class GiftWriter:
     percent = staticmethod(lambda fraction: percent(fraction))
 
 
-def export(questions, *, category_of) -> bytes:
+def export(questions, *, category_of, left_out: list[str] = ()) -> bytes:
+    """GIFT for ``questions``; ``left_out`` names the questions GIFT cannot express, in comments at the top."""
     out: list[str] = []
+    if left_out:
+        out.append(
+            "\n".join(
+                [
+                    "// "
+                    + _("以下 %(n)s 道题的题型无法用 GIFT 表示，未导出（请改用 Moodle XML 或 Excel）：")
+                    % {"n": len(left_out)}
+                ]
+                + [f"//   {label}" for label in left_out]
+            )
+            + "\n"
+        )
     current = None
     for question in questions:
         path = category_of(question)

@@ -44,6 +44,25 @@ def names(**flags) -> frozenset[str]:
     return frozenset(t.name for t in _TYPES.values() if all(getattr(t, k) == v for k, v in flags.items()))
 
 
+#: What each export format can hold, as the type says it.
+_EXPORTABLE = {
+    "moodle-xml": lambda t: bool(t.moodle_names),
+    "gift": lambda t: t.gift,
+    "xlsx": lambda t: t.xlsx,
+    "aiken": lambda t: t.aiken,
+}
+
+
+def exportable(fmt: str, name: str) -> bool:
+    """Whether format ``fmt`` can express questions of type ``name``."""
+    return _EXPORTABLE[fmt](get(name))
+
+
+def not_exportable(fmt: str) -> list[QType]:
+    """The types ``fmt`` cannot express (an export leaves their questions out and says so)."""
+    return [t for t in _TYPES.values() if not _EXPORTABLE[fmt](t)]
+
+
 def for_moodle(moodle_name: str) -> QType | None:
     """The type that reads Moodle XML questions of ``type="moodle_name"`` (multichoice: single choice,
     which reads ``<single>`` and may hand over to multiple choice)."""

@@ -248,6 +248,17 @@ class QType:
         """The option columns and the 答案 cell of an exported row."""
         raise NotImplementedError
 
+    # --- Moodle XML (``exams.formats.moodle_xml``) --------------------------------------
+
+    def read_moodle(self, element, draft, ctx) -> bool:
+        """Fill ``draft`` from a ``<question type="…">`` element (``ctx``: ``MoodleReader``, whose warnings
+        and errors name the question); False when the question is refused (after ``ctx.error``)."""
+        raise NotImplementedError
+
+    def write_moodle(self, node, version, ctx) -> None:
+        """Write the type's elements into ``node`` (``ctx``: ``MoodleWriter``); the common ones are written."""
+        raise NotImplementedError
+
     # --- GIFT (``exams.formats.gift``) -----------------------------------------------
 
     def write_gift(self, version, *, head: str, general: str, ctx) -> list[str]:

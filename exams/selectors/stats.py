@@ -25,7 +25,7 @@ attempts whose paper held it (Moodle does the same for random questions).
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -34,7 +34,9 @@ from django.db.models import Count, F, QuerySet, Sum
 from accounts import drilldown
 from accounts.models import Role
 from accounts.scope import filter_people
+from exams import qtypes
 from exams.models import AttemptAnswer, Exam, ExamAttempt, Question
+from exams.qtypes.base import PARTS
 from exams.selectors.exams import audience_people, counted_attempt
 
 Status = ExamAttempt.Status
@@ -198,6 +200,56 @@ class QuestionStats:
     sd: float | None
     discrimination: float | None
     efficiency: float | None
+    #: A multi-part question's parts (blank, gap, pair, position): how well each was answered.
+    parts: list[PartStats] = field(default_factory=list)
+
+
+@dataclass
+class PartStats:
+    """One part of a multi-part question over the attempts: its facility (mean fraction × 100) and
+    the most common wrong answer, as Moodle's response analysis shows per sub-question."""
+
+    label: str
+    answers: int
+    facility: float
+    common_wrong: str = ""
+    common_wrong_count: int = 0
+
+
+def part_statistics(attempt_ids: list[int], question_ids: set[int]) -> dict[int, list[PartStats]]:
+    """Per-part statistics of the multi-part questions among ``question_ids`` (one query for their answers)."""
+    multi = sorted(qtypes.names(answer_kind=PARTS))
+    rows = (
+        AttemptAnswer.objects.filter(item__attempt_id__in=attempt_ids, item__qtype__in=multi)
+        .values_list(
+            "item__question_version__question_id",
+            "item__qtype",
+            "item__question_version__options",
+            "item__question_version__accepted_answers",
+            "item__question_version__data",
+            "response",
+        )
+        .iterator(chunk_size=2000)
+    )
+    sums: dict[int, dict[str, list]] = defaultdict(dict)
+    for question_id, qtype, options, accepted, data, response in rows:
+        if question_id not in question_ids:
+            continue
+        outcomes = qtypes.get(qtype).part_outcomes(options=options, accepted=accepted, data=data, response=response)
+        for outcome in outcomes:
+            entry = sums[question_id].setdefault(outcome.label, [0, 0.0, Counter()])
+            entry[0] += 1
+            entry[1] += float(outcome.fraction)
+            if outcome.fraction < 1 and outcome.response:
+                entry[2][outcome.response] += 1
+    result: dict[int, list[PartStats]] = {}
+    for question_id, parts in sums.items():
+        stats = []
+        for label, (count, total, wrong) in parts.items():
+            common = wrong.most_common(1)
+            stats.append(PartStats(label, count, 100 * total / count, *(common[0] if common else ("", 0))))
+        result[question_id] = stats
+    return result
 
 
 def _mean(values: list[float]) -> float:
@@ -248,6 +300,12 @@ def question_statistics(attempts: list[AttemptRow]) -> list[QuestionStats]:
     for attempt_id, question_id, score, points in rows:
         per_question[question_id].append((float(score or 0), float(points), totals[attempt_id]))
     questions = {q.pk: q for q in Question.objects.filter(pk__in=list(per_question)).select_related("current_version")}
+    multi = qtypes.names(answer_kind=PARTS)
+    parts = (
+        part_statistics(list(totals), {q.pk for q in questions.values() if q.type in multi})
+        if any(q.type in multi for q in questions.values())
+        else {}
+    )
     result = []
     for question_id, scores in per_question.items():
         question = questions[question_id]
@@ -262,6 +320,7 @@ def question_statistics(attempts: list[AttemptRow]) -> list[QuestionStats]:
                 sd,
                 discrimination,
                 efficiency,
+                parts.get(question_id, []),
             )
         )
     return sorted(result, key=lambda s: (s.facility if s.facility is not None else 101, s.question_id))

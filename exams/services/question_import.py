@@ -25,7 +25,16 @@ from cms.models import LawArticle
 from core.xlsx import ProblemList
 from exams import qtypes
 from exams.formats import aiken, gift, moodle_xml, xlsx
-from exams.formats.base import ERROR, UNSUPPORTED, WARNING, DraftQuestion, FormatError, Issue, ParseResult
+from exams.formats.base import (
+    ERROR,
+    UNSUPPORTED,
+    WARNING,
+    DraftQuestion,
+    FormatError,
+    Issue,
+    ParseResult,
+    question_label,
+)
 from exams.models import DuplicatePolicy, PendingQuestionImport, Question, QuestionCategory
 from exams.selectors.questions import (
     DuplicateMatch,
@@ -364,11 +373,30 @@ def _check(draft: DraftQuestion, outcome: ImportOutcome, citations: dict[str, La
 # --- export --------------------------------------------------------------------------
 
 
-def export_questions(*, fmt: str, category: QuestionCategory | None = None, include_archived: bool = False) -> bytes:
-    """The bank (or one category subtree) in ``fmt``; paths are written relative to ``category``'s parent."""
+def export_questions(
+    *, fmt: str, category: QuestionCategory | None = None, include_archived: bool = False, left_out: list | None = None
+) -> bytes:
+    """The bank (or one category subtree) in ``fmt``; paths are written relative to ``category``'s parent.
+
+    Questions of a type the format cannot express are left out, never silently: each is named in
+    ``left_out`` (when given: 「第 n 题」 labels with their type) and, in GIFT, in comments at the top.
+    """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(fmt)
-    questions = list(questions_for_export(category, include_archived=include_archived))
+    questions, skipped = [], []
+    for question in questions_for_export(category, include_archived=include_archived):
+        if qtypes.exportable(fmt, question.type):
+            questions.append(question)
+        else:
+            skipped.append(
+                _("%(q)s（%(t)s）")
+                % {
+                    "q": question_label(question.pk, question.name, question.current_version.stem),
+                    "t": qtypes.get(question.type).label,
+                }
+            )
+    if left_out is not None:
+        left_out.extend(skipped)
     strip = len(split_category_path(category.full_path)) - 1 if category is not None else 0
 
     def category_of(question) -> list[str]:
@@ -384,7 +412,7 @@ def export_questions(*, fmt: str, category: QuestionCategory | None = None, incl
             return descriptions.get("/".join(prefix + parts), "")
 
         return moodle_xml.export(questions, category_of=category_of, description_of=description_of)
-    return gift.export(questions, category_of=category_of)
+    return gift.export(questions, category_of=category_of, left_out=skipped)
 
 
 # --- the admin's two-step import (check → confirm) --------------------------------------

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from exams import qtypes
 from exams.admin_forms import QuestionImportForm
 from exams.formats import xlsx
 from exams.jobs import import_in_background, large_file_count, start_question_check, start_question_import
@@ -57,6 +58,11 @@ def _context(request, **extra) -> dict:
         "header_title": _("导入题库"),
         "header_icon": "upload",
         "export_formats": [(k, v[0]) for k, v in EXPORT_FORMATS.items()],
+        "export_limits": [
+            (v[0], "、".join(str(t.label) for t in qtypes.not_exportable(k)))
+            for k, v in EXPORT_FORMATS.items()
+            if qtypes.not_exportable(k)
+        ],
         "breadcrumbs_items": [
             {"url": reverse("wagtailadmin_home"), "label": _("首页")},
             {"url": "", "label": _("导入题库")},
@@ -174,6 +180,13 @@ def export_view(request):
         messages.error(request, _("找不到分类“%(p)s”。") % {"p": path} if path else _("不支持的导出格式。"))
         return redirect("exams_question_import:index")
     label, suffix, content_type = EXPORT_FORMATS[fmt]
-    response = HttpResponse(export_questions(fmt=fmt, category=category), content_type=content_type)
+    left_out: list[str] = []
+    response = HttpResponse(export_questions(fmt=fmt, category=category, left_out=left_out), content_type=content_type)
+    if left_out:
+        messages.warning(
+            request,
+            _("%(f)s 无法表示 %(n)s 道题的题型，导出时已略过：%(q)s。")
+            % {"f": label, "n": len(left_out), "q": "、".join(left_out[:10]) + ("……" if len(left_out) > 10 else "")},
+        )
     response["Content-Disposition"] = f'attachment; filename="questions{suffix}"'
     return response

@@ -21,7 +21,10 @@ class Command(BaseCommand):
             node = find_category(category)
             if node is None:
                 raise CommandError(f"找不到分类：{category}")
-        data = export_questions(fmt=fmt, category=node, include_archived=include_archived)
+        left_out: list[str] = []
+        data = export_questions(fmt=fmt, category=node, include_archived=include_archived, left_out=left_out)
+        for label in left_out:
+            self.stderr.write(f"未导出（{fmt} 无法表示这种题型）：{label}")
         try:
             Path(output).write_bytes(data)
         except OSError as exc:
