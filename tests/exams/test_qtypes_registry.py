@@ -301,3 +301,13 @@ def test_the_database_start_freezes_by_the_same_marks(pairs_type, learner):
         orders.add(tuple(order[2:]))
         submit_attempt(attempt_id=attempt.pk, user=learner)
     assert len(orders) > 1
+
+
+@pytest.mark.parametrize("kind", qtypes.all_types(), ids=lambda t: t.name)
+def test_every_type_has_a_sample_the_bank_accepts(kind):
+    """The browser test answers every type from these samples (tests/exams/qtype_samples.py)."""
+    from .qtype_samples import SAMPLES, make_sample
+
+    assert kind.name in SAMPLES, f"{kind.name} has no sample question"
+    question = make_sample(kind.name)
+    assert question.current_version.points == SAMPLES[kind.name].points
