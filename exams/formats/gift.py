@@ -5,8 +5,9 @@ switches category; ``::title::``; answers in ``{…}`` (text after the closing
 brace makes a "missing word" stem with ``_____``); ``=`` right, ``~`` wrong,
 ``~%50%`` weights, ``#`` feedback, ``####`` general feedback; ``{T}``/``{FALSE}``;
 ``{=a =b}`` short answer; ``{}`` essay; ``{#…}`` numerical (``#3.14:0.01``,
-ranges ``#1..5``, several ``=`` answers) and ``{=a -> b}`` matching (not
-representable yet: reported by name, their answers kept in ``ParseResult.deferred``);
+ranges ``#1..5``, several ``=`` answers with ``%50%`` weights; units, which GIFT
+lacks, travel in our ``[units:m=1,cm=100]`` comment) and ``{=a -> b}`` matching (not
+representable yet: reported by name, its answers kept in ``ParseResult.deferred``);
 ``[html]``/``[moodle]``/``[plain]``/``[markdown]`` text formats; escapes
 ``\\: \\~ \\= \\# \\{ \\} \\n``. As in Moodle, lines keep their indentation
 (a ``<pre>`` block in an ``[html]`` stem stays as written).
@@ -53,7 +54,7 @@ _ESCAPES = {":": "\ue001", "#": "\ue002", "=": "\ue003", "{": "\ue004", "}": "\u
 _BACKSLASH = "\ue007"
 _NEWLINE = "\ue008"
 _WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
-_META_RE = re.compile(r"\[(id|tag|points|difficulty):((?:\\.|[^\]\\])+)\]")
+_META_RE = re.compile(r"\[(id|tag|points|difficulty|units):((?:\\.|[^\]\\])+)\]")
 _FORMAT_RE = re.compile(r"^\[(html|moodle|plain|markdown)\]")
 
 
@@ -213,8 +214,11 @@ def _read_question(body: str, line: int, number: int, category, meta: dict, resu
     if finish != len(body) - 1:
         draft.form = "missing_word"
     if answer_text.startswith("#"):
-        result.unsupported(_("不支持的题型：数值题（numerical）。"), line=line, question=label)
-        _defer(draft, "numerical", _numerical(answer_text[1:], result, line, label), result)
+        data = _numerical(answer_text[1:], result, line, label)
+        if data is not None and _numerical_units(data, meta, result, line, label):
+            draft.qtype = QuestionType.NUMERICAL
+            draft.data = data
+            result.questions.append(draft)
         return
     if "~" in answer_text:
         ok = _read_multichoice(answer_text, draft, stem_format, result, line, label)
@@ -249,9 +253,12 @@ def _defer(draft: DraftQuestion, qtype: str, data: dict | None, result: ParseRes
 
 
 def _numerical(answer_text: str, result: ParseResult, line: int, label: str) -> dict | None:
-    """Moodle's numerical answers: ``=%50%3.1:0.1``, ranges ``1..5`` (middle ± half), ``~`` wrong-answer feedback."""
+    """Moodle's numerical answers: ``=%50%3.1:0.1``, ranges ``1..5`` (middle ± half), ``*`` any number;
+    ``~`` starts the wrong-answer feedback (Moodle stores it on a ``*`` answer worth 0, which changes no score)."""
     wrong = answer_text.find("~")
     if wrong != -1:
+        if _escape_post(answer_text[wrong + 1 :]).strip().lstrip("#").strip():
+            result.warn(_("答错时的反馈（~ 之后的文字）无法保留，已忽略。"), line=line, question=label)
         answer_text = answer_text[:wrong]
     answers = [a.strip() for a in answer_text.split("=")]
     if answers and not answers[0]:
@@ -263,9 +270,13 @@ def _numerical(answer_text: str, result: ParseResult, line: int, label: str) -> 
     for answer in answers:
         fraction, answer = _weight(answer, result, line, label)
         fraction = Decimal(1) if fraction is None else fraction
-        value = _escape_post(answer.split("#", 1)[0]).strip()
+        if not fraction.is_finite():
+            return None
+        value = _escape_post(_split_feedback(answer, result, line, label)[0]).strip()
         try:
-            if ".." in value[1:]:
+            if value == "*":
+                parsed.append({"value": "*", "tolerance": "0", "fraction": fraction})
+            elif ".." in value[1:]:
                 low, high = (Decimal(v.strip()) for v in value.split("..", 1))
                 middle = (low + high) / 2
                 parsed.append({"value": str(middle), "tolerance": str(high - middle), "fraction": fraction})
@@ -284,6 +295,20 @@ def _numerical(answer_text: str, result: ParseResult, line: int, label: str) -> 
             result.error(_("数值题的答案“%(a)s”不是数字。") % {"a": value}, line=line, question=label)
             return None
     return {"answers": parsed}
+
+
+def _numerical_units(data: dict, meta: dict, result: ParseResult, line: int, label: str) -> bool:
+    """Our export's ``[units:m=1,cm=100]`` comment (GIFT itself has no units)."""
+    if "units" not in meta:
+        return True
+    from exams.qtypes.numerical import parse_units
+
+    try:
+        data["units"] = parse_units(meta["units"], _("注释中的单位 [units:%(v)s]") % {"v": meta["units"]})
+    except ValueError as exc:
+        result.error(str(exc), line=line, question=label)
+        return False
+    return True
 
 
 def _matching(answer_text: str, stem_format: str, result: ParseResult, line: int, label: str) -> dict | None:

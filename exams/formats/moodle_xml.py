@@ -9,7 +9,8 @@ for partial credit), truefalse → 判断, shortanswer → 填空 (100% answers)
 简答 (graderinfo → reference answer), category pseudo-questions → category path
 (``$course$/top/`` stripped), generalfeedback → 解析, defaultgrade → 分值, tags,
 idnumber, hidden → archived, ``@@PLUGINFILE@@`` images → data-URI images.
-Numerical, matching, cloze and the other Moodle types cannot be represented and
+numerical → 数值题 (answers with tolerances, units; unit penalties and unit
+choosers reported). Matching, cloze and the other Moodle types cannot be represented and
 are reported by name; details we drop (per-answer feedback, hints, penalty in
 adaptive modes, partial-credit short answers…) are listed as warnings.
 """

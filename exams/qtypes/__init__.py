@@ -73,4 +73,4 @@ def for_moodle(moodle_name: str) -> QType | None:
 
 
 # The built-in types register themselves on import (after the registry exists).
-from exams.qtypes import choice, text  # noqa: E402,F401
+from exams.qtypes import choice, numerical, text  # noqa: E402,F401

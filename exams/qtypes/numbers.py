@@ -17,7 +17,12 @@ from decimal import Decimal, InvalidOperation
 _NUMBER_RE = re.compile(
     r"^\s*([+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$"
 )
+#: Numbers beyond a double's range are not numbers (as in Moodle), and would overflow Decimal arithmetic.
+MAX_EXPONENT = 308
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# Moodle strips spaces inside a number (1 234 567 is a number) and reads 3×10^8, 3x10^8, 3*10**8 as 3e8.
+_DIGIT_SPACES_RE = re.compile(r"(?<=\d)[ \u00a0\u202f]+(?=\d)")
+_TIMES_TEN_RE = re.compile(r"(?<=[\d.])\s*(?:[x×*]|\\times)\s*10\s*(?:\^|\*\*)\s*([+-]?\d+)", re.IGNORECASE)
 
 
 def parse_number(text: str | None) -> tuple[Decimal, str] | None:
@@ -29,6 +34,7 @@ def parse_number(text: str | None) -> tuple[Decimal, str] | None:
     if text is None:
         return None
     text = unicodedata.normalize("NFKC", str(text)).replace("−", "-").strip()
+    text = _TIMES_TEN_RE.sub(r"e\1", _DIGIT_SPACES_RE.sub("", text))
     match = _NUMBER_RE.match(text)
     if not match:
         return None
@@ -42,7 +48,7 @@ def parse_number(text: str | None) -> tuple[Decimal, str] | None:
         value = Decimal(raw)
     except InvalidOperation:
         return None
-    if not value.is_finite():
+    if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
         return None
     return value, unit.strip()
 
@@ -80,4 +86,5 @@ def numeric_fraction(given: str | None, answers: list[dict], units: list[dict] |
 
 
 def normalise_unit(unit: str) -> str:
-    return unicodedata.normalize("NFKC", unit or "").strip().casefold()
+    """How units are compared: NFKC, without spaces (Moodle strips them: ``km / h`` is ``km/h``), case-folded."""
+    return "".join(unicodedata.normalize("NFKC", unit or "").split()).casefold()
