@@ -57,18 +57,18 @@ def test_gift_weight_that_moodle_does_not_allow_is_an_error():
     assert "%33%" in str(exc.value.outcome.errors[0])
 
 
-def test_moodle_description_is_listed_not_imported_and_numerical_blocks():
+def test_moodle_description_is_listed_not_imported_and_numerical_is_read():
     body = (
         '<question type="description"><name><text>说明</text></name><questiontext format="html"><text>只是说明</text></questiontext></question>\n'
         '<question type="numerical"><name><text>数值</text></name><questiontext format="html"><text>1+1=?</text></questiontext>'
         '<answer fraction="100"><text>2</text><tolerance>0</tolerance></answer></question>'
     )
-    with pytest.raises(QuestionImportFailed) as exc:
-        import_questions(data=_xml(body), fmt="moodle-xml")
-    assert [str(e) for e in exc.value.outcome.errors] == [
-        "第 4 行，第 2 题「数值」：不支持的题型：数值题（numerical）。"
-    ]
-    assert any("说明（description）不是题目" in str(w) for w in exc.value.outcome.warnings)
+    outcome = import_questions(data=_xml(body), fmt="moodle-xml")
+    assert outcome.created == 1
+    question = Question.objects.get()
+    assert question.type == "numerical"
+    assert question.current_version.data["answers"] == [{"value": "2", "tolerance": "0", "fraction": "1"}]
+    assert any("说明（description）不是题目" in str(w) for w in outcome.warnings)
 
 
 def test_moodle_html_answer_with_image_loses_it_with_a_warning():

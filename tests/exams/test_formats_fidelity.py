@@ -186,7 +186,7 @@ def test_gift_keeps_the_indentation_of_a_pre_block():
 # --- GIFT: numerical, ranges, matching and missing words are recognised and read ----------------------------------
 
 
-def test_gift_numerical_ranges_tolerances_and_matching_are_read_for_later():
+def test_gift_numerical_ranges_tolerances_and_matching_are_read():
     text = (
         "::范围::罚款数额在多少之间？{#1..5}\n\n"
         "::容差::圆周率？{#=3.14:0.01 =%50%3:0.5 ~#不对}\n\n"
@@ -195,11 +195,13 @@ def test_gift_numerical_ranges_tolerances_and_matching_are_read_for_later():
     )
     parsed = gift.parse(text.encode())
     assert [str(i) for i in parsed.issues if i.level == "unsupported"] == [
-        "第 1 行，第 1 题「范围」：不支持的题型：数值题（numerical）。",
-        "第 3 行，第 2 题「容差」：不支持的题型：数值题（numerical）。",
         "第 5 行，第 3 题「匹配」：不支持的题型：匹配题（matching）。",
     ]
-    by_name = {d.name: d for d in parsed.deferred}
+    assert [str(i) for i in parsed.issues if i.level == "warning"] == [
+        "第 3 行，第 2 题「容差」：答错时的反馈（~ 之后的文字）无法保留，已忽略。"
+    ]
+    by_name = {d.name: d for d in parsed.questions}
+    assert by_name["范围"].qtype == QuestionType.NUMERICAL
     assert by_name["范围"].data == {"answers": [{"value": "3", "tolerance": "2", "fraction": Decimal(1)}]}
     assert by_name["容差"].data == {
         "answers": [
@@ -207,13 +209,14 @@ def test_gift_numerical_ranges_tolerances_and_matching_are_read_for_later():
             {"value": "3", "tolerance": "0.5", "fraction": Decimal("0.5")},
         ]
     }
-    assert by_name["匹配"].qtype == "match"
-    assert by_name["匹配"].data["pairs"] == [
+    [matching] = parsed.deferred
+    assert matching.qtype == "match"
+    assert matching.data["pairs"] == [
         {"question": "警告", "answer": "申诫罚"},
         {"question": "罚款", "answer": "财产罚"},
         {"question": "拘留", "answer": "人身罚"},
     ]
-    [missing] = parsed.questions
+    missing = by_name["缺词"]
     assert missing.form == "missing_word" and missing.stem == "行政处罚由 _____ 实施。"
     assert missing.qtype == QuestionType.SINGLE
 

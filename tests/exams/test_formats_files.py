@@ -85,24 +85,28 @@ def test_aiken_errors_import_nothing_and_name_each_problem_by_line():
 # --- GIFT ----------------------------------------------------------------------------
 
 
-def test_gift_with_matching_and_numerical_is_refused_naming_those_questions():
+def test_gift_with_matching_is_refused_naming_that_question():
     errors = _failure("gift/questions.gift.txt", "gift")
-    assert errors == [
-        "第 5 行，第 2 题「Moodle activities」：不支持的题型：匹配题（matching）。",
-        "第 31 行，第 5 题「Q5」：不支持的题型：数值题（numerical）。",
-    ]
+    assert errors == ["第 5 行，第 2 题「Moodle activities」：不支持的题型：匹配题（matching）。"]
 
 
 def test_gift_imports_the_rest_when_skipping_unsupported_types_and_lists_what_was_lost():
     outcome = _import("gift/questions.gift.txt", "gift", base_category="GIFT", skip_unsupported=True)
-    assert outcome.created == 7
+    assert outcome.created == 8
     warnings = [str(w) for w in outcome.warnings]
     assert any("Moodle activities" in w and "匹配题" in w and "跳过" in w for w in warnings)
-    assert any("Q5" in w and "数值题" in w for w in warnings)
     assert any("Cat" in w and "50%" in w for w in warnings)
     assert not any("通配符" in w for w in warnings)  # "=%0%*" only carried feedback
-    assert any("第 31 行" in w and "Q5" in w for w in warnings)
+    # Q5's "~#Completely wrong" is Moodle's feedback for any wrong number: said to be lost.
+    assert any("第 31 行" in w and "Q5" in w and "答错时的反馈" in w for w in warnings)
     assert any("第 14 行" in w and "Q2" in w and "反馈" in w for w in warnings)
+
+    numerical = _by_name("Q5")  # Moodle's giftformat_test: answer 3, tolerance 2
+    assert numerical.type == QuestionType.NUMERICAL
+    assert numerical.current_version.data == {
+        "answers": [{"value": "3", "tolerance": "2", "fraction": "1"}],
+        "units": [],
+    }
 
     essay = _by_name("Q8")
     assert essay.type == QuestionType.SHORT and essay.current_version.stem == "How are you?"

@@ -60,6 +60,7 @@ TESTED = {
     "qtype/gapselect.moodle.xml",
     "qtype/match.moodle.xml",
     "qtype/multichoice.moodle.xml",
+    "qtype/numerical.moodle.xml",
     "qtype/ordering.moodle.xml",
     "qtype/shortanswer.moodle.xml",
     "qtype/truefalse.moodle.xml",
@@ -256,16 +257,42 @@ def test_numerical_question_is_read_with_its_tolerance_and_units():
         b"<units><unit><multiplier>1</multiplier><unit_name>m</unit_name></unit></units></question></quiz>"
     )
     parsed = moodle_xml.parse(data)
-    assert [str(i) for i in parsed.issues if i.level == "unsupported"] == [
-        "第 1 行，第 1 题「N」：不支持的题型：数值题（numerical）。"
-    ]
-    assert parsed.deferred[0].data == {
+    assert [i for i in parsed.issues if i.level != "warning"] == [] and parsed.deferred == []
+    [draft] = parsed.questions
+    assert draft.qtype == QuestionType.NUMERICAL
+    assert draft.data == {
         "answers": [
             {"value": "3.14", "tolerance": "0.01", "fraction": Decimal(1)},
             {"value": "3", "tolerance": "0.5", "fraction": Decimal("0.5")},
         ],
         "units": [{"name": "m", "multiplier": "1"}],
     }
+    outcome = import_questions(data=data, fmt="moodle-xml")
+    assert outcome.created == 1
+    assert _question("N").current_version.data == {
+        "answers": [
+            {"value": "3.14", "tolerance": "0.01", "fraction": "1"},
+            {"value": "3", "tolerance": "0.5", "fraction": "0.5"},
+        ],
+        "units": [{"name": "m", "multiplier": "1"}],
+    }
+
+
+def test_qtype_numerical_fixture_imports_its_answer_and_tolerance():
+    # question/type/numerical/tests/behat/import.feature: one question, Numerical-001.
+    outcome = _import("qtype/numerical.moodle.xml")
+    assert outcome.created == 1
+    question = _question("Numerical-001")
+    assert question.type == QuestionType.NUMERICAL
+    assert question.category.full_path == "Default for C1"
+    version = question.current_version
+    assert version.stem == "What is the average of 4, 5, 6 and 10?"
+    assert version.explanation == "The average is 6.25"
+    assert version.data == {"answers": [{"value": "6.25", "tolerance": "0.05", "fraction": "1"}], "units": []}
+    assert version.options == [] and version.accepted_answers == []
+    warnings = _warnings(outcome)
+    assert any("Numerical-001" in w and "提示（hint）" in w for w in warnings)
+    assert any("Numerical-001" in w and "penalty" in w for w in warnings)
 
 
 # --- images in every Moodle form ------------------------------------------------------------------
