@@ -81,6 +81,7 @@ def _save(view, *, new: bool):
         points=content.points,
         difficulty=content.difficulty,
         explanation=content.explanation,
+        data=content.data,
         name=data.get("name", ""),
         idnumber=data.get("idnumber", ""),
         tags=[t if isinstance(t, str) else t.name for t in data.get("tags", [])],
