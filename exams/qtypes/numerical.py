@@ -330,6 +330,8 @@ class Numerical(_Typed):
         answers = []
         for answer in element.findall("answer"):
             value = _clean(ctx.text(answer))
+            if not value:
+                continue  # Moodle leaves blank answers out too
             fraction = ctx.fraction(answer)
             if fraction is None:
                 ok = False

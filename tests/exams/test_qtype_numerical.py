@@ -339,6 +339,7 @@ def test_moodle_unit_settings_that_cannot_be_kept_are_named():
         _moodle(
             '<question type="numerical"><name><text>U</text></name><questiontext><text>速度？</text></questiontext>'
             '<answer fraction="100"><text>10</text><tolerance>-0.5</tolerance></answer>'
+            '<answer fraction="0"><text></text></answer>'  # blank: left out, as Moodle does
             "<units><unit><multiplier>1</multiplier><unit_name>m/s</unit_name></unit>"
             "<unit><multiplier>3.6</multiplier><unit_name>km/h</unit_name></unit></units>"
             "<unitgradingtype>2</unitgradingtype><unitpenalty>0.1000000</unitpenalty><showunits>1</showunits>"

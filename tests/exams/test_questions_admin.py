@@ -173,7 +173,7 @@ def test_import_page_previews_warnings_then_imports_on_confirmation(trainer, cli
         client, FORMATS_DIR / "gift/questions.gift.txt", "gift", skip_unsupported="on", category="GIFT 导入"
     )
     content = response.content.decode()
-    assert "检查通过：将导入 7 道题" in content
+    assert "检查通过：将导入 8 道题" in content  # the numerical Q5 too
     assert "Moodle activities" in content and "匹配题" in content
     assert "部分得分的答案“Cat”" in content
     assert not Question.objects.exists()
@@ -181,12 +181,12 @@ def test_import_page_previews_warnings_then_imports_on_confirmation(trainer, cli
 
     response = client.post(reverse("exams_question_import:index"), {"action": "confirm", "token": token})
     assert response.status_code == 302
-    assert Question.objects.filter(category__full_path="GIFT 导入").count() == 7
+    assert Question.objects.filter(category__full_path="GIFT 导入").count() == 8
     assert not PendingQuestionImport.objects.exists()
 
     again = client.post(reverse("exams_question_import:index"), {"action": "confirm", "token": token}, follow=True)
     assert "已失效" in again.content.decode()
-    assert Question.objects.count() == 7
+    assert Question.objects.count() == 8
 
 
 def test_someone_elses_staged_import_cannot_be_confirmed(trainer, admin_user, client_for, client):
