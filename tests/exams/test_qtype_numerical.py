@@ -513,3 +513,14 @@ def test_practice_checks_a_numerical_answer_and_shows_the_key():
     assert right.item.accepted_answers[0] == "3.14 ± 0.01 m"
     with pytest.raises(PracticeError, match="请先作答再提交"):
         answer("")
+
+
+def test_the_excel_template_offers_the_type_and_explains_its_answer_cell():
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(xlsx.template()))
+    [validation, _difficulty] = workbook["题目"].data_validations.dataValidation
+    assert "数值题" in validation.formula1
+    guide = {row[0]: row[1] for row in workbook["填写说明"].iter_rows(min_row=2, values_only=True)}
+    assert "3.14±0.01" in guide["数值题的答案"]
+    assert xlsx.type_by_label()["数值"] == "numerical" and "计算题" not in xlsx.type_by_label()
