@@ -71,6 +71,12 @@ def _fraction(value) -> Decimal | None:
     return number(_clean(value))
 
 
+def _moodle_fraction(fraction: Decimal) -> Decimal | None:
+    from exams.formats.base import match_moodle_fraction
+
+    return match_moodle_fraction(fraction)
+
+
 def percent_text(fraction) -> str:
     from exams.formats.base import percent
 
@@ -122,12 +128,9 @@ class Numerical(_Typed):
             elif number(tolerance) is not None:
                 tolerance = number_text(number(tolerance))
             fraction = _fraction(raw.get("fraction"))
-            if fraction is not None:
-                from exams.formats.base import match_moodle_fraction
-
-                fraction_text = fraction_str(match_moodle_fraction(fraction) or fraction)
-            else:
-                fraction_text = _clean(raw.get("fraction"))
+            valid = _moodle_fraction(fraction) if fraction is not None else None
+            # A fraction Moodle does not allow is kept as written, for ``validate`` to name.
+            fraction_text = fraction_str(valid) if valid is not None else _clean(raw.get("fraction"))
             answers.append({"value": value, "tolerance": tolerance, "fraction": fraction_text})
         units = []
         for raw in raw_units:
@@ -166,6 +169,7 @@ class Numerical(_Typed):
                 )
             fraction = number(str(answer.get("fraction", "")))
             if fraction is None or fraction < 0 or match_moodle_fraction(fraction) is None:
+                shown = percent_text(fraction) + "%" if fraction is not None and abs(fraction) <= 10 else None
                 add_error(
                     errors,
                     "data",
@@ -174,7 +178,7 @@ class Numerical(_Typed):
                     )
                     % {
                         "i": index,
-                        "v": percent_text(fraction) + "%" if fraction is not None else answer.get("fraction"),
+                        "v": shown or answer.get("fraction"),
                     },
                 )
         if answers and not any(_is_full(a) for a in answers):

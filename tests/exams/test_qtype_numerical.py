@@ -524,3 +524,8 @@ def test_the_excel_template_offers_the_type_and_explains_its_answer_cell():
     guide = {row[0]: row[1] for row in workbook["填写说明"].iter_rows(min_row=2, values_only=True)}
     assert "3.14±0.01" in guide["数值题的答案"]
     assert xlsx.type_by_label()["数值"] == "numerical" and "计算题" not in xlsx.type_by_label()
+
+
+def test_a_fraction_far_out_of_range_is_named_not_a_crash():
+    errors = _errors({"answers": [{"value": "1", "tolerance": "0", "fraction": "1e300"}]})
+    assert any(e.startswith("第 1 个答案的得分比例“1e300”无效") for e in errors)
