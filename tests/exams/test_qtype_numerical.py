@@ -246,6 +246,8 @@ def test_the_bank_editor_saves_a_numerical_question_and_names_a_broken_line(trai
     assert question.current_version.data["units"][1] == {"name": "cm", "multiplier": "100"}
     edit = client.get(reverse("exams_questions:edit", args=[question.pk])).content.decode()
     assert "3.14 ± 0.01" in edit and "单位：m = 1，cm = 100" in edit
+    preview = client.get(reverse("exams_questions:preview_frame", args=[question.pk]))
+    assert preview.status_code == 200 and "3.14 ± 0.01 m" in preview.content.decode()
 
 
 # --- the page ----------------------------------------------------------------------------------
