@@ -341,18 +341,13 @@ EXAMPLES = [
     ],
 ]
 GUIDE = [
-    ("题型", "必填。单选题、多选题、判断题、填空题、简答题。"),
+    ("题型", "必填。{types}。"),
     ("题干", "必填。纯文本；如需格式，可直接写 HTML。"),
     ("选项A–选项H", "单选题、多选题填写，依次填写不可空缺；需要更多选项时可增加“选项I”等列。"),
     (
         "答案",
         "必填。单选题填字母（B）；多选题填多个字母（ABD）；判断题填“正确”或“错误”；"
         "填空题填可接受的答案，多个用 | 分隔（判分时忽略全角半角、空格和大小写）；简答题填参考答案（可空）。",
-    ),
-    (
-        "数值题的答案",
-        "如 3.14±0.01（误差为 0 时只写数值）；部分得分写成 3|0.5|50%（带 % 的是得分比例）；"
-        "多个答案用“；”分隔，按顺序比对；单位写成“单位：m=1，cm=100”（第一个单位的倍数为 1，学员可不写单位）。",
     ),
     ("分值", "可空，默认 1 分。"),
     ("难度", "可空：容易、中等、困难，默认中等。"),
@@ -363,6 +358,14 @@ GUIDE = [
     ("多选题部分得分", "按“少选按比例得分、错选不得分”计算（考试设置为部分得分时）。"),
     ("导入规则", "整份文件全部正确才会导入；有任何错误都不导入，并列出出错的行和原因。"),
 ]
+
+
+def guide() -> list[tuple[str, str]]:
+    """The 填写说明 sheet: the common rules, the 题型 list and each type's own 答案 rule (``QType.xlsx_guide``)."""
+    rows = [(title, text.format(types="、".join(type_labels().values()))) for title, text in GUIDE]
+    at = next(i for i, (title, _text) in enumerate(rows) if title == "答案") + 1
+    own = [(f"{t.aliases[0]}的答案", t.xlsx_guide) for t in qtypes.all_types() if t.xlsx and t.xlsx_guide]
+    return rows[:at] + own + rows[at:]
 
 
 def template() -> bytes:
@@ -389,13 +392,13 @@ def template() -> bytes:
     examples.append(cols)
     for row in EXAMPLES:
         examples.append(row[:4] + row[4:8] + [""] * 4 + row[8:])
-    guide = workbook.create_sheet("填写说明")
-    guide.append(["列", "说明"])
-    for row in GUIDE:
-        guide.append(list(row))
-    guide.column_dimensions["A"].width = 16
-    guide.column_dimensions["B"].width = 100
-    for row in guide.iter_rows(min_row=2):
+    rules = workbook.create_sheet("填写说明")
+    rules.append(["列", "说明"])
+    for row in guide():
+        rules.append(list(row))
+    rules.column_dimensions["A"].width = 16
+    rules.column_dimensions["B"].width = 100
+    for row in rules.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -213,6 +213,8 @@ class QType:
     xlsx: bool = True
     #: The 题型 column's words for it in Excel (the first is what the template and exports write).
     aliases: tuple[str, ...] = ()
+    #: The 填写说明 sheet's rule for its 答案 cell (and option columns), when the common rule does not say it.
+    xlsx_guide = ""
     #: Its templates under ``templates/exams/qtypes/``.
     input_template: str = "exams/qtypes/choice_input.html"
     review_template: str = "exams/qtypes/choice_review.html"
@@ -267,6 +269,11 @@ class QType:
         raise NotImplementedError
 
     # --- the paper -------------------------------------------------------------------
+
+    def learner_stem(self, stem: str) -> str:
+        """The stem as a learner may see it outside the question's own page (the 错题本 list, practice lists):
+        types whose stems hold answer markers (cloze codes, gap numbers) blank them out."""
+        return stem
 
     def freeze(self, options: list[dict], *, shuffle_options: bool, rng) -> list[str]:
         """The option keys in the order this paper shows them (see the module's note on groups)."""

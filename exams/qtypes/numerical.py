@@ -96,6 +96,10 @@ class Numerical(_Typed):
     moodle_names = ("numerical",)
     gift = True
     xlsx = True
+    xlsx_guide = (
+        "如 3.14±0.01（误差为 0 时只写数值）；部分得分写成 3|0.5|50%（带 % 的是得分比例）；"
+        "多个答案用“；”分隔，按顺序比对；单位写成“单位：m=1，cm=100”（第一个单位的倍数为 1，学员可不写单位）。"
+    )
     aliases = ("数值题", "数值")
     editor_fields = ("spec",)
     editor_help = gettext_lazy(
@@ -244,9 +248,7 @@ class Numerical(_Typed):
 
     # --- the page and grading -----------------------------------------------------------
 
-    def build_page(self, page, *, option_order, options, response) -> None:
-        super().build_page(page, option_order=option_order, options=options, response=response)
-        page.inputmode = "decimal"
+    # No numeric keyboard (``inputmode``): iOS's decimal keypad has no minus sign, and an answer may be negative.
 
     def reveal(self, page, *, option_order, options, accepted, data):
         page.accepted_answers = self.accepted_texts(data)

@@ -296,7 +296,7 @@ def mistake_book(user, *, now=None) -> tuple[list[MistakeGroup], int]:
         laws = sorted({str(a.version.law) for a in question.law_articles.all()})
         entry = MistakeEntry(
             question.pk,
-            version.stem,
+            qtypes.get(question.type).learner_stem(version.stem),
             types.get(question.type, question.type),
             mistake.times_missed,
             labels.get(mistake.source, mistake.source),

@@ -51,6 +51,11 @@ SAMPLES: dict[str, Sample] = {
     QuestionType.SHORT: Sample(
         "<p>简述行政处罚的原则。</p>", ("type", "公正、公开。"), {"accepted_answers": ["公正、公开。"]}
     ),
+    QuestionType.NUMERICAL: Sample(
+        "<p>违法所得数额为 1.5 万元，按五倍罚款，应罚多少万元？</p>",
+        ("type", "7.5"),
+        {"data": {"answers": [{"value": "7.5", "tolerance": "0", "fraction": "1"}]}},
+    ),
 }
 
 

