@@ -188,6 +188,32 @@ def test_qtype_essay():
     assert outcome.warnings == []
 
 
+@pytest.mark.parametrize(
+    ("name", "title", "qtype"),
+    [
+        ("qtype/gapselect.moodle.xml", "Imported Select missing words 001", QuestionType.GAPSELECT),
+        # Moodle's ddwtos fixture is, in fact, a gapselect question (the drag-into-text XML is tested in
+        # tests/exams/test_qtype_gaps.py, from Moodle's qtype_ddwtos questiontype_test).
+        ("qtype/ddwtos.moodle.xml", "Imported Drag and drop into text 001", QuestionType.GAPSELECT),
+    ],
+)
+def test_qtype_gapselect_and_ddwtos(name, title, qtype):
+    outcome = _import(name)
+    question = _question(title)
+    version = question.current_version
+    assert question.type == qtype
+    assert version.stem == "The [[1]] [[2]] on the [[3]]."
+    choices = [o for o in version.options if o["key"].startswith("C")]
+    assert [(o["text"], o["group"], o["shuffle"]) for o in choices] == [
+        (text, 1, "never") for text in ("cat", "sat", "mat", "dog", "table")
+    ]
+    by_key = {o["key"]: o["text"] for o in choices}
+    gaps = [o for o in version.options if o["key"].startswith("P")]
+    assert [(o["key"], by_key[o["answer"]]) for o in gaps] == [("P1.1", "cat"), ("P2.1", "sat"), ("P3.1", "mat")]
+    assert version.explanation == "The cat sat on the mat."
+    assert f"第 56 行，第 1 题「{title}」：提示（hint）无法保留，已忽略。" in _warnings(outcome)
+
+
 # --- types the bank cannot hold yet: named, skippable, and read for later ---------------------------
 
 
@@ -196,14 +222,6 @@ def test_qtype_essay():
     [
         ("qtype/match.moodle.xml", "第 12 行，第 1 题「matching-001」：不支持的题型：匹配题（matching）。"),
         ("qtype/ordering.moodle.xml", "第 12 行，第 1 题「dd-ordering 1」：不支持的题型：排序题（ordering）。"),
-        (
-            "qtype/gapselect.moodle.xml",
-            "第 12 行，第 1 题「Imported Select missing words 001」：不支持的题型：选择缺失词题（gapselect）。",
-        ),
-        (
-            "qtype/ddwtos.moodle.xml",  # Moodle's ddwtos fixture is, in fact, a gapselect question
-            "第 12 行，第 1 题「Imported Drag and drop into text 001」：不支持的题型：选择缺失词题（gapselect）。",
-        ),
         (
             "xml/multianswer.xml",
             "第 12 行，第 1 题「cloze with images」：不支持的题型：完形填空（嵌入式答案）题（cloze）。",
@@ -230,10 +248,6 @@ def test_unsupported_types_are_read_far_enough_for_a_later_question_type():
     ]
     ordering = moodle_xml.parse(_data("qtype/ordering.moodle.xml")).deferred[0]
     assert ordering.data["items"] == ["Modular", "Object", "Oriented", "Dynamic", "Learning", "Environment"]
-    gapselect = moodle_xml.parse(_data("qtype/gapselect.moodle.xml")).deferred[0]
-    assert gapselect.stem == "The [[1]] [[2]] on the [[3]]."
-    assert [c["text"] for c in gapselect.data["choices"]] == ["cat", "sat", "mat", "dog", "table"]
-    assert {c["group"] for c in gapselect.data["choices"]} == {"1"}
     cloze = moodle_xml.parse(_data("xml/multianswer.xml")).deferred[0]
     subquestions = cloze.data["subquestions"]
     assert [s["kind"] for s in subquestions] == ["MULTICHOICE"] * 4 + ["SHORTANSWER"]
