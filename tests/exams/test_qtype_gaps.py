@@ -521,3 +521,47 @@ def test_practice_answers_a_gap_question(learner):
     wrong = [right[0], str(1 - int(right[1]))]
     outcome = answer_question(user=learner, question_id=question.pk, version_id=version.pk, raw=wrong)
     assert outcome.correct is False  # practice is all or nothing
+
+
+# --- the bank editor in the admin ----------------------------------------------------------------------
+
+
+def _admin_data(category, **overrides):
+    data = {
+        "category": category.pk,
+        "type": "ddwtos",
+        "name": "拖词后台",
+        "stem": "对违法行为可以处[[1]]；情节较重的，处[[1]]并处[[3]]。",
+        "answer_spec": "选项乱序：否\n罚款 | 1 | 无限\n警告\n暂扣许可证件 | 2",
+        "points": "2",
+        "difficulty": "medium",
+        "explanation": "",
+        "tags": "",
+        "law_citations": "",
+        "idnumber": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_admin_editor_saves_a_gap_question_and_shows_it_again(trainer, client_for):
+    from django.urls import reverse
+
+    from exams.services.questions import ensure_category
+
+    category = ensure_category("法律知识")
+    client = client_for(trainer)
+    response = client.post(reverse("exams_questions:add"), _admin_data(category))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    question = Question.objects.get(name="拖词后台")
+    assert question.type == "ddwtos"
+    assert _choices(question) == [("罚款", 1, True), ("警告", 1, False), ("暂扣许可证件", 2, False)]
+    assert _answers(question) == ["罚款", "罚款", "暂扣许可证件"]
+    page = client.get(reverse("exams_questions:edit", args=[question.pk])).content.decode()
+    assert "罚款 | 1 | 无限" in page and "暂扣许可证件 | 2" in page
+
+    refused = client.post(reverse("exams_questions:add"), _admin_data(category, name="错", answer_spec="罚款 | 9"))
+    assert refused.status_code == 200 and "第 1 行：组号应为 1 到 8 的整数，现为“9”。" in refused.content.decode()
+    refused = client.post(reverse("exams_questions:add"), _admin_data(category, name="错", stem="处[[4]]"))
+    assert "题干中的 [[4]] 没有对应的选项（共 3 个选项）。" in refused.content.decode()
+    assert not Question.objects.filter(name="错").exists()
