@@ -108,6 +108,13 @@ class _Gaps(PartsType):
     #: Whether a choice may be marked usable in several gaps (ddwtos).
     has_infinite = False
     moodle_choice_tag = ""
+    xlsx_guide = (
+        "题干用 [[1]]、[[2]]… 标出空位（数字为该空正确选项的序号）；选项A起每格一个选项，可写“文本|组号”（组号 1–8），"
+        "拖词填空可加“|无限”；答案列可空，或填“乱序”/“不乱序”（空为乱序）。"
+    )
+
+    def learner_stem(self, stem: str) -> str:
+        return blank_stem(stem)
 
     # --- authoring ----------------------------------------------------------------
 
