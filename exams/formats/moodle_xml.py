@@ -9,9 +9,9 @@ for partial credit), truefalse → 判断, shortanswer → 填空 (100% answers)
 简答 (graderinfo → reference answer), category pseudo-questions → category path
 (``$course$/top/`` stripped), generalfeedback → 解析, defaultgrade → 分值, tags,
 idnumber, hidden → archived, ``@@PLUGINFILE@@`` images → data-URI images.
-numerical → 数值题 (answers with tolerances, units; unit penalties and unit
-choosers reported). Matching, cloze and the other Moodle types cannot be represented and
-are reported by name; details we drop (per-answer feedback, hints, penalty in
+numerical → 数值题, gapselect/ddwtos → 选词填空/拖词填空, cloze/multianswer → 完形填空 (the codes are checked
+here first, as Moodle does), each read and written by its type (``exams.qtypes``). The other Moodle types cannot
+be represented and are reported by name; details we drop (per-answer feedback, hints, penalty in
 adaptive modes, partial-credit short answers…) are listed as warnings.
 """
 
@@ -40,6 +40,7 @@ from exams.formats.base import (
     percent,
     question_label,
 )
+from exams.qtypes.cloze import CLOZE_RE, code_problem
 from exams.richtext import (
     DATA_URI_RE,
     ImageError,
@@ -56,8 +57,6 @@ UNSUPPORTED_TYPES = {
     "numerical": "数值题",
     "matching": "匹配题",
     "match": "匹配题",
-    "cloze": "完形填空（嵌入式答案）题",
-    "multianswer": "完形填空（嵌入式答案）题",
     "calculated": "计算题",
     "calculatedsimple": "简单计算题",
     "calculatedmulti": "计算选择题",
@@ -549,91 +548,26 @@ def _deferred_data(element, qtype: str) -> dict:
         return {
             "choices": [{"text": _plain(c), "group": _text(c, "group").strip() or "1"} for c in element.findall(tag)]
         }
-    if qtype in ("cloze", "multianswer"):
-        subquestions = []
-        for match in _CLOZE_RE.finditer(_text(element.find("questiontext"))):
-            subquestions.append(
-                {
-                    "kind": match.group(2) or match.group(5),
-                    "weight": int(match.group(1) or match.group(4) or 1),
-                    "answers": [{"text": a, "fraction": f} for f, a in _cloze_answers(match.group(3) or "")],
-                }
-            )
-        return {"subquestions": subquestions}
     return {}
 
 
 # --- cloze checking (Moodle's own rules), so a broken one says what is wrong --------
 
-_CLOZE_RE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}|\{(\d*):([A-Z_]+)\}")
-_CHOICE_KINDS = {
-    "MULTICHOICE",
-    "MC",
-    "MULTICHOICE_V",
-    "MCV",
-    "MULTICHOICE_H",
-    "MCH",
-    "MULTICHOICE_S",
-    "MCS",
-    "MULTICHOICE_VS",
-    "MCVS",
-    "MULTICHOICE_HS",
-    "MCHS",
-    "MULTIRESPONSE",
-    "MR",
-    "MULTIRESPONSE_H",
-    "MRH",
-    "MULTIRESPONSE_S",
-    "MRS",
-    "MULTIRESPONSE_HS",
-    "MRHS",
-}
-_NUMERIC_KINDS = {"NUMERICAL", "NM"}
-_TEXT_KINDS = {"SHORTANSWER", "SA", "MW", "SHORTANSWER_C", "SAC", "MWC"}
-
-
-def _cloze_answers(body: str) -> list[tuple[Decimal, str]]:
-    answers = []
-    for part in re.split(r"(?<!\\)~", body):
-        part = part.strip()
-        if not part:
-            continue
-        fraction = Decimal(0)
-        if part.startswith("="):
-            fraction, part = Decimal(1), part[1:]
-        else:
-            weight = re.match(r"^%(-?\d+(?:\.\d+)?)%", part)
-            if weight:
-                fraction, part = Decimal(weight.group(1)) / 100, part[weight.end() :]
-        answers.append((fraction, re.split(r"(?<!\\)#", part, maxsplit=1)[0].strip()))
-    return answers
-
 
 def _check_cloze(text: str, result: ParseResult, line: int, label: str) -> bool:
     """Report what is broken in a cloze question as Moodle would; True when it is well-formed."""
     before = len(result.issues)
-    matches = list(_CLOZE_RE.finditer(text or ""))
+    matches = list(CLOZE_RE.finditer(text or ""))
     if not matches:
         result.error(
             _("完形填空题的题干中没有任何嵌入的子问题（如 {1:MULTICHOICE:=甲~乙}）。"), line=line, question=label
         )
         return False
     for index, match in enumerate(matches, start=1):
-        kind = match.group(2) or match.group(5)
-        answers = _cloze_answers(match.group(3) or "")
-        where = _("第 %(i)s 个子问题 %(code)s") % {"i": index, "code": match.group(0)}
-        if kind not in _CHOICE_KINDS | _NUMERIC_KINDS | _TEXT_KINDS:
-            result.error(_("%(w)s：未知的子问题类型 %(k)s。") % {"w": where, "k": kind}, line=line, question=label)
-        elif kind in _CHOICE_KINDS and len(answers) < 2:
-            result.error(_("%(w)s：选择类子问题至少需要 2 个选项。") % {"w": where}, line=line, question=label)
-        elif not answers:
-            result.error(_("%(w)s：没有答案。") % {"w": where}, line=line, question=label)
-        elif kind in _NUMERIC_KINDS and any(a != "*" and _decimal(a.split(":")[0]) is None for _f, a in answers):
-            result.error(
-                _("%(w)s：数值子问题的答案必须是数字（如 -1.234、3e8）或 *。") % {"w": where}, line=line, question=label
-            )
-        elif max(f for f, _a in answers) < 1:
-            result.error(_("%(w)s：没有得分为 100%% 的答案，无法得满分。") % {"w": where}, line=line, question=label)
+        problem = code_problem(match)
+        if problem:
+            where = _("第 %(i)s 个子问题 %(code)s") % {"i": index, "code": match.group(0)}
+            result.error(f"{where}：{problem}", line=line, question=label)
     return len(result.issues) == before
 
 

@@ -244,7 +244,7 @@ def export(questions, *, category_of, citation_of) -> bytes:
                 "/".join(category_of(q)),
                 type_labels()[q.type],
                 q.name,
-                _plain_or_html(v.stem),
+                _plain_or_html(qtypes.get(q.type).export_stem(v)),
                 *(options + [""] * (n_options - len(options))),
                 answer,
                 Decimal(v.points),

@@ -250,6 +250,10 @@ class QType:
         """The option columns and the 答案 cell of an exported row."""
         raise NotImplementedError
 
+    def export_stem(self, version) -> str:
+        """The stem as a file writes it (cloze puts its blanks' codes back where the stem holds ``{#n}``)."""
+        return version.stem
+
     # --- Moodle XML (``exams.formats.moodle_xml``) --------------------------------------
 
     def read_moodle(self, element, draft, ctx) -> bool:

@@ -222,10 +222,6 @@ def test_qtype_gapselect_and_ddwtos(name, title, qtype):
     [
         ("qtype/match.moodle.xml", "第 12 行，第 1 题「matching-001」：不支持的题型：匹配题（matching）。"),
         ("qtype/ordering.moodle.xml", "第 12 行，第 1 题「dd-ordering 1」：不支持的题型：排序题（ordering）。"),
-        (
-            "xml/multianswer.xml",
-            "第 12 行，第 1 题「cloze with images」：不支持的题型：完形填空（嵌入式答案）题（cloze）。",
-        ),
     ],
 )
 def test_unsupported_types_are_refused_naming_question_and_type(name, message):
@@ -248,18 +244,47 @@ def test_unsupported_types_are_read_far_enough_for_a_later_question_type():
     ]
     ordering = moodle_xml.parse(_data("qtype/ordering.moodle.xml")).deferred[0]
     assert ordering.data["items"] == ["Modular", "Object", "Oriented", "Dynamic", "Learning", "Environment"]
-    cloze = moodle_xml.parse(_data("xml/multianswer.xml")).deferred[0]
-    subquestions = cloze.data["subquestions"]
-    assert [s["kind"] for s in subquestions] == ["MULTICHOICE"] * 4 + ["SHORTANSWER"]
-    assert subquestions[1]["answers"] == [
-        {"text": "California", "fraction": Decimal(0)},
-        {"text": "Arizona", "fraction": Decimal(1)},
+
+
+def test_multianswer_imports_as_cloze_with_its_subquestions_kinds_and_fractions():
+    """Moodle's multianswer.xml (its behat import: one question, "cloze with images"): five blanks."""
+    outcome = _import("xml/multianswer.xml")
+    assert outcome.created == 1
+    question = _question("cloze with images")
+    version = question.current_version
+    assert question.type == QuestionType.CLOZE
+    assert question.category.full_path == "Default for Test images in backup"
+    assert [f"{{#{n}}}" in version.stem for n in range(1, 6)] == [True] * 5 and "{1:" not in version.stem
+    assert version.stem.count('src="data:image/png;base64,') == 2
+    assert '<img alt="Moodle logo"' in version.explanation
+    parts = [o for o in version.options if o["key"].startswith("P")]
+    assert [(p["key"], p["moodle"], p["weight"]) for p in parts] == [
+        ("P1.1", "MULTICHOICE", 1),
+        ("P2.2", "MULTICHOICE", 1),
+        ("P3.3", "MULTICHOICE", 1),
+        ("P4.4", "MULTICHOICE", 1),
+        ("P5.t", "SHORTANSWER", 1),
     ]
-    assert [(a["text"], a["fraction"]) for a in subquestions[4]["answers"]] == [
-        ("Paris", Decimal(1)),
-        ("Marseille", Decimal("0.5")),
-        ("*", Decimal(0)),
+    choices = [(o["key"], o["text"], o["fraction"]) for o in version.options if o["key"].startswith("C")]
+    assert choices == [
+        ("C1.1", "California", "1"),
+        ("C1.2", "Arizona", "0"),
+        ("C2.1", "California", "0"),
+        ("C2.2", "Arizona", "1"),
+        ("C3.1", "California", "1"),
+        ("C3.2", "Arizona", "0"),
+        ("C4.1", "California", "0"),
+        ("C4.2", "Arizona", "1"),
     ]
+    assert parts[4]["answers"] == [
+        {"text": "Paris", "fraction": "1"},
+        {"text": "Marseille", "fraction": "0.5"},
+        {"text": "*", "fraction": "0"},
+    ]
+    assert parts[4]["case"] is False
+    warnings = _warnings(outcome)
+    assert any("各空答案的反馈（# 后的文字）无法保留" in w for w in warnings)
+    assert any("重答扣分（penalty）" in w for w in warnings)
 
 
 def test_numerical_question_is_read_with_its_tolerance_and_units():
@@ -312,13 +337,20 @@ def test_qtype_numerical_fixture_imports_its_answer_and_tolerance():
 # --- images in every Moodle form ------------------------------------------------------------------
 
 
-def test_old_image_tag_puts_the_image_after_the_stem_and_the_cloze_is_skipped_by_name():
-    errors = _refused("xml/sample_questions_with_old_image_tag.xml")
-    assert errors == [
-        "第 16 行，第 1 题「cloze question with image」：不支持的题型：完形填空（嵌入式答案）题（cloze）。"
+def test_old_image_tag_puts_the_image_after_the_stem_of_both_questions():
+    outcome = _import("xml/sample_questions_with_old_image_tag.xml")
+    assert outcome.created == 2  # as Moodle's behat import: "Importing 2 questions from file"
+    cloze = _question("cloze question with image")
+    assert cloze.type == QuestionType.CLOZE
+    assert cloze.current_version.stem.startswith("This is a multianswer question with an image in the old")
+    assert '<img alt="moodle.png" src="data:image/png;base64,iVBORw0KGgo' in cloze.current_version.stem
+    assert [o["key"] for o in cloze.current_version.options if o["key"].startswith("P")] == [
+        "P1.1",
+        "P2.2",
+        "P3.3",
+        "P4.4",
+        "P5.t",
     ]
-    outcome = _import("xml/sample_questions_with_old_image_tag.xml", skip_unsupported=True)
-    assert outcome.created == 1
     question = _question("mcq with image")
     stem = question.current_version.stem
     assert stem.startswith("This is a multichoice question with an image in the old")
