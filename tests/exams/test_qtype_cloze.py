@@ -166,6 +166,47 @@ def test_the_editor_text_round_trips_and_names_the_line():
         CLOZE.parse_editor("  \n")
 
 
+def _admin_data(category, **overrides):
+    data = {
+        "category": category.pk,
+        "type": "cloze",
+        "name": "后台完形",
+        "stem": "违法行为轻微的，{#1}行政处罚；罚款{#2}元；由{#3}机关管辖。",
+        "answer_spec": "\n".join(f"{{#{n}}}：{code}" for n, code in enumerate(CODES, start=1)),
+        "points": "4",
+        "difficulty": "medium",
+        "explanation": "",
+        "tags": "",
+        "law_citations": "",
+        "idnumber": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_bank_editor_saves_a_cloze_and_shows_its_codes_again(trainer, client_for):
+    category = f.category()
+    client = client_for(trainer)
+    response = client.post(reverse("exams_questions:add"), _admin_data(category))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    question = Question.objects.get(name="后台完形")
+    assert question.type == "cloze"
+    assert [o["key"] for o in question.current_version.options][:3] == ["P1.t", "P2.t", "P3.3"]
+    page = client.get(reverse("exams_questions:edit", args=[question.pk])).content.decode()
+    assert "{#2}：{2:NUMERICAL:=200:10~%50%300:0}" in page
+
+
+def test_the_bank_editor_names_the_broken_blank_and_saves_nothing(trainer, client_for):
+    data = _admin_data(f.category(), answer_spec="{#1}：{1:SA:=不予}\n{#2}：{1:MC:=甲}\n{#3}：{1:NM:=1}")
+    response = client_for(trainer).post(reverse("exams_questions:add"), data)
+    assert response.status_code == 200
+    assert "第 2 行：第 2 空 {1:MC:=甲}：选择类子问题至少需要 2 个选项。" in response.content.decode()
+    missing = _admin_data(f.category(), stem="只有{#1}和{#2}")
+    response = client_for(trainer).post(reverse("exams_questions:add"), missing)
+    assert "题干中缺少第 3 空的占位 {#3}。" in response.content.decode()
+    assert not Question.objects.exists()
+
+
 # --- matching and grading ----------------------------------------------------------
 
 
