@@ -290,7 +290,5 @@ class QuestionImportForm(forms.Form):
     skip_unsupported = forms.BooleanField(
         label=_("跳过无法表示的题型"),
         required=False,
-        help_text=_(
-            "匹配题、数值题、完形填空等本平台没有的题型：不勾选时整个文件不导入；勾选后跳过这些题并在警告中列出。"
-        ),
+        help_text=_("计算题、图片拖放等本平台没有的题型：不勾选时整个文件不导入；勾选后跳过这些题并在警告中列出。"),
     )

@@ -317,6 +317,10 @@ class Cloze(PartsType):
     moodle_names = ("cloze", "multianswer")
     gift = False
     aliases = ("完形填空题", "完形填空", "综合填空题")
+    xlsx_guide = (
+        "题干中直接写 Moodle 嵌入式答案代码，如“行政处罚由{1:SHORTANSWER:=县级以上}人民政府……罚款{1:NUMERICAL:=15:0}日”；"
+        "选项列和答案列留空。"
+    )
     editor_fields = ("spec",)
     editor_help = gettext_lazy(
         "题干中在每个空的位置写 {#1}、{#2}……；答案设置每行写一个空的 Moodle 嵌入式答案代码，按空的顺序：\n"
@@ -397,9 +401,12 @@ class Cloze(PartsType):
 
     # --- the page -----------------------------------------------------------------------
 
+    def learner_stem(self, stem: str) -> str:
+        return PLACEHOLDER_RE.sub(lambda m: f'<span class="gap">（{int(m.group(1))}）</span>', stem or "")
+
     def build_page(self, page, *, option_order, options, response) -> None:
         super().build_page(page, option_order=option_order, options=options, response=response)
-        page.stem = PLACEHOLDER_RE.sub(lambda m: f'<span class="gap">（{int(m.group(1))}）</span>', page.stem or "")
+        page.stem = self.learner_stem(page.stem)
 
     def correct_text(self, part_option, by_key):
         group = part_group(part_option.get("key", ""))

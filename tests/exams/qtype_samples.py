@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from exams import qtypes
 from exams.models import QuestionType
 from exams.services.questions import ensure_category, save_question
 
@@ -23,6 +24,8 @@ class Sample:
     answer: tuple
     fields: dict = field(default_factory=dict)
     points: Decimal = Decimal("2")
+    #: The bank editor's 答案设置 text, read by the type (instead of ``fields``).
+    editor: str = ""
 
 
 SAMPLES: dict[str, Sample] = {
@@ -56,16 +59,36 @@ SAMPLES: dict[str, Sample] = {
         ("type", "7.5"),
         {"data": {"answers": [{"value": "7.5", "tolerance": "0", "fraction": "1"}]}},
     ),
+    QuestionType.GAPSELECT: Sample(
+        "<p>对违法行为可以处[[1]]；情节较重的，处[[2]]。</p>",
+        ("parts", [("select", "警告"), ("select", "罚款")]),
+        editor="警告\n罚款\n拘留",
+    ),
+    QuestionType.DDWTOS: Sample(
+        "<p>行政机关实施行政处罚，应当遵循[[1]]、[[2]]的原则。</p>",
+        ("parts", [("select", "公正"), ("select", "公开")]),
+        editor="公正\n公开\n保密",
+    ),
+    QuestionType.CLOZE: Sample(
+        "<p>行政处罚由违法行为发生地的{#1}以上地方人民政府具有行政处罚权的行政机关管辖；"
+        "当事人应当自收到行政处罚决定书之日起{#2}日内缴纳罚款；行政处罚应当{#3}。</p>",
+        ("parts", [("type", "县级"), ("type", "１５"), ("select", "公开")]),
+        editor="{#1}：{1:SHORTANSWER:=县级}\n{#2}：{1:NUMERICAL:=15:0}\n{#3}：{1:MULTICHOICE:=公开~保密}",
+    ),
 }
 
 
 def make_sample(name: str, *, category: str = "法律知识/各种题型"):
     sample = SAMPLES[name]
+    fields = dict(sample.fields)
+    if sample.editor:
+        options, accepted, data = qtypes.get(name).parse_editor(sample.editor)
+        fields.update(options=options, accepted_answers=accepted, data=data)
     return save_question(
         category=ensure_category(category),
         qtype=name,
         stem=sample.stem,
         points=sample.points,
         name=f"样题·{name}",
-        **sample.fields,
+        **fields,
     )

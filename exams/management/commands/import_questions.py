@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--category", default="", help="导入到的分类路径，如 法律知识/行政处罚法")
         parser.add_argument("--dry-run", action="store_true", help="只检查并列出将导入的题目，不写入")
         parser.add_argument(
-            "--skip-unsupported", action="store_true", help="跳过本平台没有的题型（匹配、数值、完形填空等），而不是报错"
+            "--skip-unsupported", action="store_true", help="跳过本平台没有的题型（计算题、图片拖放等），而不是报错"
         )
         parser.add_argument(
             "--duplicates",
