@@ -96,12 +96,15 @@ def as_int(value) -> int | None:
 class BadAnswer(ValueError):
     """What the page sent cannot be an answer to this question (the caller names the question).
 
-    ``too_long``: the typed answer is longer than the type's ``max_chars`` (said as such).
+    ``too_long``: the typed answer is longer than the type's ``max_chars`` (said as such); ``message``: what the
+    learner should do instead, when the type can say it better than "reload the page" (a form posted without
+    JavaScript can send what the page's script never would).
     """
 
-    def __init__(self, *, too_long: int = 0):
+    def __init__(self, *, too_long: int = 0, message: str = ""):
         super().__init__(too_long)
         self.too_long = too_long
+        self.message = message
 
 
 @dataclass

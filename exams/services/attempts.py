@@ -524,6 +524,8 @@ def response_from_client(qtype: str, option_order: list[str], raw, *, position: 
             raise AttemptError(
                 _("第 %(n)s 题的答案过长（最多 %(max)s 字）。") % {"n": position, "max": exc.too_long}
             ) from None
+        if exc.message:
+            raise AttemptError(_("第 %(n)s 题：%(m)s") % {"n": position, "m": exc.message}) from None
         raise AttemptError(_("第 %(n)s 题的作答无效，请刷新页面后重新作答。") % {"n": position}) from None
     except (KeyError, TypeError, ValueError, AttributeError):
         raise AttemptError(_("第 %(n)s 题的作答无效，请刷新页面后重新作答。") % {"n": position}) from None

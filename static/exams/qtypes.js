@@ -65,10 +65,14 @@
     renumber(list);
   }
 
+  // Each position's number, and its input's name (``q<position>-<i>``): a form post (practice, mock papers) reads the
+  // order from the names, so the name follows the place the item now stands in.
   function renumber(list) {
     Array.prototype.forEach.call(list.querySelectorAll("[data-part]"), function (li, i) {
       var no = li.querySelector("[data-rank]");
       if (no) no.textContent = String(i + 1);
+      var input = li.querySelector("[data-answer]");
+      if (input && input.name) input.name = input.name.replace(/-\d+$/, "-" + i);
     });
   }
 
@@ -111,6 +115,9 @@
     button.focus();
     list.dispatchEvent(new Event("change", { bubbles: true }));
   });
+
+  // The move buttons and their hint work only with this script: shown by it (without it, <noscript> selects).
+  Array.prototype.forEach.call(document.querySelectorAll("[data-ordering-js]"), function (el) { el.hidden = false; });
 
   window.FazhiAnswers = { read: read, write: write, isText: isText };
 })();
