@@ -214,6 +214,29 @@ def test_qtype_gapselect_and_ddwtos(name, title, qtype):
     assert f"第 56 行，第 1 题「{title}」：提示（hint）无法保留，已忽略。" in _warnings(outcome)
 
 
+def test_qtype_ordering_items_in_file_order_with_moodles_grading_type():
+    # question/type/ordering/tests: the fixture's items in Moodle's order, ABSOLUTE_POSITION grading.
+    outcome = _import("qtype/ordering.moodle.xml")
+    assert outcome.created == 1
+    question = _question("dd-ordering 1")
+    version = question.current_version
+    assert question.type == "ordering" and question.idnumber == "dd1"
+    assert [o["text"] for o in version.options] == [
+        "Modular",
+        "Object",
+        "Oriented",
+        "Dynamic",
+        "Learning",
+        "Environment",
+    ]
+    assert version.data == {"grading": "ABSOLUTE_POSITION"}
+    assert "The correct answer is &quot;Modular Object Oriented" in version.explanation
+    warnings = _warnings(outcome)
+    # Display settings we do not keep are said; Moodle's default feedback and empty hints are no loss.
+    assert any("layouttype=HORIZONTAL" in w for w in warnings) and any("showgrading" in w for w in warnings)
+    assert not any("综合反馈" in w or "提示（hint）" in w or "selecttype" in w for w in warnings)
+
+
 # --- types the bank cannot hold yet: named, skippable, and read for later ---------------------------
 
 
@@ -221,7 +244,6 @@ def test_qtype_gapselect_and_ddwtos(name, title, qtype):
     ("name", "message"),
     [
         ("qtype/match.moodle.xml", "第 12 行，第 1 题「matching-001」：不支持的题型：匹配题（matching）。"),
-        ("qtype/ordering.moodle.xml", "第 12 行，第 1 题「dd-ordering 1」：不支持的题型：排序题（ordering）。"),
     ],
 )
 def test_unsupported_types_are_refused_naming_question_and_type(name, message):
@@ -242,8 +264,6 @@ def test_unsupported_types_are_read_far_enough_for_a_later_question_type():
         {"question": "newt", "answer": "amphibian"},
         {"question": "", "answer": "insect"},
     ]
-    ordering = moodle_xml.parse(_data("qtype/ordering.moodle.xml")).deferred[0]
-    assert ordering.data["items"] == ["Modular", "Object", "Oriented", "Dynamic", "Learning", "Environment"]
 
 
 def test_multianswer_imports_as_cloze_with_its_subquestions_kinds_and_fractions():
