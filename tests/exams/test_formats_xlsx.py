@@ -43,7 +43,7 @@ def test_the_template_examples_import_as_written():
     rows = [list(r) for r in examples.iter_rows(min_row=2, values_only=True)]
     rows[0][-2] = ""  # 法条 needs the law library; tested in the round trip
     outcome = import_questions(data=_workbook(rows), fmt="xlsx")
-    assert outcome.created == 5
+    assert outcome.created == 6
     single = Question.objects.get(type=QuestionType.SINGLE)
     assert single.current_version.correct_keys == ["B"]
     assert single.current_version.points == Decimal("2.00")
@@ -57,6 +57,9 @@ def test_the_template_examples_import_as_written():
     short = Question.objects.get(type=QuestionType.SHORT)
     assert short.current_version.accepted_answers == ["（参考答案，供阅卷人参考）"]
     assert short.current_version.points == Decimal("10.00")
+    ordering = Question.objects.get(type=QuestionType.ORDERING).current_version
+    assert [o["text"] for o in ordering.options] == ["立案", "调查取证", "作出行政处罚决定", "送达行政处罚决定书"]
+    assert ordering.data == {"grading": "ABSOLUTE_POSITION"}
 
 
 def test_every_bad_row_is_reported_by_row_and_column_and_nothing_is_imported():
