@@ -196,6 +196,11 @@ class Ordering(QType):
     gift = False
     aiken = False
     xlsx = True
+    xlsx_guide = (
+        "选项A、选项B…按正确顺序填写各项（至少两项，不能重复），作答时打乱显示。答案可空；也可写评分方式"
+        "（按位置、全对才得分、相邻关系等，见题库编辑页说明，默认按位置），或写正确顺序的字母（如 BCAD，"
+        "此时选项可按任意顺序填写），两者可同时写，用“；”分隔。"
+    )
     aliases = ("排序题", "排序")
     input_template = "exams/qtypes/ordering_input.html"
     review_template = "exams/qtypes/ordering_review.html"

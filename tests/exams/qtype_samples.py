@@ -75,6 +75,11 @@ SAMPLES: dict[str, Sample] = {
         ("parts", [("type", "县级"), ("type", "１５"), ("select", "公开")]),
         editor="{#1}：{1:SHORTANSWER:=县级}\n{#2}：{1:NUMERICAL:=15:0}\n{#3}：{1:MULTICHOICE:=公开~保密}",
     ),
+    QuestionType.ORDERING: Sample(
+        "<p>按一般程序作出行政处罚决定，下列步骤的先后顺序是？</p>",
+        ("order", ["立案", "调查取证", "告知陈述申辩权利", "作出处罚决定"]),
+        editor="评分方式：全对才得分\n立案\n调查取证\n告知陈述申辩权利\n作出处罚决定",
+    ),
 }
 
 
