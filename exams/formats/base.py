@@ -70,14 +70,10 @@ class DraftQuestion:
 class DeferredQuestion:
     """A question of a type the bank cannot hold yet, read far enough to name it and to keep its answers.
 
-    ``qtype`` is the file's own name (Moodle's: ``numerical``, ``match``,
-    ``ordering``, ``gapselect``, ``ddwtos``…); ``data`` holds what was read, per type:
-    numerical ``answers`` [{"value", "tolerance", "fraction"}] (a GIFT range ``1..5`` is
-    value 3, tolerance 2, as Moodle stores it); matching ``pairs`` [{"question", "answer"}]
-    (an empty question is an extra wrong answer); ordering ``items`` in the right order;
-    gapselect/ddwtos ``choices`` [{"text", "group"}] (cloze is a type of its own:
-    ``exams.qtypes.cloze``). The import refuses or skips
-    these; a later question type reads them from here instead of parsing the file again.
+    ``qtype`` is the file's own name (Moodle's: ``calculated``, ``ddimageortext``, ``ddmarker``…: the types
+    no registered type reads, ``exams.qtypes.for_moodle``); ``data`` holds what was read: for the calculated
+    types their ``answers`` [{"value" (the formula), "tolerance", "fraction"}] and ``units``. The import
+    refuses or skips these; a later question type reads them from here instead of parsing the file again.
     ``stem`` is the Moodle XML question text as the file has it (unsanitised, ``@@PLUGINFILE@@``
     references unresolved) and GIFT's stem already as our HTML.
     """

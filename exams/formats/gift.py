@@ -4,10 +4,9 @@ Questions are separated by blank lines; ``//`` lines are comments; ``$CATEGORY:`
 switches category; ``::title::``; answers in ``{…}`` (text after the closing
 brace makes a "missing word" stem with ``_____``); ``=`` right, ``~`` wrong,
 ``~%50%`` weights, ``#`` feedback, ``####`` general feedback; ``{T}``/``{FALSE}``;
-``{=a =b}`` short answer; ``{}`` essay; ``{#…}`` numerical (``#3.14:0.01``,
-ranges ``#1..5``, several ``=`` answers with ``%50%`` weights; units, which GIFT
-lacks, travel in our ``[units:m=1,cm=100]`` comment) and ``{=a -> b}`` matching (not
-representable yet: reported by name, its answers kept in ``ParseResult.deferred``);
+``{=a =b}`` short answer; ``{}`` essay; ``{=a -> b = -> c}`` matching; ``{#…}`` numerical
+(``#3.14:0.01``, ranges ``#1..5``, several ``=`` answers with ``%50%`` weights; units, which GIFT
+lacks, travel in our ``[units:m=1,cm=100]`` comment);
 ``[html]``/``[moodle]``/``[plain]``/``[markdown]`` text formats; escapes
 ``\\: \\~ \\= \\# \\{ \\} \\n``. As in Moodle, lines keep their indentation
 (a ``<pre>`` block in an ``[html]`` stem stays as written).
@@ -26,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from exams import qtypes
 from exams.formats.base import (
-    DeferredQuestion,
     DraftQuestion,
     FormatError,
     ParseResult,
@@ -45,6 +43,7 @@ from exams.richtext import (
     html_to_text_exact,
     is_plain_html,
     looks_like_html,
+    lost_markup,
     plain_to_html,
     sanitize_html,
 )
@@ -223,9 +222,7 @@ def _read_question(body: str, line: int, number: int, category, meta: dict, resu
     if "~" in answer_text:
         ok = _read_multichoice(answer_text, draft, stem_format, result, line, label)
     elif "=" in answer_text and "->" in answer_text:
-        result.unsupported(_("不支持的题型：匹配题（matching）。"), line=line, question=label)
-        _defer(draft, "match", _matching(answer_text, stem_format, result, line, label), result)
-        return
+        ok = _read_matching(answer_text, draft, stem_format, result, line, label)
     else:
         check = answer_text.split("#", 1)[0].strip() if "#" in answer_text[1:] else answer_text
         if check in ("T", "TRUE", "F", "FALSE"):
@@ -234,22 +231,6 @@ def _read_question(body: str, line: int, number: int, category, meta: dict, resu
             ok = _read_shortanswer(answer_text, draft, stem_format, result, line, label)
     if ok:
         result.questions.append(draft)
-
-
-def _defer(draft: DraftQuestion, qtype: str, data: dict | None, result: ParseResult) -> None:
-    if data is not None:
-        result.deferred.append(
-            DeferredQuestion(
-                qtype=qtype,
-                number=draft.number,
-                line=draft.line,
-                name=draft.name,
-                stem=draft.stem,
-                label=draft.label,
-                category=list(draft.category),
-                data=data,
-            )
-        )
 
 
 def _numerical(answer_text: str, result: ParseResult, line: int, label: str) -> dict | None:
@@ -311,22 +292,29 @@ def _numerical_units(data: dict, meta: dict, result: ParseResult, line: int, lab
     return True
 
 
-def _matching(answer_text: str, stem_format: str, result: ParseResult, line: int, label: str) -> dict | None:
-    pairs = []
-    for answer in answer_text.split("="):
-        answer = answer.strip()
-        if not answer:
-            continue
+def _read_matching(answer_text, draft, stem_format, result, line, label) -> bool:
+    """Moodle's matching: ``=item -> answer`` pairs, ``= -> answer`` an extra wrong answer (no feedback)."""
+    draft.qtype = QuestionType.MATCHING
+    answers = [a.strip() for a in answer_text.split("=")]
+    if answers and not answers[0]:
+        answers.pop(0)
+    if len(answers) < 2:
+        result.error(_("匹配题至少需要两项。"), line=line, question=label)
+        return False
+    for answer in answers:
         if "->" not in answer:
             result.error(_("匹配题的每一项应写成“=题目 -> 答案”。"), line=line, question=label)
-            return None
+            return False
         left, right = answer.split("->", 1)
         text, fmt = _with_format(left, stem_format)
-        pairs.append({"question": _to_plain(text, fmt), "answer": _escape_post(right).strip()})
-    if len(pairs) < 2:
-        result.error(_("匹配题至少需要两项。"), line=line, question=label)
-        return None
-    return {"pairs": pairs}
+        if fmt in ("html", "moodle") and lost_markup(text):
+            result.warn(
+                _("左项中的%(what)s无法保留，仅导入文字。") % {"what": "、".join(lost_markup(text))},
+                line=line,
+                question=label,
+            )
+        draft.options.append({"text": _to_plain(text, fmt), "answer": _escape_post(right).strip()})
+    return True
 
 
 def _apply_meta(draft: DraftQuestion, meta: dict, result: ParseResult, line: int, label: str) -> bool:

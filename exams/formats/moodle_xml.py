@@ -9,9 +9,10 @@ for partial credit), truefalse → 判断, shortanswer → 填空 (100% answers)
 简答 (graderinfo → reference answer), category pseudo-questions → category path
 (``$course$/top/`` stripped), generalfeedback → 解析, defaultgrade → 分值, tags,
 idnumber, hidden → archived, ``@@PLUGINFILE@@`` images → data-URI images.
-numerical → 数值题, gapselect/ddwtos → 选词填空/拖词填空, cloze/multianswer → 完形填空 (the codes are checked
-here first, as Moodle does), each read and written by its type (``exams.qtypes``). The other Moodle types cannot
-be represented and are reported by name; details we drop (per-answer feedback, hints, penalty in
+numerical → 数值题, matching → 匹配题, ordering → 排序题, gapselect/ddwtos → 选词填空/拖词填空, cloze/multianswer →
+完形填空 (the codes are checked here first, as Moodle does), each read and written by its type (``exams.qtypes``).
+The other Moodle types (calculated, image drag-and-drop…) cannot be represented and are reported by name; details
+we drop (per-answer feedback, hints, penalty in
 adaptive modes, partial-credit short answers…) are listed as warnings.
 """
 
@@ -54,18 +55,12 @@ from exams.richtext import (
 )
 
 UNSUPPORTED_TYPES = {
-    "numerical": "数值题",
-    "matching": "匹配题",
-    "match": "匹配题",
     "calculated": "计算题",
     "calculatedsimple": "简单计算题",
     "calculatedmulti": "计算选择题",
-    "ddwtos": "拖放文字题",
-    "gapselect": "选择缺失词题",
     "ddimageortext": "拖放到图片题",
     "ddmarker": "拖放标记题",
     "randomsamatch": "随机简答匹配题",
-    "ordering": "排序题",
     "random": "随机题",
 }
 DEFAULT_COMBINED_FEEDBACK = {
@@ -518,7 +513,7 @@ def _plain(node) -> str:
 
 def _deferred_data(element, qtype: str) -> dict:
     """What a later question type needs of an unsupported question (see ``DeferredQuestion``)."""
-    if qtype in ("numerical", "calculated", "calculatedsimple"):
+    if qtype in ("calculated", "calculatedsimple", "calculatedmulti"):
         answers = []
         for answer in element.findall("answer"):
             answers.append(
@@ -533,21 +528,6 @@ def _deferred_data(element, qtype: str) -> dict:
             for u in element.findall("units/unit")
         ]
         return {"answers": answers, "units": units}
-    if qtype in ("matching", "match"):
-        return {
-            "pairs": [
-                {"question": _plain(sub), "answer": _plain(sub.find("answer"))}
-                for sub in element.findall("subquestion")
-            ]
-        }
-    if qtype == "ordering":
-        answers = sorted(element.findall("answer"), key=lambda a: _decimal(a.get("fraction", "0")) or Decimal(0))
-        return {"items": [_plain(a) for a in answers]}
-    if qtype in ("gapselect", "ddwtos"):
-        tag = "selectoption" if element.find("selectoption") is not None else "dragbox"
-        return {
-            "choices": [{"text": _plain(c), "group": _text(c, "group").strip() or "1"} for c in element.findall(tag)]
-        }
     return {}
 
 

@@ -3,9 +3,11 @@
 Columns (first row, any order): 题型, 题干, 答案 are required; 分类, 题目名称,
 选项A…选项H (more letters allowed), 分值, 难度, 解析, 标签, 法条, 编号 are optional.
 
-* 题型: 单选题 / 多选题 / 判断题 / 填空题 / 简答题 (单选, 多选… also accepted)
+* 题型: 单选题 / 多选题 / 判断题 / 填空题 / 简答题 / 匹配题 (单选, 多选… also accepted: each type's ``aliases``)
 * 答案: 单选 ``B``; 多选 ``ABD`` (or ``A,B,D``); 判断 正确/错误 (对/错, √/×, T/F);
-  填空 accepted answers separated by ``|``; 简答 the reference answer for graders
+  填空 accepted answers separated by ``|``; 简答 the reference answer for graders;
+  匹配 empty (``不打乱`` keeps the items in order), its pairs in the option cells, one
+  ``左项 -> 右项`` each, ``-> 干扰项`` an extra wrong answer
 * 分值 default 1; 难度 容易/中等/困难 (default 中等); 标签 and 法条 separated by
   ``；`` or ``，``; 法条 like ``行政处罚法第五十九条`` (must exist in the law library)
 * 题干 and 解析 are plain text unless they contain HTML tags.
@@ -355,15 +357,36 @@ EXAMPLES = [
         "",
         "",
     ],
+    [
+        "法律知识/行政处罚法",
+        "匹配题",
+        "",
+        "将下列行政处罚与其种类对应起来。",
+        "警告 -> 申诫罚",
+        "罚款 -> 财产罚",
+        "行政拘留 -> 人身罚",
+        "-> 行为罚",
+        "",
+        "3",
+        "中等",
+        "“行为罚”是干扰项。",
+        "",
+        "",
+    ],
 ]
 GUIDE = [
     ("题型", "必填。{types}。"),
     ("题干", "必填。纯文本；如需格式，可直接写 HTML。"),
-    ("选项A–选项H", "单选题、多选题填写，依次填写不可空缺；需要更多选项时可增加“选项I”等列。"),
+    (
+        "选项A–选项H",
+        "单选题、多选题填写，依次填写不可空缺；需要更多选项时可增加“选项I”等列。"
+        "匹配题每格写一对“左项 -> 右项”，只写“-> 右项”的格是干扰项（不对应任何左项）。",
+    ),
     (
         "答案",
         "必填。单选题填字母（B）；多选题填多个字母（ABD）；判断题填“正确”或“错误”；"
-        "填空题填可接受的答案，多个用 | 分隔（判分时忽略全角半角、空格和大小写）；简答题填参考答案（可空）。",
+        "填空题填可接受的答案，多个用 | 分隔（判分时忽略全角半角、空格和大小写）；简答题填参考答案（可空）；"
+        "匹配题留空（左项需保持原顺序、不随试卷打乱时填“不打乱”）。",
     ),
     ("分值", "可空，默认 1 分。"),
     ("难度", "可空：容易、中等、困难，默认中等。"),

@@ -195,7 +195,6 @@ def test_gift_numerical_ranges_tolerances_and_matching_are_read():
     )
     parsed = gift.parse(text.encode())
     assert [str(i) for i in parsed.issues if i.level == "unsupported"] == [
-        "第 5 行，第 3 题「匹配」：不支持的题型：匹配题（matching）。",
     ]
     assert [str(i) for i in parsed.issues if i.level == "warning"] == [
         "第 3 行，第 2 题「容差」：答错时的反馈（~ 之后的文字）无法保留，已忽略。"
@@ -209,14 +208,13 @@ def test_gift_numerical_ranges_tolerances_and_matching_are_read():
             {"value": "3", "tolerance": "0.5", "fraction": Decimal("0.5")},
         ]
     }
-    [matching] = parsed.deferred
-    assert matching.qtype == "match"
-    assert matching.data["pairs"] == [
-        {"question": "警告", "answer": "申诫罚"},
-        {"question": "罚款", "answer": "财产罚"},
-        {"question": "拘留", "answer": "人身罚"},
+    matching, missing = by_name["匹配"], by_name["缺词"]
+    assert matching.qtype == QuestionType.MATCHING and matching.stem == "对应关系"
+    assert matching.options == [
+        {"text": "警告", "answer": "申诫罚"},
+        {"text": "罚款", "answer": "财产罚"},
+        {"text": "拘留", "answer": "人身罚"},
     ]
-    missing = by_name["缺词"]
     assert missing.form == "missing_word" and missing.stem == "行政处罚由 _____ 实施。"
     assert missing.qtype == QuestionType.SINGLE
 

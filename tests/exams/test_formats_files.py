@@ -85,16 +85,18 @@ def test_aiken_errors_import_nothing_and_name_each_problem_by_line():
 # --- GIFT ----------------------------------------------------------------------------
 
 
-def test_gift_with_matching_is_refused_naming_that_question():
-    errors = _failure("gift/questions.gift.txt", "gift")
-    assert errors == ["第 5 行，第 2 题「Moodle activities」：不支持的题型：匹配题（matching）。"]
+def test_gift_sample_imports_whole_with_its_matching_and_numerical_questions():
+    outcome = _import("gift/questions.gift.txt", "gift", base_category="GIFT")
+    assert outcome.created == 9
+    assert _by_name("Moodle activities").type == QuestionType.MATCHING
+    assert _by_name("Q5").type == QuestionType.NUMERICAL
 
 
 def test_gift_imports_the_rest_when_skipping_unsupported_types_and_lists_what_was_lost():
     outcome = _import("gift/questions.gift.txt", "gift", base_category="GIFT", skip_unsupported=True)
     assert outcome.created == 8
     warnings = [str(w) for w in outcome.warnings]
-    assert any("Moodle activities" in w and "匹配题" in w and "跳过" in w for w in warnings)
+    assert not any("跳过" in w for w in warnings)
     assert any("Cat" in w and "50%" in w for w in warnings)
     assert not any("通配符" in w for w in warnings)  # "=%0%*" only carried feedback
     # Q5's "~#Completely wrong" is Moodle's feedback for any wrong number: said to be lost.
@@ -143,7 +145,10 @@ def test_gift_imports_the_rest_when_skipping_unsupported_types_and_lists_what_wa
 
 def test_gift_categories_formats_and_escapes():
     outcome = _import("gift/questions_in_category.gift.txt", "gift", skip_unsupported=True)
-    assert outcome.created == 3
+    assert outcome.created == 4
+    matching = _by_name("Moodle activities")
+    assert matching.type == QuestionType.MATCHING
+    assert matching.category.full_path == "Default for New Features"
     greeting = _by_name("Greeting")
     assert greeting.category.full_path == "Default for New Features"
     assert greeting.type == QuestionType.SINGLE

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from exams.formats import moodle_xml
+from exams.grading import score_fraction
 from exams.models import Question, QuestionCategory, QuestionType
 from exams.services.question_import import QuestionImportFailed, import_questions
 
@@ -237,33 +238,73 @@ def test_qtype_ordering_items_in_file_order_with_moodles_grading_type():
     assert not any("综合反馈" in w or "提示（hint）" in w or "selecttype" in w for w in warnings)
 
 
-# --- types the bank cannot hold yet: named, skippable, and read for later ---------------------------
+def test_qtype_match_as_moodle_makes_the_question_instance():
+    """question/type/match/tests: stems frog, cat, newt; choices amphibian, mammal, insect (each text once);
+    right frog→amphibian, cat→mammal, newt→amphibian; a random guess earns 1/3."""
+    outcome = _import("qtype/match.moodle.xml")
+    question = _question("matching-001")
+    assert question.type == QuestionType.MATCHING
+    assert question.category.full_path == "Test questions"
+    version = question.current_version
+    assert version.stem == "Classify the animals."
+    assert version.explanation == "General feedback."
+    assert version.points == Decimal("1")
+    texts = {o["key"]: o["text"] for o in version.options}
+    stems = [o for o in version.options if o["key"].startswith("P")]
+    assert [o["text"] for o in stems] == ["frog", "cat", "newt"]
+    assert [texts[o["answer"]] for o in stems] == ["amphibian", "mammal", "amphibian"]
+    choices = [o for o in version.options if o["key"].startswith("C")]
+    assert [o["text"] for o in choices] == ["amphibian", "mammal", "insect"]
+    assert all(o["shuffle"] == "always" for o in choices)
+    assert not any("shuffle" in o for o in stems)  # <shuffleanswers>true: shuffled when the exam shuffles
+    # Moodle's get_possible_responses: each right stem earns 1/3, so two right of three is 2/3.
+    right = {o["key"]: o["answer"] for o in stems}
+    two_right = {"P1.1": right["P1.1"], "P2.1": right["P2.1"], "P3.1": "C1.3"}
+    assert score_fraction("matching", version.options, [], two_right, partial_credit=True) == Decimal(2) / 3
+    warnings = _warnings(outcome)
+    for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+        assert any("matching-001" in w and tag in w for w in warnings)
+    assert any("penalty" in w and "matching-001" in w for w in warnings)
 
 
-@pytest.mark.parametrize(
-    ("name", "message"),
-    [
-        ("qtype/match.moodle.xml", "第 12 行，第 1 题「matching-001」：不支持的题型：匹配题（matching）。"),
-    ],
-)
-def test_unsupported_types_are_refused_naming_question_and_type(name, message):
-    assert _refused(name) == [message]
-    # Skipping them leaves nothing to import: still a refusal, with the skipped question listed.
+# --- types the bank cannot hold: named, skippable, and read for later ---------------------------
+
+CALCULATED = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="calculated">
+    <name><text>罚款计算</text></name>
+    <questiontext format="html"><text>违法所得 {a} 万元，按 {b} 倍罚款，应罚多少万元？</text></questiontext>
+    <answer fraction="100"><text>{a}*{b}</text><tolerance>0.01</tolerance></answer>
+  </question>
+  <question type="ddimageortext">
+    <name><text>执法文书要素</text></name>
+    <questiontext format="html"><text>把要素拖到文书上。</text></questiontext>
+  </question>
+  <question type="truefalse">
+    <name><text>判断</text></name>
+    <questiontext format="html"><text>行政处罚应当公开。</text></questiontext>
+    <answer fraction="100"><text>true</text></answer>
+    <answer fraction="0"><text>false</text></answer>
+  </question>
+</quiz>
+"""
+
+
+def test_types_no_type_reads_are_refused_naming_question_and_type_or_skipped_on_request():
     with pytest.raises(QuestionImportFailed) as exc:
-        _import(name, skip_unsupported=True)
-    assert [str(e) for e in exc.value.outcome.errors] == ["文件中没有可导入的题目。"]
-    assert any(message.rstrip("。") in str(w) and "已按要求跳过" in str(w) for w in exc.value.outcome.warnings)
-
-
-def test_unsupported_types_are_read_far_enough_for_a_later_question_type():
-    match = moodle_xml.parse(_data("qtype/match.moodle.xml")).deferred[0]
-    assert (match.qtype, match.name, match.category) == ("matching", "matching-001", ["Test questions"])
-    assert match.data["pairs"] == [
-        {"question": "frog", "answer": "amphibian"},
-        {"question": "cat", "answer": "mammal"},
-        {"question": "newt", "answer": "amphibian"},
-        {"question": "", "answer": "insect"},
+        import_questions(data=CALCULATED.encode(), fmt="moodle-xml")
+    assert [str(e) for e in exc.value.outcome.errors] == [
+        "第 3 行，第 1 题「罚款计算」：不支持的题型：计算题（calculated）。",
+        "第 9 行，第 2 题「执法文书要素」：不支持的题型：拖放到图片题（ddimageortext）。",
     ]
+    assert not Question.objects.exists()
+    outcome = import_questions(data=CALCULATED.encode(), fmt="moodle-xml", skip_unsupported=True)
+    assert outcome.created == 1 and _question("判断").type == QuestionType.TRUEFALSE
+    assert any("罚款计算" in str(w) and "已按要求跳过" in str(w) for w in outcome.warnings)
+    # A calculated question's answers are read far enough to name them (a later type would start there).
+    deferred = moodle_xml.parse(CALCULATED.encode()).deferred
+    assert [(d.qtype, d.name) for d in deferred] == [("calculated", "罚款计算"), ("ddimageortext", "执法文书要素")]
+    assert deferred[0].data["answers"] == [{"value": "{a}*{b}", "tolerance": "0.01", "fraction": 1}]
 
 
 def test_multianswer_imports_as_cloze_with_its_subquestions_kinds_and_fractions():

@@ -60,6 +60,14 @@ def test_the_template_examples_import_as_written():
     ordering = Question.objects.get(type=QuestionType.ORDERING).current_version
     assert [o["text"] for o in ordering.options] == ["立案", "调查取证", "作出行政处罚决定", "送达行政处罚决定书"]
     assert ordering.data == {"grading": "ABSOLUTE_POSITION"}
+    matching = Question.objects.get(type=QuestionType.MATCHING).current_version
+    texts = {o["key"]: o["text"] for o in matching.options}
+    assert [(o["text"], texts[o["answer"]]) for o in matching.options if o["key"].startswith("P")] == [
+        ("警告", "申诫罚"),
+        ("罚款", "财产罚"),
+        ("行政拘留", "人身罚"),
+    ]
+    assert "行为罚" in texts.values()
 
 
 def test_every_bad_row_is_reported_by_row_and_column_and_nothing_is_imported():
