@@ -13,7 +13,8 @@ lacks, travel in our ``[units:m=1,cm=100]`` comment);
 
 Comments may carry Moodle 4's ``[id:…]`` and ``[tag:…]``; our export adds
 ``[points:…]`` and ``[difficulty:…]`` the same way (Moodle ignores them), because
-GIFT itself has no points: without them every question imports worth 1 point.
+GIFT itself has no points: without them every question imports worth 1 point;
+and ``[shuffle:false]`` for a matching question whose items keep their order.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ _ESCAPES = {":": "\ue001", "#": "\ue002", "=": "\ue003", "{": "\ue004", "}": "\u
 _BACKSLASH = "\ue007"
 _NEWLINE = "\ue008"
 _WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
-_META_RE = re.compile(r"\[(id|tag|points|difficulty|units):((?:\\.|[^\]\\])+)\]")
+_META_RE = re.compile(r"\[(id|tag|points|difficulty|units|shuffle):((?:\\.|[^\]\\])+)\]")
 _FORMAT_RE = re.compile(r"^\[(html|moodle|plain|markdown)\]")
 
 
@@ -223,6 +224,8 @@ def _read_question(body: str, line: int, number: int, category, meta: dict, resu
         ok = _read_multichoice(answer_text, draft, stem_format, result, line, label)
     elif "=" in answer_text and "->" in answer_text:
         ok = _read_matching(answer_text, draft, stem_format, result, line, label)
+        if meta.get("shuffle") == "false":  # our export's comment: the items keep their order
+            draft.data["shuffle"] = False
     else:
         check = answer_text.split("#", 1)[0].strip() if "#" in answer_text[1:] else answer_text
         if check in ("T", "TRUE", "F", "FALSE"):

@@ -220,7 +220,9 @@ class Matching(PartsType):
     # --- GIFT: {=左项 -> 右项 ... = -> 干扰项} (Moodle's question/format/gift) -----------------------
 
     def write_gift(self, version, *, head, general, ctx):
-        body = [head + "{"]
+        # GIFT has no shuffleanswers: a comment says it (``exams.formats.gift`` reads it, Moodle ignores it).
+        body = ["// [shuffle:false]"] if keeps_order(version.options) else []
+        body.append(head + "{")
         for left, right in rows_of(version.options):
             item = f"[plain]{ctx.repchar(left)}" if left else ""
             body.append(f"\t={item} {ARROW} {ctx.repchar(right)}")
