@@ -507,3 +507,33 @@ def test_the_admin_editor_saves_reads_back_and_names_what_is_wrong(trainer, clie
         response = client.post(reverse("exams_questions:add"), {**_admin_form(category, bad), "name": "坏的"})
         assert response.status_code == 200 and message in html.unescape(response.content.decode())
     assert not Question.objects.filter(name="坏的").exists()
+
+
+def test_moodles_xmlformat_import_match_example():
+    """question/format/xml/tests/xmlformat_test.php test_import_match: shuffleanswers 0, subquestions A, B, C and
+    '' with answers a, b, c, d; the feedback and hints are ours to report as lost."""
+    xml = b"""<?xml version="1.0" encoding="UTF-8"?><quiz>  <question type="matching">
+    <name><text>Matching question</text></name>
+    <questiontext format="html"><text>Match the upper and lower case letters.</text></questiontext>
+    <generalfeedback><text>The answer is A -> a, B -> b and C -> c.</text></generalfeedback>
+    <defaultgrade>1</defaultgrade><penalty>0.3333333</penalty><hidden>0</hidden>
+    <shuffleanswers>false</shuffleanswers>
+    <correctfeedback><text>Well done.</text></correctfeedback>
+    <partiallycorrectfeedback><text>Not entirely.</text></partiallycorrectfeedback>
+    <incorrectfeedback><text>Completely wrong!</text></incorrectfeedback>
+    <subquestion><text>A</text><answer><text>a</text></answer></subquestion>
+    <subquestion><text>B</text><answer><text>b</text></answer></subquestion>
+    <subquestion><text>C</text><answer><text>c</text></answer></subquestion>
+    <subquestion><text></text><answer><text>d</text></answer></subquestion>
+    <hint><text>Hint 1</text><shownumcorrect /></hint>
+    <hint><text></text><shownumcorrect /><clearwrong /></hint>
+  </question></quiz>"""
+    parsed = moodle_xml.parse(xml)
+    [draft] = parsed.questions
+    assert draft.qtype == QuestionType.MATCHING and draft.name == "Matching question"
+    assert [o["text"] for o in draft.options] == ["A", "B", "C", ""]
+    assert [o["answer"] for o in draft.options] == ["a", "b", "c", "d"]
+    assert draft.data == {"shuffle": False}
+    assert draft.explanation == "The answer is A -&gt; a, B -&gt; b and C -&gt; c."
+    warnings = [str(i) for i in parsed.issues]
+    assert sum("综合反馈" in w for w in warnings) == 3 and any("提示（hint）" in w for w in warnings)
