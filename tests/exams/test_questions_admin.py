@@ -173,8 +173,8 @@ def test_import_page_previews_warnings_then_imports_on_confirmation(trainer, cli
         client, FORMATS_DIR / "gift/questions.gift.txt", "gift", skip_unsupported="on", category="GIFT 导入"
     )
     content = response.content.decode()
-    assert "检查通过：将导入 8 道题" in content  # the numerical Q5 too
-    assert "Moodle activities" in content and "匹配题" in content
+    assert "检查通过：将导入 9 道题" in content  # the numerical Q5 and the matching question too
+    assert "Moodle activities" in content and "匹配题" in content and "不支持的题型" not in content
     assert "部分得分的答案“Cat”" in content
     assert not Question.objects.exists()
     token = re.search(r'name="token" value="([0-9a-f-]+)"', content).group(1)
