@@ -129,7 +129,12 @@ def content_fingerprint(qtype: str, content: QuestionContent) -> tuple:
     Text is compared after NFKC, without whitespace or case, and option order does not matter
     (a bank exported with shuffled options is still the same bank).
     """
-    options = frozenset((_norm(o.get("text", "")), bool(o.get("correct"))) for o in content.options)
+    texts = {o.get("key"): o.get("text", "") for o in content.options}
+    # A part's answer is another option's key (matching): compared by that option's text.
+    options = frozenset(
+        (_norm(o.get("text", "")), bool(o.get("correct")), _norm(texts.get(o.get("answer"), "")))
+        for o in content.options
+    )
     answers = frozenset(_norm(a) for a in content.accepted_answers)
     return (qtype, _norm(content.stem), options, answers)
 

@@ -537,3 +537,16 @@ def test_moodles_xmlformat_import_match_example():
     assert draft.explanation == "The answer is A -&gt; a, B -&gt; b and C -&gt; c."
     warnings = [str(i) for i in parsed.issues]
     assert sum("综合反馈" in w for w in warnings) == 3 and any("提示（hint）" in w for w in warnings)
+
+
+def test_the_same_items_matched_differently_are_not_the_same_question():
+    from exams.selectors.questions import content_fingerprint
+
+    def fingerprint(rows):
+        return content_fingerprint(
+            QuestionType.MATCHING, build_content(qtype=QuestionType.MATCHING, stem="对应", options=rows)
+        )
+
+    swapped = [{"text": "警告", "answer": "财产罚"}, {"text": "罚款", "answer": "申诫罚"}, *ROWS[2:]]
+    assert fingerprint(ROWS) == fingerprint(list(ROWS))
+    assert fingerprint(ROWS) != fingerprint(swapped)
