@@ -80,6 +80,11 @@ SAMPLES: dict[str, Sample] = {
         ("order", ["立案", "调查取证", "告知陈述申辩权利", "作出处罚决定"]),
         editor="评分方式：全对才得分\n立案\n调查取证\n告知陈述申辩权利\n作出处罚决定",
     ),
+    QuestionType.MATCHING: Sample(
+        "<p>将下列行政处罚与其种类对应起来。</p>",
+        ("parts", [("select", "申诫罚"), ("select", "财产罚"), ("select", "人身罚")]),
+        editor="警告 -> 申诫罚\n罚款 -> 财产罚\n行政拘留 -> 人身罚\n-> 行为罚",
+    ),
 }
 
 

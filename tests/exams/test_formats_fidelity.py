@@ -194,8 +194,7 @@ def test_gift_numerical_ranges_tolerances_and_matching_are_read():
         "::缺词::行政处罚由 {=行政机关 ~法院} 实施。\n"
     )
     parsed = gift.parse(text.encode())
-    assert [str(i) for i in parsed.issues if i.level == "unsupported"] == [
-    ]
+    assert [str(i) for i in parsed.issues if i.level == "unsupported"] == []
     assert [str(i) for i in parsed.issues if i.level == "warning"] == [
         "第 3 行，第 2 题「容差」：答错时的反馈（~ 之后的文字）无法保留，已忽略。"
     ]
