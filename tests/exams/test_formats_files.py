@@ -92,9 +92,9 @@ def test_gift_sample_imports_whole_with_its_matching_and_numerical_questions():
     assert _by_name("Q5").type == QuestionType.NUMERICAL
 
 
-def test_gift_imports_the_rest_when_skipping_unsupported_types_and_lists_what_was_lost():
+def test_gift_sample_with_skipping_on_imports_everything_and_lists_what_was_lost():
     outcome = _import("gift/questions.gift.txt", "gift", base_category="GIFT", skip_unsupported=True)
-    assert outcome.created == 8
+    assert outcome.created == 9  # nothing left to skip
     warnings = [str(w) for w in outcome.warnings]
     assert not any("跳过" in w for w in warnings)
     assert any("Cat" in w and "50%" in w for w in warnings)
