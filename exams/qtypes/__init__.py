@@ -8,8 +8,6 @@ editor, the paper, the pages, grading and the formats derive from the registry.
 
 from __future__ import annotations
 
-import importlib
-
 from exams.qtypes.base import QType
 
 _TYPES: dict[str, QType] = {}
@@ -74,12 +72,14 @@ def for_moodle(moodle_name: str) -> QType | None:
     return None
 
 
-#: The built-in types' modules, in the order the bank lists the types (each registers its types on import).
-BUILTIN_MODULES = ("choice", "text", "numerical", "matching", "ordering", "gaps", "cloze")
+# The built-in types register themselves on import, in the order the bank lists them (hence no sorting).
+# isort: off
+from exams.qtypes import choice  # noqa: E402,F401
+from exams.qtypes import text  # noqa: E402,F401
+from exams.qtypes import numerical  # noqa: E402,F401
+from exams.qtypes import matching  # noqa: E402,F401
+from exams.qtypes import ordering  # noqa: E402,F401
+from exams.qtypes import gaps  # noqa: E402,F401
+from exams.qtypes import cloze  # noqa: E402,F401
 
-for _module in BUILTIN_MODULES:
-    try:
-        importlib.import_module(f"exams.qtypes.{_module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"exams.qtypes.{_module}":
-            raise
+# isort: on

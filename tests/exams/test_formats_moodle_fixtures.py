@@ -295,7 +295,7 @@ def test_types_no_type_reads_are_refused_naming_question_and_type_or_skipped_on_
         import_questions(data=CALCULATED.encode(), fmt="moodle-xml")
     assert [str(e) for e in exc.value.outcome.errors] == [
         "第 3 行，第 1 题「罚款计算」：不支持的题型：计算题（calculated）。",
-        "第 9 行，第 2 题「执法文书要素」：不支持的题型：拖放到图片题（ddimageortext）。",
+        "第 8 行，第 2 题「执法文书要素」：不支持的题型：拖放到图片题（ddimageortext）。",
     ]
     assert not Question.objects.exists()
     outcome = import_questions(data=CALCULATED.encode(), fmt="moodle-xml", skip_unsupported=True)

@@ -43,7 +43,7 @@ def test_the_template_examples_import_as_written():
     rows = [list(r) for r in examples.iter_rows(min_row=2, values_only=True)]
     rows[0][-2] = ""  # 法条 needs the law library; tested in the round trip
     outcome = import_questions(data=_workbook(rows), fmt="xlsx")
-    assert outcome.created == 6
+    assert outcome.created == 7
     single = Question.objects.get(type=QuestionType.SINGLE)
     assert single.current_version.correct_keys == ["B"]
     assert single.current_version.points == Decimal("2.00")

@@ -181,12 +181,12 @@ def test_import_page_previews_warnings_then_imports_on_confirmation(trainer, cli
 
     response = client.post(reverse("exams_question_import:index"), {"action": "confirm", "token": token})
     assert response.status_code == 302
-    assert Question.objects.filter(category__full_path="GIFT 导入").count() == 8
+    assert Question.objects.filter(category__full_path="GIFT 导入").count() == 9
     assert not PendingQuestionImport.objects.exists()
 
     again = client.post(reverse("exams_question_import:index"), {"action": "confirm", "token": token}, follow=True)
     assert "已失效" in again.content.decode()
-    assert Question.objects.count() == 8
+    assert Question.objects.count() == 9
 
 
 def test_someone_elses_staged_import_cannot_be_confirmed(trainer, admin_user, client_for, client):

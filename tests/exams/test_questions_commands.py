@@ -33,12 +33,14 @@ def test_import_command_dry_run_changes_nothing(capsys):
     assert "penalty" in out.err
 
 
-def test_import_command_fails_with_errors_naming_question_and_line(capsys):
+def test_import_command_fails_with_errors_naming_question_and_line(capsys, tmp_path):
+    bank = tmp_path / "bank.gift.txt"
+    bank.write_text("::好题::行政处罚应当公开。{T}\n\n::坏题::罚款{#=五}元。\n", encoding="utf-8")
     with pytest.raises(CommandError) as exc:
-        call_command("import_questions", str(FORMATS_DIR / "gift/questions.gift.txt"), "--format", "gift")
+        call_command("import_questions", str(bank), "--format", "gift")
     assert "未导入任何题目" in str(exc.value)
     err = capsys.readouterr().err
-    assert "第 31 行，第 5 题「Q5」" in err and "Moodle activities" not in err  # matching imports; numerical not
+    assert "第 3 行，第 2 题「坏题」" in err and "好题" not in err
     assert not Question.objects.exists()
 
 
