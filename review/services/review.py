@@ -1,11 +1,12 @@
 """The annual credential review (年审): decide each credential's outcome and move its status.
 
-Every status change goes through ``accounts.services.credentials.change_status``, so the
-credential's history shows each step (valid → pending review with the reasons; pending →
-valid when a make-up clears it). The review is idempotent: an outcome is written only
-when what it records changed, and a status moves only when the outcome flips — so a
-re-run changes nothing, and an administrator's manual decision on a credential is not
-overridden by the next run unless the figures themselves change.
+Every status change goes through ``accounts.services.credentials.change_status`` (a chunk's
+new outcomes through its bulk form ``change_statuses``), so the credential's history shows
+each step (valid → pending review with the reasons; pending → valid when a make-up clears
+it). The review is idempotent: an outcome is written only when what it records changed, and
+a status moves only when the outcome flips — so a re-run changes nothing, and an
+administrator's manual decision on a credential is not overridden by the next run unless
+the figures themselves change.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record
 from accounts.models import Credential, CredentialEvent, CredentialStatus, OrgUnit
-from accounts.services.credentials import change_status
+from accounts.services.credentials import StatusChange, change_status, change_statuses
 from core import timeutil
 from learning.templatetags.hours import format_hours
 from review.models import AnnualReviewOutcome
@@ -180,9 +181,14 @@ def _review_chunk(
                 _update(outcome, credential, evaluation, actor, now, run)
         AnnualReviewOutcome.objects.bulk_create([o for _c, o in created], batch_size=CHUNK)
         run.created += len(created)
-        for credential, outcome in created:
-            if not outcome.passed:
-                _to_pending(credential, outcome, actor, run)
+        # What ``_to_pending`` does for each failed new outcome, in one set of statements.
+        holds = [
+            StatusChange(credential, CredentialStatus.PENDING_REVIEW, _fail_reason(outcome.year, outcome.reasons))
+            for credential, outcome in created
+            if not outcome.passed and credential.status == CredentialStatus.VALID
+        ]
+        events = change_statuses(holds, actor=actor, year=year)
+        run.to_pending += sum(event is not None for event in events)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
