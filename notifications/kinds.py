@@ -90,6 +90,18 @@ class EventKind:
             body = str(self.body) % context if self.body else ""
         return str(title), str(body)
 
+    def renderer(self) -> Callable[[Mapping], tuple[str, str]]:
+        """``message`` for the many contexts of one event, in the language active now (the templates are
+        translated once, not once per person)."""
+        if self.render is not None:
+            return self.message
+        title, body = str(self.title), str(self.body) if self.body else ""
+
+        def render(context: Mapping) -> tuple[str, str]:
+            return str(title % context), str(body % context) if body else ""
+
+        return render
+
     def shown_to(self, user) -> bool:
         """Whether the person's settings page lists this kind (everyone's kinds, and those of their roles)."""
         return not self.roles or any(user.has_role(role) for role in self.roles)

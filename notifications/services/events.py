@@ -97,14 +97,35 @@ def send_event(
     shared = dict(context or {})
 
     def items() -> Iterator[Item]:
+        render = _Renderer(event_kind)
         for entry in recipients:
             user, own = entry if isinstance(entry, tuple) else (entry, None)
             ctx = {**shared, **own} if own else shared
-            title, body = event_kind.message(ctx)
+            title, body = render(ctx)
             yield Item(user, title, body, ctx.get("url") or url)
 
     with translation.override(settings.LANGUAGE_CODE):
         return store(kind=kind, items=items(), dedupe_key=dedupe_key, deliver=deliver)
+
+
+class _Renderer:
+    """A kind's message for each context of one event, each distinct context rendered once (most people of
+    an event share theirs; the others often share their figures)."""
+
+    def __init__(self, event_kind: kinds.EventKind):
+        self.render = event_kind.renderer()
+        self.done: dict[tuple, tuple[str, str]] = {}
+
+    def __call__(self, ctx: Mapping) -> tuple[str, str]:
+        try:
+            # The type too: 1 and True are equal keys but not the same text.
+            key = tuple((name, type(value), value) for name, value in sorted(ctx.items()))
+            message = self.done.get(key)
+        except TypeError:  # an unhashable value (a list): render it every time
+            return self.render(ctx)
+        if message is None:
+            message = self.done[key] = self.render(ctx)
+        return message
 
 
 def store(*, kind: str, items: Iterable[Item], dedupe_key: str = "", deliver: bool = True) -> Sent:

@@ -331,3 +331,27 @@ def test_runs_at_the_same_time_send_each_mail_once(org_tree):
     assert sum(sent) == 250
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)  # nobody twice
     assert not Notification.objects.filter(email_status=DeliveryStatus.PENDING).exists()
+
+
+def test_each_distinct_message_is_rendered_once_per_event(thousand, monkeypatch):
+    rendered = []
+    kind = kinds.EventKind(
+        code="t_render_once",
+        name="测试",
+        audience="测试",
+        group="exams",
+        render=lambda ctx: rendered.append(dict(ctx)) or (f"{ctx['exam']}：{ctx['n']}", f"第 {ctx['n']} 组"),
+    )
+    monkeypatch.setitem(kinds._KINDS, kind.code, kind)
+    # 1,000 people, three distinct contexts (1 and True are the same key but not the same text)
+    pairs = [(user, {"n": (1, 2, True)[i % 3]}) for i, user in enumerate(thousand)]
+    sent = send_event(kind.code, pairs, context={"exam": "年度考试"}, dedupe_key="t:render", deliver=False)
+    assert sent.created == 1000
+    assert sorted(str(r["n"]) for r in rendered) == ["1", "2", "True"]
+    titles = dict(Notification.objects.filter(dedupe_key="t:render").values_list("user_id", "title"))
+    assert [titles[user.pk] for user in thousand[:3]] == ["年度考试：1", "年度考试：2", "年度考试：True"]
+    # A template kind renders as before (the template translated once per event).
+    send_event("exam_closing", thousand[:2], context=EXAM, dedupe_key="t:tpl", deliver=False)
+    assert set(Notification.objects.filter(dedupe_key="t:tpl").values_list("title", flat=True)) == {
+        kinds.get("exam_closing").message(EXAM)[0]
+    }
