@@ -355,3 +355,25 @@ def test_each_distinct_message_is_rendered_once_per_event(thousand, monkeypatch)
     assert set(Notification.objects.filter(dedupe_key="t:tpl").values_list("title", flat=True)) == {
         kinds.get("exam_closing").message(EXAM)[0]
     }
+
+
+def test_delivery_skips_what_another_run_sent_after_the_list_was_taken(thousand, sms_outbox, monkeypatch):
+    from notifications.services import delivery
+
+    send_event("exam_closing", thousand[:250], context=EXAM, dedupe_key="t:race", deliver=False)
+    taken = Notification.objects.filter(dedupe_key="t:race").order_by("pk")
+    others = list(taken.values_list("pk", flat=True)[150:170])
+    real_locked = delivery._locked
+
+    def locked(queryset):  # another run sends 20 of the second batch's mails first
+        Notification.objects.filter(pk__in=others, email_status=DeliveryStatus.PENDING).update(
+            email_status=DeliveryStatus.SENT
+        )
+        return real_locked(queryset)
+
+    monkeypatch.setattr(delivery, "_locked", locked)
+    result = deliver_event(dedupe_key="t:race")
+    assert result.email == 230 and len(mail.outbox) == 230
+    already = set(Notification.objects.filter(pk__in=others).values_list("user__email", flat=True))
+    assert len(already) == 20 and {m.to[0] for m in mail.outbox}.isdisjoint(already)
+    assert not taken.filter(email_status=DeliveryStatus.PENDING).exists()
