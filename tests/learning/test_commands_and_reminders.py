@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from openpyxl import load_workbook
 
@@ -191,3 +191,34 @@ def test_close_year_freezes_people_who_left_after_earning_hours_in_the_year(peop
     frozen = set(YearStatus.objects.values_list("user__full_name", flat=True))
     assert "已离职有学时" in frozen and "已离职无学时" not in frozen
     assert YearStatus.objects.get(user=left_with_hours).compliant
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_large_demo_history_checks_the_ledgers_keys_once_and_keeps_them(org_tree, monkeypatch):
+    """On PostgreSQL a big load drops the ledger's foreign keys and adds them back as they were (checked once)."""
+    import demo.ledger
+
+    def keys():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+                " WHERE conrelid = 'learning_ledgerentry'::regclass AND contype = 'f' ORDER BY conname"
+            )
+            return cursor.fetchall()
+
+    before = keys()
+    assert len(before) == 4 and all(valid for _n, _d, valid in before)
+    users = [UserFactory(org_unit=org_tree["shache_dept"]) for _ in range(6)]
+    monkeypatch.setattr(demo.ledger, "CHECK_ONCE_FROM", 5)
+    written = seed_ledger_history(users, YEAR, rng=random.Random(7), reversal_rate=0.5)
+    assert written == LedgerEntry.objects.count() and keys() == before
+    for bal in PersonYearBalance.objects.all():
+        assert bal.total_hours == sum(LedgerEntry.objects.filter(user_id=bal.user_id).values_list("hours", flat=True))
+    # The keys are enforced again: an entry for nobody is refused at commit.
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            LedgerEntry.objects.bulk_create(
+                [LedgerEntry(user_id=10**9, hours=1, category_id="legal", source_kind="course", source_key="x",
+                             source_ref="x", earned_on=dt.date(YEAR, 1, 5), year=YEAR)]
+            )  # fmt: skip
