@@ -313,7 +313,7 @@ def test_an_attempt_start_save_submit_score(learner, client_for):
     outcome = save_answers(
         attempt_id=attempt.pk,
         user=learner,
-        answers=[{"item": item.pk, "seq": 1, "response": ["不予", "300", str(right)]}],
+        answers=[{"item": item.position, "seq": 1, "response": ["不予", "300", str(right)]}],
     )
     assert outcome is not None
     assert AttemptAnswer.objects.get(item=item).response == {"P1.t": "不予", "P2.t": "300", "P3.3": order[3:][right]}
