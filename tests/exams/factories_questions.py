@@ -56,3 +56,21 @@ def use_in_attempt(version, user) -> None:
     AttemptQuestion.objects.create(
         attempt=attempt, question_version=version, position=1, qtype=version.question.type, points=version.points
     )
+
+
+def editor_form(category, qtype: str, *, stem: str, answer_spec: str = "", **fields) -> dict:
+    """What the bank editor (``exams_questions:add``/``edit``) posts for a question whose answers are 答案设置 text."""
+    return {
+        "category": category.pk,
+        "type": qtype,
+        "name": "",
+        "stem": stem,
+        "answer_spec": answer_spec,
+        "points": "2",
+        "difficulty": "medium",
+        "explanation": "",
+        "tags": "",
+        "law_citations": "",
+        "idnumber": "",
+        **fields,
+    }

@@ -21,6 +21,7 @@ from exams.services.attempts import draw_paper, save_answers, start_attempt, sub
 from exams.services.practice import answer_question
 from exams.services.question_import import export_questions, import_questions
 from exams.services.questions import build_content, save_question, validate_content
+from tests.exams.factories_questions import editor_form
 from tests.factories import UserFactory
 
 from . import factories_exams as f
@@ -167,21 +168,15 @@ def test_the_editor_text_round_trips_and_names_the_line():
 
 
 def _admin_data(category, **overrides):
-    data = {
-        "category": category.pk,
-        "type": "cloze",
-        "name": "后台完形",
-        "stem": "违法行为轻微的，{#1}行政处罚；罚款{#2}元；由{#3}机关管辖。",
-        "answer_spec": "\n".join(f"{{#{n}}}：{code}" for n, code in enumerate(CODES, start=1)),
-        "points": "4",
-        "difficulty": "medium",
-        "explanation": "",
-        "tags": "",
-        "law_citations": "",
-        "idnumber": "",
-    }
-    data.update(overrides)
-    return data
+    form = editor_form(
+        category,
+        "cloze",
+        name="后台完形",
+        stem="违法行为轻微的，{#1}行政处罚；罚款{#2}元；由{#3}机关管辖。",
+        answer_spec="\n".join(f"{{#{n}}}：{code}" for n, code in enumerate(CODES, start=1)),
+        points="4",
+    )
+    return {**form, **overrides}
 
 
 def test_the_bank_editor_saves_a_cloze_and_shows_its_codes_again(trainer, client_for):

@@ -23,6 +23,7 @@ from exams.services.attempts import draw_paper, save_answers, start_attempt, sub
 from exams.services.practice import answer_question
 from exams.services.question_import import export_questions, import_questions
 from exams.services.questions import build_content, validate_content
+from tests.exams.factories_questions import editor_form
 
 from . import factories_exams as f
 from .factories_questions import make_question
@@ -527,21 +528,14 @@ def test_practice_answers_a_gap_question(learner):
 
 
 def _admin_data(category, **overrides):
-    data = {
-        "category": category.pk,
-        "type": "ddwtos",
-        "name": "拖词后台",
-        "stem": "对违法行为可以处[[1]]；情节较重的，处[[1]]并处[[3]]。",
-        "answer_spec": "选项乱序：否\n罚款 | 1 | 无限\n警告\n暂扣许可证件 | 2",
-        "points": "2",
-        "difficulty": "medium",
-        "explanation": "",
-        "tags": "",
-        "law_citations": "",
-        "idnumber": "",
-    }
-    data.update(overrides)
-    return data
+    form = editor_form(
+        category,
+        "ddwtos",
+        name="拖词后台",
+        stem="对违法行为可以处[[1]]；情节较重的，处[[1]]并处[[3]]。",
+        answer_spec="选项乱序：否\n罚款 | 1 | 无限\n警告\n暂扣许可证件 | 2",
+    )
+    return {**form, **overrides}
 
 
 def test_the_admin_editor_saves_a_gap_question_and_shows_it_again(trainer, client_for):

@@ -23,6 +23,7 @@ from exams.services.attempts import save_answers, start_attempt, submit_attempt
 from exams.services.practice import answer_question
 from exams.services.question_import import QuestionImportFailed, export_questions, import_questions
 from exams.services.questions import build_content, ensure_category, validate_content
+from tests.exams.factories_questions import editor_form
 
 from . import factories_exams as f
 from .factories_questions import make_question
@@ -471,19 +472,14 @@ def test_the_template_lists_the_type_and_its_rules():
 
 
 def _admin_form(category, spec: str) -> dict:
-    return {
-        "category": category.pk,
-        "type": QuestionType.MATCHING,
-        "name": "后台匹配",
-        "stem": "将下列行政处罚与其种类对应起来。",
-        "answer_spec": spec,
-        "points": "4",
-        "difficulty": "medium",
-        "explanation": "",
-        "tags": "",
-        "law_citations": "",
-        "idnumber": "",
-    }
+    return editor_form(
+        category,
+        QuestionType.MATCHING,
+        name="后台匹配",
+        stem="将下列行政处罚与其种类对应起来。",
+        answer_spec=spec,
+        points="4",
+    )
 
 
 def test_the_admin_editor_saves_reads_back_and_names_what_is_wrong(trainer, client_for):

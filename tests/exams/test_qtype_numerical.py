@@ -20,6 +20,7 @@ from exams.services.attempts import save_answers, start_attempt, submit_attempt
 from exams.services.practice import PracticeError, answer_question
 from exams.services.question_import import QuestionImportFailed, export_questions, import_questions
 from exams.services.questions import build_content, validate_content
+from tests.exams.factories_questions import editor_form
 
 from . import factories_exams as f
 from .factories_questions import make_question
@@ -214,19 +215,7 @@ def test_the_editor_text_errors_name_the_line(text, message):
 
 
 def _form(category, spec):
-    return {
-        "category": category.pk,
-        "type": "numerical",
-        "name": "后台数值题",
-        "stem": "圆周率？",
-        "answer_spec": spec,
-        "points": "2",
-        "difficulty": "medium",
-        "explanation": "",
-        "tags": "",
-        "law_citations": "",
-        "idnumber": "",
-    }
+    return editor_form(category, "numerical", name="后台数值题", stem="圆周率？", answer_spec=spec)
 
 
 @pytest.mark.django_db

@@ -25,6 +25,7 @@ from exams.services.attempts import AttemptError, response_from_client, save_ans
 from exams.services.practice import answer_question
 from exams.services.question_import import export_questions, import_questions
 from exams.services.questions import ensure_category, save_question
+from tests.exams.factories_questions import editor_form
 
 from . import factories_exams as f
 
@@ -259,19 +260,9 @@ def test_parse_editor_errors_name_the_line(text, message):
 
 def test_the_bank_editor_saves_an_ordering_question_and_names_a_bad_line(trainer, client_for):
     cat = ensure_category("法律知识")
-    data = {
-        "category": cat.pk,
-        "type": "ordering",
-        "name": "程序",
-        "stem": "排序：",
-        "answer_spec": "评分方式：前后相邻项\n" + "\n".join(STEPS),
-        "points": "2",
-        "difficulty": "medium",
-        "explanation": "",
-        "tags": "",
-        "law_citations": "",
-        "idnumber": "",
-    }
+    data = editor_form(
+        cat, "ordering", name="程序", stem="排序：", answer_spec="评分方式：前后相邻项\n" + "\n".join(STEPS)
+    )
     client = client_for(trainer)
     bad = client.post(reverse("exams_questions:add"), {**data, "answer_spec": "甲\n乙\n甲"})
     assert "第 3 行“甲”与第 1 行重复：排序题的各项不能重复。" in bad.content.decode()
