@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from exams import qtypes
-from exams.qtypes.base import CENT, FRACTION_TOLERANCE, normalise_fill  # noqa: F401  (the grading vocabulary)
+from exams.qtypes.base import CENT, normalise_fill  # noqa: F401  (normalise_fill: the grading vocabulary)
 
 
 def score_fraction(

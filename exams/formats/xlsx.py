@@ -13,7 +13,7 @@ Columns (first row, any order): 题型, 题干, 答案 are required; 分类, 题
 * 题干 and 解析 are plain text unless they contain HTML tags.
 
 Multiple-choice partial credit uses the default fractions (see
-``normalise_options``): the template carries no per-option weights.
+the type's ``normalise``): the template carries no per-option weights.
 """
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ from exams.models import (
     QuestionVersion,
 )
 from exams.models.questions import CATEGORY_SEPARATOR
-from exams.qtypes.choice import OPTION_KEYS, TRUEFALSE_TEXT, fraction_str, truefalse_options  # noqa: F401
 from exams.richtext import html_to_text, sanitize_html
 
 #: Reverse relations from QuestionVersion that mean "an attempt has shown this version".
@@ -67,15 +66,6 @@ class QuestionContent:
 
 
 # --- content, by the question's type ------------------------------------------
-
-
-def normalise_options(qtype: str, options: Sequence[dict]) -> list[dict]:
-    """The stored options of a question of ``qtype`` (keys A, B, …, fractions; see the type's ``normalise``)."""
-    try:
-        stored, _accepted, _data = qtypes.get(qtype).normalise(stem="", options=list(options), accepted=[], data={})
-    except ValueError as exc:
-        raise ValidationError({"options": str(exc)}) from None
-    return stored
 
 
 def validate_content(qtype: str, content: QuestionContent) -> None:
