@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, QuerySet, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from exams.models import Exam, ExamAttempt
 from exams.selectors.exams import counted_attempt
@@ -52,18 +52,20 @@ def mark_counted(attempt: ExamAttempt) -> None:
         ExamAttempt.objects.filter(pk=winner.pk).update(is_counted=True)
 
 
-def _counted_q(counted_setting: str) -> Q:
-    """``counted_attempt`` in SQL, for graded attempts of exams with that setting: no other graded attempt of
-    the same person at the same exam beats it (a later one for ``LAST``; a higher score, or an equal score
-    earlier, for ``HIGHEST``)."""
-    graded = ExamAttempt.objects.filter(status=GRADED, exam_id=OuterRef("exam_id"), user_id=OuterRef("user_id"))
+def _ranked_first(ids: list[int], counted_setting: str) -> QuerySet:
+    """The graded attempts that ``counted_attempt`` picks, for exams ``ids`` with that setting (a subquery of ids).
+
+    Each person's graded attempts at an exam are ranked by one window (the last for ``LAST``;
+    for ``HIGHEST`` the highest score, no score counting as 0, the earlier of equal scores) and
+    the first of each is the winner: one sort of the exam's attempts, so a province's exam of
+    52,000 attempts is recounted in linear time whatever the planner knows of the table.
+    """
     if counted_setting == Exam.CountedAttempt.LAST:
-        return ~Exists(graded.filter(number__gt=OuterRef("number")))
-    points = Coalesce("score", Value(Decimal("0")))
-    higher = graded.annotate(points=points).filter(
-        Q(points__gt=OuterRef("points")) | Q(points=OuterRef("points"), number__lt=OuterRef("number"))
-    )
-    return ~Exists(higher)
+        order = [F("number").desc()]
+    else:
+        order = [Coalesce("score", Value(Decimal("0"))).desc(), F("number").asc()]
+    rank = Window(RowNumber(), partition_by=[F("exam_id"), F("user_id")], order_by=order)
+    return ExamAttempt.objects.filter(exam_id__in=ids, status=GRADED).annotate(rank=rank).filter(rank=1).values("pk")
 
 
 def recount(*, exam_ids: Iterable[int]) -> int:
@@ -76,10 +78,7 @@ def recount(*, exam_ids: Iterable[int]) -> int:
         for pk, setting in Exam.objects.filter(pk__in=exam_ids).values_list("pk", "counted_attempt"):
             by_setting.setdefault(setting, []).append(pk)
         for setting, ids in by_setting.items():
-            graded = ExamAttempt.objects.filter(exam_id__in=ids, status=GRADED).annotate(
-                points=Coalesce("score", Value(Decimal("0")))
-            )
-            winners = graded.filter(_counted_q(setting)).values("pk")
+            winners = _ranked_first(ids, setting)
             # Clear first: the unique constraint allows one counted attempt per person and exam at any moment.
             changed += (
                 ExamAttempt.objects.filter(exam_id__in=ids, is_counted=True)
