@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.backends.utils import CursorDebugWrapper
@@ -68,16 +69,33 @@ def execute_prepared(sql: str, params: Mapping | Sequence) -> Iterator:
 _SENTINEL = 2_147_000_000
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A template's SQL and what turns its rows back into model instances (``ModelIterable``'s steps)."""
+
+    model: type
+    sql: str
+    params: tuple
+    slots: dict[int, str]  # parameter position → the keyword whose value goes there
+    expressions: tuple  # the SELECT list, for the converters of the connection that runs it
+    fields: tuple[str, ...]  # attnames of the model's columns, in the SELECT's order
+    first: int  # position of the model's first column
+    annotations: tuple[tuple[str, int], ...]  # (name, position)
+
+
 class QueryTemplate:
     """A queryset that Django builds and compiles once per process; each call runs its SQL with new ids.
 
     Building and compiling a queryset with a few subqueries costs a couple of milliseconds of
-    Python each time, far more than PostgreSQL takes to answer it. On a hot path whose query
-    differs only in a few ids (the exam being started, the person starting it), ``build`` is
-    called once with stand-in ids, the SQL and its parameters are kept, and each call runs that
-    SQL with the stand-ins replaced (``Model.objects.raw``: the model's fields and the
-    queryset's annotations, as the queryset would give them). A value that is not an int
-    (``None`` gives SQL of another shape, ``IS NULL``) runs the queryset as built, uncached.
+    Python each time, and planning it a couple more in PostgreSQL, far more than executing it.
+    On a hot path whose query differs only in a few ids (the exam being started, the person
+    starting it), ``build`` is called once with stand-in ids, the SQL and its parameters are
+    kept, and each call runs that SQL with the stand-ins replaced, as a prepared statement
+    (``execute_prepared``: planned once per connection). The rows become instances as the
+    queryset's would: the model's fields through ``Model.from_db`` and the queryset's
+    annotations as attributes, each column through the database's and the field's converters.
+    A value that is not an int (``None`` gives SQL of another shape, ``IS NULL``) runs the
+    queryset as built, uncached.
 
     ``build`` takes keyword arguments only and returns a queryset without ``select_related``,
     ``prefetch_related``, ``values()`` or ``defer``/``only``.
@@ -86,7 +104,7 @@ class QueryTemplate:
     def __init__(self, build: Callable[..., QuerySet]):
         self._build = build
         self._names = tuple(inspect.signature(build).parameters)
-        self._compiled: dict[str, tuple[type, str, tuple, dict[int, str]]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
     def __call__(self, **values) -> list:
         if set(values) != set(self._names):
@@ -95,18 +113,40 @@ class QueryTemplate:
             return list(self._build(**values))
         db = connection.alias
         compiled = self._compiled.get(db) or self._compile(db)
-        model, sql, params, slots = compiled
         # A stand-in may come typed (psycopg's ``Int4`` for a ``Value``): the id goes in the same type.
-        bound = [type(param)(values[slots[i]]) if i in slots else param for i, param in enumerate(params)]
-        return list(model._default_manager.db_manager(db).raw(sql, bound))
+        bound = [
+            type(param)(values[compiled.slots[i]]) if i in compiled.slots else param
+            for i, param in enumerate(compiled.params)
+        ]
+        with execute_prepared(compiled.sql, bound) as cursor:
+            rows = cursor.fetchall()
+        if not rows:
+            return []
+        converters = connection.ops.compiler("SQLCompiler")(None, connection, db).get_converters(compiled.expressions)
+        last = compiled.first + len(compiled.fields)
+        result = []
+        for row in rows:
+            if converters:
+                row = list(row)
+                for position, (functions, expression) in converters.items():
+                    value = row[position]
+                    for convert in functions:
+                        value = convert(value, expression, connection)
+                    row[position] = value
+            instance = compiled.model.from_db(db, compiled.fields, row[compiled.first : last])
+            for name, position in compiled.annotations:
+                setattr(instance, name, row[position])
+            result.append(instance)
+        return result
 
-    def _compile(self, db: str):
+    def _compile(self, db: str) -> _Compiled:
         stand_ins = {name: _SENTINEL + n for n, name in enumerate(self._names)}
         queryset = self._build(**stand_ins)
         query = queryset.query
         if query.select_related or queryset._prefetch_related_lookups or query.deferred_loading[0] or queryset._fields:
             raise ValueError(f"{self._build.__qualname__}: a template reads whole rows of one model")
-        sql, params = query.get_compiler(db).as_sql()
+        compiler = query.get_compiler(db)
+        sql, params = compiler.as_sql()
         by_value = {value: name for name, value in stand_ins.items()}
         slots = {
             i: by_value[int(param)]
@@ -117,6 +157,16 @@ class QueryTemplate:
         if missing or any(str(value) in sql for value in stand_ins.values()):
             # A value written into the SQL itself (or not used): it cannot be replaced.
             raise ValueError(f"{self._build.__qualname__}: {sorted(missing) or 'a value'} is not a query parameter")
-        compiled = (queryset.model, sql, tuple(params), slots)
+        columns = compiler.klass_info["select_fields"]
+        compiled = _Compiled(
+            model=queryset.model,
+            sql=sql,
+            params=tuple(params),
+            slots=slots,
+            expressions=tuple(expression for expression, _sql, _alias in compiler.select),
+            fields=tuple(compiler.select[i][0].target.attname for i in columns),
+            first=columns[0],
+            annotations=tuple(compiler.annotation_col_map.items()),
+        )
         self._compiled[db] = compiled
         return compiled

@@ -111,3 +111,17 @@ def test_a_prepared_statement_raises_django_errors(org_tree):
             {"path": org_tree["pref"].path},  # the prefecture's own path: not unique
         ):
             pass
+
+
+@on_postgresql
+def test_a_template_runs_as_a_statement_prepared_once_per_connection(org_tree):
+    """Planning the exam's read cost more than running it: a template's SQL is planned once per connection."""
+    template = QueryTemplate(_people_in_unit)
+    for unit in ("shache", "shufu", "pref"):
+        template(unit_id=org_tree[unit].pk, since_id=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%"accounts_user"."org_unit_id" = $1%'],
+        )
+        assert cursor.fetchall() == [(3,)]
