@@ -17,8 +17,24 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -345,13 +361,27 @@ def _risk_qs(rules: sel.YearRules) -> dict[str, Q]:
     return {"behind": behind, "category": category}
 
 
+#: The annotations ``risk_reasons`` reads of each person of the page, besides ``cat_<code>``, ``pace`` and
+#: ``exam_passed`` (the pace is the staff category's, ``RiskList.paces``; the exam is a flag).
+_PAGE_COLUMNS = ("hours",)
+#: Each reason from the flags of ``RiskList.flags``, in SQL over the columns ``RiskList.load`` names after them.
+_REASONS_SQL = {
+    "behind": "f_pace AND NOT f_compliant",
+    "category": "f_category AND NOT f_compliant",
+    "exam": "f_exam",
+}
+
+
 @dataclass
 class RiskList:
     """The people at risk, annotated (``hours``, ``pace``, ``cat_<code>`` and, once the exam is open, ``exam_passed``).
 
     ``people`` is the list (filtered and ordered); ``holders`` the same annotated credential holders before the
-    list's filter (``listed``). Every count the page shows — holders and at risk per unit, the people per
-    reason, the length of the list — comes from one grouped query over ``holders`` (``counts_by_unit``).
+    list's filter (``listed``), for the ORM (the reminders send to ``people``). The page reads its counts — holders
+    and at risk per unit, the people per reason, the length of the list — and the ids of one page of the list in
+    one statement over ``holders`` (``load``): each holder's ``flags`` are worked out once (the pace, a category
+    behind its pace, the exam, compliance, the search), the reasons and the list are combined from them, then
+    grouped by unit and, for the listed ones, sorted for the page.
     """
 
     people: QuerySet[User]
@@ -360,20 +390,89 @@ class RiskList:
     holders: QuerySet[User] | None = None
     listed: Q = field(default_factory=Q)
     lists_every_reason: bool = False
+    minimum_codes: tuple[str, ...] = ()
+    flags: dict[str, Q] = field(default_factory=dict)
+    #: The reasons the list is made of (``listed`` is any of them, and the search).
+    selected: tuple[str, ...] = ()
+    #: Each staff category's pace today (``annotate_people``'s ``pace``; a category not listed: 0).
+    paces: dict[str, Decimal] = field(default_factory=dict)
+
+    def _statement(self, shown: list[str]) -> tuple[str, tuple]:
+        def flag(condition: Q | None) -> Case | Value:
+            if condition is None:
+                return Value(True)
+            # ``Case``: a condition that can hold for nobody (``pk__in=[]``) is false, not an error.
+            return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+        flags = {
+            f"f_{name}": flag(self.flags.get(name)) for name in ("pace", "category", "exam", "compliant", "search")
+        }
+        columns = ["pk", "org_unit_id", "employee_no", *shown, *flags]
+        sql, params = self.holders.annotate(**flags).order_by().values_list(*columns).query.sql_with_params()
+        keys = list(self.conditions)
+        names = ["id", "unit", "employee_no", *(f"s{i}" for i in range(len(shown))), *flags]
+        listed = " OR ".join(f"({_REASONS_SQL[key]})" for key in self.selected) or "false"
+        reasons = "".join(f", ({_REASONS_SQL[key]}) AS r{i}" for i, key in enumerate(keys))
+        reason_counts = "".join(
+            f", count(*) FILTER (WHERE r{i}{'' if self.lists_every_reason else ' AND listed'}) AS c{i}"
+            for i in range(len(keys))
+        )
+        counted = "".join(f", counts.c{i}" for i in range(len(keys)))
+        blanks = ", ".join(["CAST(NULL AS bigint)"] * (2 + len(keys)))
+        shown_columns = "".join(f", s{i}" for i in range(len(shown)))
+        shown_blanks = "".join(f", NULL AS s{i}" for i in range(len(shown)))
+        # s0 is the hours: the list's order is hours, then number (as ``people``). Counts are keyed by the unit's
+        # path, which is ``drilldown.key_of`` (what ``roll_up`` sums by).
+        statement = f"""WITH base ({", ".join(names)}) AS MATERIALIZED ({sql}),
+h AS NOT MATERIALIZED (SELECT *, (({listed}) AND f_search) AS listed{reasons} FROM base)
+SELECT 0 AS part, u.path, counts.holders, counts.at_risk{counted},
+       CAST(NULL AS bigint) AS id, CAST(NULL AS bigint) AS n, NULL AS f_exam{shown_blanks}
+FROM (
+    SELECT unit, count(*) AS holders, count(*) FILTER (WHERE listed) AS at_risk{reason_counts} FROM h GROUP BY unit
+) AS counts
+JOIN {connection.ops.quote_name(OrgUnit._meta.db_table)} AS u ON u.id = counts.unit
+UNION ALL
+SELECT 1, NULL, {blanks}, id, row_number() OVER (ORDER BY s0, employee_no), f_exam{shown_columns} FROM (
+    SELECT * FROM h WHERE listed ORDER BY s0, employee_no LIMIT %s OFFSET %s
+) AS page"""
+        return statement, params
+
+    def load(self, page: int = 1, per_page: int = 0) -> None:
+        """Read the counts by unit and the ``page``-th ``per_page`` people of the list, in one statement.
+
+        The holders are worked out once (a materialised ``WITH``): the counts are one grouping of them, the
+        page one sort of the listed ones (by hours, then number).
+        """
+        shown = [*_PAGE_COLUMNS, *(f"cat_{code}" for code in self.minimum_codes)]
+        statement, params = self._statement(shown)
+        keys = list(self.conditions)
+        width = 2 + len(keys)
+        by_unit, page_rows = [], []
+        with connection.cursor() as cursor:
+            cursor.execute(statement, (*params, per_page, max(page - 1, 0) * per_page))
+            rows = cursor.fetchall()
+        for row in rows:
+            if row[0] == 0:
+                counts = {"holders": row[2], "at_risk": row[3]}
+                counts.update({f"reason_{key}": row[4 + i] for i, key in enumerate(keys)})
+                by_unit.append((row[1], counts))
+                continue
+            values = dict(zip(shown, row[5 + width :], strict=True))
+            if self.exam_checked:
+                values["exam_passed"] = not row[4 + width]
+            page_rows.append((row[3 + width], row[2 + width], values))
+        self._by_unit = by_unit
+        self._page_rows = [(pk, values) for _n, pk, values in sorted(page_rows, key=lambda r: r[0])]
 
     def counts_by_unit(self) -> list[tuple[str, dict[str, int]]]:
-        """``(unit key, {"holders", "at_risk", "reason_<key>"…})`` per unit that has holders (one query, kept)."""
+        """``(unit key, {"holders", "at_risk", "reason_<key>"…})`` per unit that has holders (kept)."""
         if not hasattr(self, "_by_unit"):
-            aggregates = {"holders": Count("pk"), "at_risk": Count("pk", filter=self.listed)}
-            for key, condition in self.conditions.items():
-                # Listing every reason, each condition implies the list's: the subquery of passers is then asked
-                # once less per reason (PostgreSQL runs a subquery once per place it appears).
-                within = condition if self.lists_every_reason else self.listed & condition
-                aggregates[f"reason_{key}"] = Count("pk", filter=within)
-            unit_key = drilldown.unit_key()
-            rows = self.holders.order_by().values(unit_key).annotate(**aggregates)
-            self._by_unit = [(row.pop(unit_key), row) for row in rows]
+            self.load()
         return self._by_unit
+
+    def page_rows(self) -> list[tuple[int, dict]]:
+        """``(id, {annotation: value})`` of the people of the page ``load`` read, in the list's order."""
+        return self._page_rows
 
     def breakdown(self) -> dict[str, int]:
         """How many of the listed people are at risk for each reason."""
@@ -415,38 +514,64 @@ def at_risk_people(
         parts["exam"] = Q(exam_passed=False)
     else:
         parts["exam"] = Q(pk__in=[])
-    not_compliant = ~rules.met_q()
-    parts["behind"] &= not_compliant
-    parts["category"] &= not_compliant
-    listed = parts[risk] if risk in parts else parts["behind"] | parts["category"] | parts["exam"]
+    compliant = rules.met_q()
+    flags = {"pace": parts["behind"], "category": parts["category"], "exam": parts["exam"], "compliant": compliant}
+    parts["behind"] &= ~compliant
+    parts["category"] &= ~compliant
+    selected = (risk,) if risk in parts else tuple(parts)
+    listed = reduce(or_, (parts[key] for key in selected))
     search = (search or "").strip()
     if search:
         # A credential number as a subquery, not a join: one row per person, so counts need no DISTINCT.
-        listed &= (
+        flags["search"] = (
             Q(full_name__icontains=search)
             | Q(employee_no__istartswith=search)
             | Q(Exists(Credential.objects.filter(holder_id=OuterRef("pk"), number__istartswith=search)))
         )
+        listed &= flags["search"]
     listed_people = qs.filter(listed).select_related("org_unit").order_by("hours", "employee_no")
     every_reason = risk not in parts and not search
-    return RiskList(listed_people, exam_checked, parts, holders=qs, listed=listed, lists_every_reason=every_reason)
+    return RiskList(
+        listed_people,
+        exam_checked,
+        parts,
+        holders=qs,
+        listed=listed,
+        lists_every_reason=every_reason,
+        minimum_codes=tuple(rules.minimum_categories),
+        flags=flags,
+        selected=selected,
+        paces={key: rules.pace_for(key) for key in rules.requirements},
+    )
 
 
-def risk_page_people(risk_list: RiskList, ids: list[int]) -> list[User]:
-    """The people of one page of the list, in the list's order, annotated for ``risk_reasons``.
+def risk_page_people(risk_list: RiskList) -> list[User]:
+    """The people of the page ``risk_list.load`` read, in the list's order, annotated for ``risk_reasons``.
 
-    The page's ids come first (``risk_list.people.values_list("pk")`` sliced): ordering every
-    listed person by hours then sorts narrow rows, which a province's list needs to stay in
-    memory; only the page's people are then read whole. The page shows a name, a number, a
-    unit and the reasons (from the annotations): nothing else is read.
+    The figures (hours, pace, category hours, the exam) come with the page's ids from the list's one
+    statement; only the name, number and unit of the page's people are read here (by id).
     """
+    rows = risk_list.page_rows()
     found = {
         person.pk: person
-        for person in risk_list.people.filter(pk__in=ids).only(
-            "employee_no", "full_name", "staff_category", "org_unit__name"
-        )
+        for person in User.objects.filter(pk__in=[pk for pk, _values in rows])
+        .select_related("org_unit")
+        .only("employee_no", "full_name", "staff_category", "org_unit__name")
     }
-    return [found[pk] for pk in ids if pk in found]
+    people = []
+    for pk, values in rows:
+        person = found.get(pk)
+        if person is None:
+            continue
+        person.pace = risk_list.paces.get(person.staff_category, ZERO)
+        for name, value in values.items():
+            if name == "exam_passed":
+                value = bool(value)
+            elif value is not None and type(value) is not Decimal:
+                value = Decimal(str(value))  # SQLite answers a number, PostgreSQL a Decimal
+            setattr(person, name, value)
+        people.append(person)
+    return people
 
 
 def risk_reasons(person: User, rules: sel.YearRules, risk_list: RiskList, names: dict[str, str]) -> list[str]:

@@ -38,6 +38,14 @@ from review.services.review import ReviewError, run_annual_review
 PAGE_SIZE = 50
 
 
+def _page_number(value) -> int:
+    """The page asked for (``?page=``): 1 unless a positive number."""
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
 def review_risk(request):
     """Before year-end: credential holders who may not pass this year's review."""
     require_roles(request.user, Role.HR, Role.ADMIN)
@@ -49,11 +57,14 @@ def review_risk(request):
     rules = sel.year_rules(year)
     rule = rsel.review_rule(year)
     risk = rsel.at_risk_people(viewer, unit, rules, rule, risk=params["risk"], search=params["q"])
+    # The counts and the page's people in one statement; past the last page, the last page (one more).
+    number = _page_number(request.GET.get("page"))
+    risk.load(number, PAGE_SIZE)
+    page = Paginator(range(risk.count()), PAGE_SIZE).get_page(number)
+    if page.number != number:
+        risk.load(page.number, PAGE_SIZE)
     totals, unit_rows = rsel.risk_counts(viewer, unit, risk)
-    paginator = Paginator(risk.people.values_list("pk", flat=True), PAGE_SIZE)
-    paginator.count = risk.count()  # known from the grouped counts: no COUNT over the list
-    page = paginator.get_page(request.GET.get("page"))
-    people = rsel.risk_page_people(risk, list(page.object_list))
+    people = rsel.risk_page_people(risk)
     names = rsel.category_names()
     for person in people:
         person.risk_reasons = rsel.risk_reasons(person, rules, risk, names)
