@@ -12,6 +12,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +96,34 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}; {pg}"
 
 
+def _cpu_busy_share(seconds: float = 1.0) -> float:
+    """The share of the machine's CPU time spent busy over ``seconds`` (from /proc/stat; 0 where there is none)."""
+
+    def reading() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields) - idle, sum(fields)
+
+    try:
+        busy0, total0 = reading()
+        time.sleep(seconds)
+        busy1, total1 = reading()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return (busy1 - busy0) / max(total1 - total0, 1)
+
+
+def settle(limit: float = 90.0, quiet: float = 0.1, calm_seconds: int = 3) -> float:
+    """Wait until the machine is quiet (under ``quiet`` busy for ``calm_seconds`` seconds running) or ``limit``
+    seconds pass, so that what one benchmark left running (a server shutting down, the database writing out)
+    is not timed by the next; returns the seconds waited."""
+    started = time.monotonic()
+    calm = 0
+    while calm < calm_seconds and time.monotonic() - started < limit:
+        calm = calm + 1 if _cpu_busy_share() < quiet else 0
+    return time.monotonic() - started
+
+
 def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         print("make bench needs DATABASE_URL=postgres://… (benchmarks run against PostgreSQL)", file=sys.stderr)
@@ -102,13 +131,16 @@ def main() -> int:
     only = set(sys.argv[1:])
     sections, failed = [], False
     loads = [f"start {os.getloadavg()[0]:.2f}"]
+    waits = []
     for module, title in BENCHMARKS:
         if only and module not in only:
             continue
         path = ROOT / "bench" / f"{module}.py"
         if not path.exists():
             continue
-        print(f"# {module}", flush=True)
+        waited = settle()
+        waits.append(f"{module} {waited:.0f} s")
+        print(f"# {module} (after {waited:.0f} s for the machine to settle)", flush=True)
         proc = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True, text=True)
         lines = [ln for ln in proc.stdout.splitlines() if ": " in ln and not ln.startswith("#")]
         for ln in lines:
@@ -119,11 +151,11 @@ def main() -> int:
             lines.append(f"error: exit status {proc.returncode}")
         sections.append((module, title, lines))
         loads.append(f"after {module} {os.getloadavg()[0]:.2f}")
-    write_report(sections, loads)
+    write_report(sections, loads, waits)
     return 1 if failed else 0
 
 
-def write_report(sections, loads: list[str]) -> None:
+def write_report(sections, loads: list[str], waits: list[str]) -> None:
     out = ROOT / "docs" / "benchmarks.md"
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
@@ -135,6 +167,8 @@ def write_report(sections, loads: list[str]) -> None:
         f"- Date: {now:%Y-%m-%d %H:%M} (Asia/Shanghai)",
         f"- Machine: {machine()}",
         f"- Load average (1 min) during the run: {', '.join(loads)}",
+        f"- Before each section, the wait for the machine to settle (under 10 % busy for 3 s, at most 90 s): "
+        f"{', '.join(waits)}",
         "",
     ]
     if len(sections) > 1:
