@@ -35,3 +35,17 @@ def test_a_pattern_goal_holds_only_when_every_figure_does_and_names_the_worst():
     line = next(line for line in lines if line.startswith("province_*_52k_vs_5k_ratio"))
     assert "3.200 (worst of 2: province_admin_compliance_with_minima_52k_vs_5k_ratio)" in line
     assert line.endswith("NOT met")
+
+
+def test_a_full_run_replaces_the_goals_and_a_partial_run_keeps_what_it_did_not_run(tmp_path):
+    from bench.run import write_report
+
+    out = tmp_path / "benchmarks.md"
+    write_report([("seed", "种子", ["seed_a: 1"]), ("province", "全省", ["province_b: 2"])], ["start 1"], [], out)
+    write_report([("seed", "种子", ["seed_a: 3"]), ("province", "全省", ["province_b: 4"])], ["start 1"], [], out)
+    text = out.read_text(encoding="utf-8")
+    assert text.count("## Goals") == 1 and "kept from an earlier run" not in text
+    write_report([("seed", "种子", ["seed_a: 5"])], ["start 1"], [], out)
+    text = out.read_text(encoding="utf-8")
+    assert "seed_a: 5" in text and "seed_a: 3" not in text
+    assert "province_b: 4" in text and text.count("## Goals") == 1  # the full run's goals and province, kept
