@@ -38,11 +38,15 @@ from review.services.review import ReviewError, run_annual_review
 PAGE_SIZE = 50
 
 
+#: A page number past any list (the last page is shown instead), small enough for the statement's OFFSET.
+_PAGE_CAP = 10**6
+
+
 def _page_number(value) -> int:
-    """The page asked for (``?page=``): 1 unless a positive number."""
+    """The page asked for (``?page=``): 1 unless a positive number, at most ``_PAGE_CAP``."""
     try:
-        return max(int(value), 1)
-    except (TypeError, ValueError):
+        return min(max(int(value), 1), _PAGE_CAP)
+    except (TypeError, ValueError, OverflowError):
         return 1
 
 
